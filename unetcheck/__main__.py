@@ -1,0 +1,7 @@
+"""`python -m unetcheck` runs the command line."""
+
+import sys
+
+from unetcheck.cli import main
+
+sys.exit(main())
