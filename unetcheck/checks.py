@@ -13,7 +13,14 @@ import numpy as np
 
 
 def _as_numpy(x: Any) -> np.ndarray:
+    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+        x = x.numpy()  # backend tensors and Keras variables
     return np.asarray(x)
+
+
+def snapshot_weights(weights: Sequence[Any]) -> dict[str, np.ndarray]:
+    """Copies Keras variables into `{path: array}`, for the weight checks below."""
+    return {w.path: np.array(_as_numpy(w)) for w in weights}
 
 
 def _batches(masks_or_dataset: Any) -> Iterable[np.ndarray]:

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import os
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -54,10 +54,6 @@ def _run_check(name: str, fn: Callable[[], str]) -> CheckResult:
         return CheckResult(name, False, str(err))
 
 
-def _snapshot(weights: Sequence[Any]) -> dict[str, np.ndarray]:
-    return {w.path: np.array(w) for w in weights}
-
-
 def run_verify(config: VerifyConfig, verbose: int | str = "auto") -> dict[str, Any]:
     """Trains the reference on synthetic pets and returns metrics and check results."""
     started = time.perf_counter()
@@ -72,8 +68,8 @@ def run_verify(config: VerifyConfig, verbose: int | str = "auto") -> dict[str, A
         calibrate_encoder(model, next(iter(pipes.train))[0])
     compile_model(model)
     encoder = model.get_layer("encoder")
-    encoder_before = _snapshot(encoder.weights)
-    decoder_before = _snapshot(model.trainable_weights)
+    encoder_before = checks.snapshot_weights(encoder.weights)
+    decoder_before = checks.snapshot_weights(model.trainable_weights)
     history = train(model, pipes, epochs=config.epochs, verbose=verbose)
     losses = [float(v) for v in history.history["loss"]]
     confusion = predict_confusion(model, pipes.test, NUM_CLASSES)
@@ -90,11 +86,11 @@ def run_verify(config: VerifyConfig, verbose: int | str = "auto") -> dict[str, A
         return f"all pixels in [0, {NUM_CLASSES})"
 
     def frozen() -> str:
-        checks.assert_weights_unchanged(encoder_before, _snapshot(encoder.weights), "encoder weights")
+        checks.assert_weights_unchanged(encoder_before, checks.snapshot_weights(encoder.weights), "encoder weights")
         return f"{len(encoder_before)} encoder weights unchanged"
 
     def decoder() -> str:
-        checks.assert_weights_all_changed(decoder_before, _snapshot(model.trainable_weights), "trainable weights")
+        checks.assert_weights_all_changed(decoder_before, checks.snapshot_weights(model.trainable_weights), "trainable weights")
         return f"{len(decoder_before)} trainable weights all changed"
 
     def loss() -> str:
