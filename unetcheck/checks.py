@@ -181,3 +181,32 @@ def assert_loss_decreased(losses: Sequence[float], min_relative_drop: float) -> 
             f"loss fell from {first:.4g} to {last:.4g}, a relative drop of {drop:.3g}; "
             f"expected at least {min_relative_drop:.3g}"
         )
+
+
+def assert_same_predictions(model_a: Any, model_b: Any, images: Any, max_pixel_share: float = 0.0,
+                            atol: float = 0.0) -> None:
+    """Checks that two models give the same masks (and logits within `atol`) on `images`.
+
+    E.g. a model before and after a `.keras` save and reload, or on CPU and GPU.
+
+    Args:
+      max_pixel_share: largest share of pixels whose argmax class may differ.
+      atol: largest absolute difference allowed between the logits.
+
+    Raises:
+      AssertionError: with the share of pixels that differ and the largest logit gap.
+    """
+    __tracebackhide__ = True
+    a = _as_numpy(model_a.predict(images, verbose=0))
+    b = _as_numpy(model_b.predict(images, verbose=0))
+    if a.shape != b.shape:
+        raise AssertionError(f"output shapes differ: {a.shape} vs {b.shape}")
+    differ = np.argmax(a, -1) != np.argmax(b, -1)
+    gap = float(np.max(np.abs(a - b))) if a.size else 0.0
+    if differ.mean() > max_pixel_share or gap > atol:
+        where = tuple(int(i) for i in np.argwhere(differ)[0]) if differ.any() else None
+        raise AssertionError(
+            f"{int(differ.sum())} of {differ.size} pixels ({100 * differ.mean():.3g}%) get another "
+            f"class (allowed {100 * max_pixel_share:.3g}%), first at {where}; largest logit "
+            f"difference {gap:.3g} (allowed {atol:.3g})"
+        )

@@ -1,10 +1,13 @@
-"""Command line: `unetcheck verify` (the main job)."""
+"""Command line: `unetcheck verify` (the main job) and `unetcheck predict`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
+
+DEFAULT_OUT = os.path.join("out", "verify")
 
 
 def _class_weights(text: str) -> tuple[float, ...] | None:
@@ -19,29 +22,38 @@ def _class_weights(text: str) -> tuple[float, ...] | None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="unetcheck", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    verify = commands.add_parser("verify", help="train the reference on synthetic pets and verify it")
-    verify.add_argument("--quick", action="store_true", help="small preset: 64x64, 6 short epochs")
+
+    verify = commands.add_parser("verify", help="train the reference, verify it, write a report")
+    verify.add_argument("--data", default="synthetic", help="data source (default: synthetic)")
+    verify.add_argument("--quick", action="store_true", help="small preset: 64x64, 128 images, 10 epochs")
     verify.add_argument("--epochs", type=int)
+    verify.add_argument("--steps-per-epoch", type=int, help="default: train examples // batch size")
     verify.add_argument("--batch-size", type=int)
     verify.add_argument("--size", type=int, help="image side in pixels, a multiple of 32")
-    verify.add_argument("--num-train", type=int)
-    verify.add_argument("--num-test", type=int)
+    verify.add_argument("--num-train", type=int, help="synthetic training examples")
+    verify.add_argument("--num-test", type=int, help="synthetic test examples")
     verify.add_argument("--seed", type=int)
-    verify.add_argument("--weights", help="encoder weights: none, imagenet or a file path")
-    verify.add_argument("--class-weights", type=_class_weights, help="e.g. 2,2,1, or none")
-    verify.add_argument("--out", help="folder for metrics.json")
+    verify.add_argument("--weights", help="encoder weights: none (default), imagenet or a file path")
+    verify.add_argument("--class-weights", type=_class_weights, help="per-class weights like 2,2,1, or none")
+    verify.add_argument("--out", default=DEFAULT_OUT, help=f"report folder (default: {DEFAULT_OUT}); "
+                        "an interrupted run resumes when started again with the same folder")
+
+    predict = commands.add_parser("predict", help="write predicted masks for image files")
+    predict.add_argument("images", nargs="+", help="image files (JPEG, PNG, BMP, GIF)")
+    predict.add_argument("--model", required=True, help="a trained model.keras")
+    predict.add_argument("--out", required=True, help="folder for NAME_mask.png and NAME_overlay.png")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from unetcheck.verify import VerifyConfig, format_table, run_verify, write_metrics
+def _verify(args: argparse.Namespace) -> int:
+    from unetcheck.verify import VerifyConfig, format_table, run_verify
 
     overrides = {
         key: value
         for key, value in {
-            "epochs": args.epochs, "batch_size": args.batch_size, "size": args.size,
+            "data": args.data, "epochs": args.epochs, "batch_size": args.batch_size, "size": args.size,
             "num_train": args.num_train, "num_test": args.num_test, "seed": args.seed,
+            "steps_per_epoch": args.steps_per_epoch,
         }.items()
         if value is not None
     }
@@ -50,15 +62,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.class_weights is not None:
         overrides["class_weights"] = args.class_weights
     config = VerifyConfig.quick(**overrides) if args.quick else VerifyConfig(**overrides)
-    try:
-        metrics = run_verify(config, verbose=2)
-    except ValueError as err:
-        print(f"unetcheck verify: error: {err}", file=sys.stderr)
-        return 2
+    metrics = run_verify(config, out_dir=args.out, verbose=2)
     print(format_table(metrics))
-    if args.out:
-        print(f"wrote {write_metrics(metrics, args.out)}")
+    print(f"report: {os.path.join(args.out, 'report.md')}")
     return 0 if metrics["passed"] else 1
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from unetcheck.predict import predict_files
+
+    for path in predict_files(args.model, args.images, args.out):
+        print(path)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up notes out of the report
+    args = build_parser().parse_args(argv)
+    try:
+        return {"verify": _verify, "predict": _predict}[args.command](args)
+    except ValueError as err:
+        print(f"unetcheck {args.command}: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -153,3 +153,18 @@ def synthetic_pets(
         for split in SPLITS
     }
     return Source(name="synthetic", splits=splits, num_examples=counts)
+
+
+def load_source(data: str = "synthetic", **options: object) -> Source:
+    """The one switch between data sources: "synthetic" (the default).
+
+    Args:
+      data: the source's name.
+      **options: passed to the source (`num_train`, `num_test`, `seed` for synthetic).
+
+    Raises:
+      ValueError: an unknown source.
+    """
+    if data == "synthetic":
+        return synthetic_pets(**options)  # type: ignore[arg-type]
+    raise ValueError(f"unknown data source {data!r}; use 'synthetic'")
