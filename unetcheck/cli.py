@@ -1,4 +1,4 @@
-"""Command line: `unetcheck verify` (the main job) and `unetcheck predict`."""
+"""Command line: `unetcheck verify` (the main job), `validate-data` and `predict`."""
 
 from __future__ import annotations
 
@@ -19,12 +19,20 @@ def _class_weights(text: str) -> tuple[float, ...] | None:
         raise argparse.ArgumentTypeError(f"class weights must be 'none' or numbers like 2,2,1; got {text!r}")
 
 
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", default="synthetic",
+                        help="synthetic (default), tfds (or tfds:VERSION), or the path of an Oxford-IIIT Pet folder")
+    parser.add_argument("--data-dir", help="TFDS data directory (with --data tfds)")
+    parser.add_argument("--skip-bad", action="store_true",
+                        help="leave out examples that cannot be used, and list them, instead of failing")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="unetcheck", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     verify = commands.add_parser("verify", help="train the reference, verify it, write a report")
-    verify.add_argument("--data", default="synthetic", help="data source (default: synthetic)")
+    _data_options(verify)
     verify.add_argument("--quick", action="store_true", help="small preset: 64x64, 128 images, 10 epochs")
     verify.add_argument("--epochs", type=int)
     verify.add_argument("--steps-per-epoch", type=int, help="default: train examples // batch size")
@@ -37,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--class-weights", type=_class_weights, help="per-class weights like 2,2,1, or none")
     verify.add_argument("--out", default=DEFAULT_OUT, help=f"report folder (default: {DEFAULT_OUT}); "
                         "an interrupted run resumes when started again with the same folder")
+
+    validate = commands.add_parser("validate-data", help="check a data source and say what it holds")
+    _data_options(validate)
+    validate.add_argument("--json", help="also write the findings to this JSON file")
 
     predict = commands.add_parser("predict", help="write predicted masks for image files")
     predict.add_argument("images", nargs="+", help="image files (JPEG, PNG, BMP, GIF)")
@@ -53,7 +65,7 @@ def _verify(args: argparse.Namespace) -> int:
         for key, value in {
             "data": args.data, "epochs": args.epochs, "batch_size": args.batch_size, "size": args.size,
             "num_train": args.num_train, "num_test": args.num_test, "seed": args.seed,
-            "steps_per_epoch": args.steps_per_epoch,
+            "steps_per_epoch": args.steps_per_epoch, "data_dir": args.data_dir, "skip_bad": args.skip_bad or None,
         }.items()
         if value is not None
     }
@@ -68,6 +80,20 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if metrics["passed"] else 1
 
 
+def _validate(args: argparse.Namespace) -> int:
+    import json
+
+    from unetcheck.data import describe_source, format_description, load_source
+
+    # Load with skip_bad so every bad example is found and listed, not only the first.
+    report = describe_source(load_source(args.data, data_dir=args.data_dir, skip_bad=True))
+    print(format_description(report))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+    return 0 if report["ok"] else 1
+
+
 def _predict(args: argparse.Namespace) -> int:
     from unetcheck.predict import predict_files
 
@@ -80,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up notes out of the report
     args = build_parser().parse_args(argv)
     try:
-        return {"verify": _verify, "predict": _predict}[args.command](args)
+        return {"verify": _verify, "validate-data": _validate, "predict": _predict}[args.command](args)
     except ValueError as err:
         print(f"unetcheck {args.command}: error: {err}", file=sys.stderr)
         return 2

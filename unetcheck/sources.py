@@ -21,11 +21,17 @@ SPLITS = ("train", "test")
 
 @dataclasses.dataclass(frozen=True)
 class Source:
-    """A data source: raw examples per split and how many each split holds."""
+    """A data source: raw examples per split, how many each holds, and what was left out.
+
+    `skipped` lists `{"split", "name", "reason"}` of bad examples left out on request;
+    `stats` holds per-split `ExampleStats` where loading already scanned the data.
+    """
 
     name: str
     splits: dict[str, "tf.data.Dataset"]
     num_examples: dict[str, int]
+    skipped: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    stats: dict[str, list] | None = None
 
     def split(self, name: str) -> "tf.data.Dataset":
         """Returns the raw dataset of split `name`.
@@ -154,17 +160,3 @@ def synthetic_pets(
     }
     return Source(name="synthetic", splits=splits, num_examples=counts)
 
-
-def load_source(data: str = "synthetic", **options: object) -> Source:
-    """The one switch between data sources: "synthetic" (the default).
-
-    Args:
-      data: the source's name.
-      **options: passed to the source (`num_train`, `num_test`, `seed` for synthetic).
-
-    Raises:
-      ValueError: an unknown source.
-    """
-    if data == "synthetic":
-        return synthetic_pets(**options)  # type: ignore[arg-type]
-    raise ValueError(f"unknown data source {data!r}; use 'synthetic'")

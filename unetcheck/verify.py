@@ -20,7 +20,7 @@ from unetcheck.metrics import iou_per_class, majority_confusion, mean_iou, pixel
 from unetcheck.model import calibrate_encoder, unet_model
 from unetcheck.pipeline import make_pipelines
 from unetcheck.preprocess import CLASS_NAMES, NUM_CLASSES
-from unetcheck.sources import load_source
+from unetcheck.data import load_source
 from unetcheck.train import compile_model, predict_confusion, set_seed, train
 
 
@@ -28,7 +28,9 @@ from unetcheck.train import compile_model, predict_confusion, set_seed, train
 class VerifyConfig:
     """Settings of one verify run; `quick()` is the preset that finishes in well under 2 minutes."""
 
-    data: str = "synthetic"
+    data: str = "synthetic"  # or "tfds", "tfds:VERSION", or an Oxford folder's path
+    data_dir: str | None = None  # TFDS data directory
+    skip_bad: bool = False  # leave bad examples out (reported) instead of failing
     size: int = 128
     epochs: int = 8
     batch_size: int = 16
@@ -106,7 +108,9 @@ def run_verify(
     """
     started = time.perf_counter()
     set_seed(config.seed)
-    source = load_source(config.data, num_train=config.num_train, num_test=config.num_test, seed=config.seed)
+    synthetic = {"num_train": config.num_train, "num_test": config.num_test, "seed": config.seed}
+    source = load_source(config.data, data_dir=config.data_dir, skip_bad=config.skip_bad,
+                         **(synthetic if config.data == "synthetic" else {}))
     pipes = make_pipelines(
         source, size=config.size, batch_size=config.batch_size, seed=config.seed,
         class_weights=config.class_weights,
@@ -198,6 +202,8 @@ def run_verify(
         "pixel_accuracy": pixel_accuracy(confusion),
         "iou_per_class": dict(zip(CLASS_NAMES, (float(v) for v in iou_per_class(confusion)))),
         "confusion": confusion.tolist(),
+        "examples": dict(source.num_examples),
+        "skipped": source.skipped,
         "loss": losses,
         "val_loss": val_losses,
         "accuracy": logs.get("accuracy", []),
@@ -231,6 +237,9 @@ def format_table(metrics: dict[str, Any]) -> str:
     width = max(len(r[0]) for r in rows)
     lines = [f"{'check':<{width}}  result  figure", f"{'-' * width}  ------  ------"]
     lines += [f"{n:<{width}}  {r:<6}  {f}" for n, r, f in rows]
+    if metrics.get("skipped"):
+        lines.append(f"\nskipped {len(metrics['skipped'])} bad example(s):")
+        lines += [f"  {b['split']}/{b['name']}: {b['reason']}" for b in metrics["skipped"]]
     lines.append(
         f"\nmIoU {metrics['miou']:.3f} (majority baseline {metrics['majority_baseline_miou']:.3f}), "
         f"pixel accuracy {metrics['pixel_accuracy']:.3f}, wall {metrics['wall_s']:.0f} s"
