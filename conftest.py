@@ -1,11 +1,17 @@
-"""Suite-wide settings: hypothesis profiles and the `gpu` marker's skip-with-reason."""
+"""Suite-wide settings: hypothesis profiles.
+
+The `gpu` marker, its skip-with-reason and the reference fixtures come from unetcheck's
+own pytest plugin (`unetcheck.pytest_plugin`, loaded through its entry point once the
+package is installed; pass `-p unetcheck.pytest_plugin` where it is only on the path).
+"""
 
 from __future__ import annotations
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, settings
+
+pytest_plugins = ["pytester"]  # tests/test_plugin.py runs consumer projects
 
 # Derandomized and bounded so a run is the same everywhere; "dev" explores more.
 settings.register_profile(
@@ -19,17 +25,3 @@ settings.register_profile(
 settings.register_profile("dev", parent=settings.get_profile("ci"), derandomize=False, max_examples=200)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
-    if not gpu_items:
-        return
-    import keras
-
-    from unetcheck.devices import visible_gpus
-
-    if visible_gpus():
-        return
-    reason = f"no GPU visible to the Keras {keras.backend.backend()!r} backend"
-    for item in gpu_items:
-        item.add_marker(pytest.mark.skip(reason=reason))

@@ -21,3 +21,20 @@ def test_all_is_the_public_api():
 def test_tutorial_names_are_public():
     for name in ("normalize", "load_image", "Augment", "unet_model", "add_sample_weights", "create_mask"):
         assert name in unetcheck.__all__
+
+
+def test_checks_api_is_flat_and_complete():
+    from unetcheck import checks
+
+    expected = {
+        "assert_all_trainable_change", "assert_batch_independent", "assert_deterministic", "assert_finite",
+        "assert_flip_equivariant", "assert_frozen", "assert_labels_in_range", "assert_loss_decreased",
+        "assert_loss_decreases", "assert_overfits_batch", "assert_paired_flip", "assert_probabilities_valid",
+        "assert_same_predictions", "assert_same_preprocessing", "assert_weights_all_changed",
+        "assert_weights_unchanged", "snapshot_weights",
+    }
+    assert set(checks.__all__) == expected
+    for name in expected - {"snapshot_weights"}:
+        doc = getattr(checks, name).__doc__
+        assert doc.startswith("Checks that") or doc.startswith("Checks every"), name
+        assert "Raises:" in doc, name

@@ -25,7 +25,7 @@ def model_128():
     return unet_model(output_channels=3, input_size=128)
 
 
-def test_structure_matches_the_tutorial(model_128, data_regression):
+def test_structure_matches_the_tutorial(model_128, unetcheck_golden):
     encoder = model_128.get_layer("encoder")
     data = {
         "encoder_taps": [
@@ -37,7 +37,7 @@ def test_structure_matches_the_tutorial(model_128, data_regression):
         "trainable_params": _count(model_128.trainable_weights),
         "non_trainable_params": _count(model_128.non_trainable_weights),
     }
-    data_regression.check(data, fullpath=FIXTURES / "model_structure.yml")
+    unetcheck_golden.check_data(data, FIXTURES / "model_structure.yml")
 
 
 def test_encoder_is_frozen_and_decoder_trainable(model_128):

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tests.strategies import trimap_examples
+from unetcheck.strategies import examples as trimap_examples
 from unetcheck import load_image, normalize, synthetic_example
 
 

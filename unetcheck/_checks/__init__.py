@@ -1,0 +1,1 @@
+"""Implementation of `unetcheck.checks`, by subject: data, model, training."""
