@@ -1,4 +1,4 @@
-"""The command line, run the way users run it: in a subprocess."""
+"""The command line: each command once in a subprocess, as users run it; error paths in-process."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tests.paths import ROOT
+from unetcheck.cli import main
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -60,9 +61,9 @@ def test_predict_writes_masks_the_size_of_each_image(report, tmp_path):
     assert proc.returncode == 2 and "no image file" in proc.stderr
 
 
-def test_bad_argument_is_a_clear_error():
-    proc = _run("verify", "--size", "100")
-    assert proc.returncode == 2
-    assert "input_size 100 cannot be taken" in proc.stderr
-    proc = _run("verify", "--class-weights", "a,b")
-    assert proc.returncode == 2 and "class weights must be" in proc.stderr
+def test_bad_argument_is_a_clear_error(capsys):
+    assert main(["verify", "--size", "100", "--out", "unused"]) == 2
+    assert "input_size 100 cannot be taken" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # argparse's own exit for a malformed option
+        main(["verify", "--class-weights", "a,b"])
+    assert exit_info.value.code == 2 and "class weights must be" in capsys.readouterr().err

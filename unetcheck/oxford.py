@@ -134,17 +134,18 @@ def oxford_folder(path: str | os.PathLike, skip_bad: bool = False) -> Source:
         names = _read_split_list(os.path.join(root, "annotations", SPLIT_FILES[split]))
         if not names:
             raise ValueError(f"split {split!r} is empty: annotations/{SPLIT_FILES[split]} lists no examples")
-        candidates = []
+        candidates, reasons = [], {}
         for name in names:
             image = os.path.join(root, "images", f"{name}.jpg")
             trimap = os.path.join(root, "annotations", "trimaps", f"{name}.png")
             if not os.path.isfile(image):
-                bad.append({"split": split, "name": name, "reason": f"image images/{name}.jpg is missing"})
+                reasons[name] = f"image images/{name}.jpg is missing"
             elif not os.path.isfile(trimap):
-                bad.append({"split": split, "name": name, "reason": f"trimap annotations/trimaps/{name}.png is missing"})
+                reasons[name] = f"trimap annotations/trimaps/{name}.png is missing"
             else:
                 candidates.append((name, image, trimap))
-        good, reasons = _scan_files(candidates) if candidates else ([], {})
+        good, decode_reasons = _scan_files(candidates) if candidates else ([], {})
+        reasons.update(decode_reasons)
         bad += [{"split": split, "name": n, "reason": reasons[n]} for n in names if n in reasons]  # list order
         if not good:
             raise ValueError(f"split {split!r} has no usable example: all {len(names)} listed are bad: {_listing(bad)}")

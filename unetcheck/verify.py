@@ -40,6 +40,7 @@ class VerifyConfig:
     seed: int = 0
     weights: str | None = None
     class_weights: tuple[float, ...] | None = None
+    run_eagerly: bool = False  # no graph tracing: faster for a few steps (tests), slower for many
     min_loss_drop: float = 0.2  # relative drop of the training loss, first to last epoch
     min_miou_margin: float = 0.1  # mIoU must beat the majority-class baseline by this much
 
@@ -118,7 +119,7 @@ def run_verify(
     model = unet_model(NUM_CLASSES, input_size=config.size, weights=config.weights)
     if config.weights is None:
         calibrate_encoder(model, next(iter(pipes.train))[0])
-    compile_model(model)
+    compile_model(model, run_eagerly=config.run_eagerly)
     encoder = model.get_layer("encoder")
     encoder_before = checks.snapshot_weights(encoder.weights)
     decoder_before = checks.snapshot_weights(model.trainable_weights)
