@@ -1,4 +1,4 @@
-"""Command line: `unetcheck verify` (the main job), `validate-data` and `predict`."""
+"""Command line: `unetcheck verify` (the main job), `validate-data`, `predict` and `bench`."""
 
 from __future__ import annotations
 
@@ -54,7 +54,24 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("images", nargs="+", help="image files (JPEG, PNG, BMP, GIF)")
     predict.add_argument("--model", required=True, help="a trained model.keras")
     predict.add_argument("--out", required=True, help="folder for NAME_mask.png and NAME_overlay.png")
+    bench = commands.add_parser("bench", help="training speed: the tutorial's literal steps, ours, the roofline")
+    bench.add_argument("--quick", action="store_true", help="batch sizes 8 and 64, fewer windows (under 3 minutes)")
+    bench.add_argument("--size", type=int, default=128)
+    bench.add_argument("--json", help="write every figure to this JSON file")
+    bench.add_argument("--plot", help="write img/s against batch size to this PNG")
     return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from unetcheck.bench import format_bench, plot_bench, run_bench, write_json
+
+    report = run_bench(quick=args.quick, size=args.size)
+    print(format_bench(report))
+    if args.json:
+        print(f"wrote {write_json(report, args.json)}")
+    if args.plot:
+        print(f"wrote {plot_bench(report, args.plot)}")
+    return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -106,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up notes out of the report
     args = build_parser().parse_args(argv)
     try:
-        return {"verify": _verify, "validate-data": _validate, "predict": _predict}[args.command](args)
+        return {"verify": _verify, "validate-data": _validate, "predict": _predict, "bench": _bench}[args.command](args)
     except ValueError as err:
         print(f"unetcheck {args.command}: error: {err}", file=sys.stderr)
         return 2

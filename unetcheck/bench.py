@@ -1,0 +1,248 @@
+"""`unetcheck bench`: training speed of the tutorial's literal steps and ours, against the roofline.
+
+Everything is measured in one process and one run, since absolute figures drift on a
+shared machine: fp32 matmul GFLOP/s, the model's FLOPs per image from TensorFlow's
+profiler, then for each path and batch size the training, predict and input-pipeline
+images per second (median of timed windows, warm-up excluded) and the peak RSS.
+Never part of the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import time
+from typing import Any, Callable
+
+import keras
+import numpy as np
+
+from unetcheck.model import unet_model
+from unetcheck.pipeline import make_pipelines
+from unetcheck.sources import synthetic_pets
+from unetcheck.train import compile_model
+
+BATCH_SIZES = (8, 16, 32, 64)
+PATHS = ("literal", "unetcheck")
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
+    """Best-of-3 fp32 `tf.matmul` throughput on an n x n product, in GFLOP/s."""
+    import tensorflow as tf
+
+    a, b = tf.random.normal((n, n)), tf.random.normal((n, n))
+    tf.matmul(a, b).numpy()
+    best = 0.0
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            tf.matmul(a, b).numpy()
+        best = max(best, 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+def model_flops(size: int) -> dict[str, float]:
+    """FLOPs per image of the forward pass and of a training step's forward + gradients."""
+    import tensorflow as tf
+
+    model = unet_model(input_size=size)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    @tf.function
+    def forward(x: Any) -> Any:
+        return model(x, training=False)
+
+    @tf.function
+    def gradients(x: Any, y: Any) -> Any:
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        return tape.gradient(loss, model.trainable_variables)
+
+    def count(concrete: Any) -> float:
+        options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+        options["output"] = "none"
+        return float(tf.compat.v1.profiler.profile(graph=concrete.graph, run_meta=tf.compat.v1.RunMetadata(),
+                                                   cmd="op", options=options).total_float_ops)
+
+    image = tf.TensorSpec([1, size, size, 3])
+    return {
+        "forward": count(forward.get_concrete_function(image)),
+        "train": count(gradients.get_concrete_function(image, tf.TensorSpec([1, size, size, 1], tf.int32))),
+    }
+
+
+class _LiteralAugment(keras.layers.Layer):
+    """The tutorial's Augment: two RandomFlip layers with the same seed."""
+
+    def __init__(self, seed: int = 42) -> None:
+        super().__init__(name="literal_augment")
+        self.augment_inputs = keras.layers.RandomFlip(mode="horizontal", seed=seed)
+        self.augment_labels = keras.layers.RandomFlip(mode="horizontal", seed=seed)
+
+    def call(self, inputs: Any, labels: Any) -> tuple[Any, Any]:
+        return self.augment_inputs(inputs), self.augment_labels(labels)
+
+
+def literal_pipeline(source: Any, size: int, batch_size: int) -> Any:
+    """The tutorial's steps as written: bilinear mask resize, /255 and -1, cache, shuffle,
+    batch, repeat, two seeded RandomFlips, prefetch."""
+    import tensorflow as tf
+
+    def load_image(datapoint: dict) -> tuple[Any, Any]:
+        input_image = tf.image.resize(datapoint["image"], (size, size))
+        input_mask = tf.image.resize(datapoint["segmentation_mask"], (size, size))
+        input_image = tf.cast(input_image, tf.float32) / 255.0
+        input_mask -= 1
+        return input_image, input_mask
+
+    return (source.split("train").map(load_image, num_parallel_calls=tf.data.AUTOTUNE)
+            .cache().shuffle(1000).batch(batch_size).repeat().map(_LiteralAugment())
+            .prefetch(buffer_size=tf.data.AUTOTUNE))
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.times.append(time.perf_counter() - self._start)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _pipeline_rate(dataset: Any, batch_size: int, batches: int) -> float:
+    it = iter(dataset)
+    for _ in range(3):
+        next(it)
+    start = time.perf_counter()
+    for _ in range(batches):
+        next(it)
+    return batches * batch_size / (time.perf_counter() - start)
+
+
+def measure_path(path: str, source: Any, size: int, batch_size: int, windows: int, steps: int) -> dict[str, float]:
+    """Training, predict and input-pipeline images/s of one path at one batch size."""
+    keras.utils.set_random_seed(0)
+    if path == "literal":
+        train = literal_pipeline(source, size, batch_size)
+    else:
+        train = make_pipelines(source, size=size, batch_size=batch_size, seed=0).train
+    model = compile_model(unet_model(input_size=size))
+    timer = _EpochTimer()
+    # Epoch 1 is warm-up (tracing, thread pools); each later epoch is one timed window.
+    model.fit(train, epochs=windows + 1, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    train_rate = steps * batch_size / statistics.median(timer.times[1:])
+    images = next(iter(train))[0]
+    model.predict(images, batch_size=batch_size, verbose=0)
+    predict_times = []
+    for _ in range(windows):
+        start = time.perf_counter()
+        model.predict(images, batch_size=batch_size, verbose=0)
+        predict_times.append(time.perf_counter() - start)
+    return {
+        "train_img_s": train_rate,
+        "predict_img_s": len(images) / statistics.median(predict_times),
+        "pipeline_img_s": _pipeline_rate(train, batch_size, max(steps * windows, 8)),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...] = BATCH_SIZES,
+              log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Measures the roofline, then both paths at each batch size; returns every figure."""
+    import tensorflow as tf
+
+    windows, steps = (2, 2) if quick else (4, 3)
+    if quick:
+        batch_sizes = tuple(b for b in batch_sizes if b in (8, 64)) or batch_sizes
+    gflops = matmul_gflops()
+    flops = model_flops(size)
+    roofline = gflops * 1e9 / flops["train"]
+    log(f"roofline: matmul {gflops:.0f} GFLOP/s; {flops['forward'] / 1e9:.2f} GFLOP forward, "
+        f"{flops['train'] / 1e9:.2f} GFLOP per training image -> {roofline:.1f} img/s")
+    source = synthetic_pets(num_train=max(batch_sizes) * 2, num_test=8, seed=0)
+    results: dict[str, dict[str, dict[str, float]]] = {path: {} for path in PATHS}
+    for batch_size in batch_sizes:
+        for path in PATHS:
+            figures = measure_path(path, source, size, batch_size, windows, steps)
+            figures["roofline_fraction"] = figures["train_img_s"] / roofline
+            results[path][str(batch_size)] = figures
+            log(f"{path:>9} batch {batch_size:>2}: train {figures['train_img_s']:6.1f} img/s "
+                f"({100 * figures['roofline_fraction']:.0f}% of roofline), predict {figures['predict_img_s']:6.1f}, "
+                f"pipeline {figures['pipeline_img_s']:8.0f} img/s, peak RSS {figures['peak_rss_mb']:.0f} MB")
+    top = str(max(batch_sizes))
+    flags = _cpu_flags()
+    return {
+        "size": size,
+        "quick": quick,
+        "matmul_gflops": gflops,
+        "flops_per_image": flops,
+        "roofline_img_s": roofline,
+        "results": results,
+        f"speedup_batch{top}": results["unetcheck"][top]["train_img_s"] / results["literal"][top]["train_img_s"],
+        f"roofline_fraction_batch{top}": results["unetcheck"][top]["roofline_fraction"],
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
+                     "python": platform.python_version()},
+        "cores": os.cpu_count(),
+        "cpu_flags": [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile") if f in flags],
+    }
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo") as f:
+            line = next(line for line in f if line.startswith("flags"))
+        return set(line.split(":", 1)[1].split())
+    except (OSError, StopIteration):
+        return set()
+
+
+def format_bench(report: dict[str, Any]) -> str:
+    """The figures as a table: path, batch, train/predict/pipeline img/s, roofline share, RSS."""
+    lines = [f"{'path':>9}  {'batch':>5}  {'train':>7}  {'roofline':>8}  {'predict':>8}  {'pipeline':>9}  {'RSS MB':>7}"]
+    for path, by_batch in report["results"].items():
+        for batch, f in by_batch.items():
+            lines.append(f"{path:>9}  {batch:>5}  {f['train_img_s']:7.1f}  {100 * f['roofline_fraction']:7.0f}%  "
+                         f"{f['predict_img_s']:8.1f}  {f['pipeline_img_s']:9.0f}  {f['peak_rss_mb']:7.0f}")
+    speedups = {k: v for k, v in report.items() if k.startswith(("speedup_", "roofline_fraction_"))}
+    lines.append(" ".join(f"{k} {v:.3f}" for k, v in speedups.items()))
+    lines.append(f"roofline {report['roofline_img_s']:.1f} img/s (matmul {report['matmul_gflops']:.0f} GFLOP/s), "
+                 f"{report['cores']} cores, flags {','.join(report['cpu_flags'])}, TF {report['versions']['tensorflow']}")
+    return "\n".join(lines)
+
+
+def plot_bench(report: dict[str, Any], path: str) -> str:
+    """Training images/s against batch size for both paths, with the roofline."""
+    from unetcheck.report import _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, by_batch in report["results"].items():
+        batches = sorted(int(b) for b in by_batch)
+        ax.plot(batches, [by_batch[str(b)]["train_img_s"] for b in batches], "o-", label=name)
+    ax.axhline(report["roofline_img_s"], color="grey", linestyle="--", label="roofline")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("batch size")
+    ax.set_ylabel("training images / s")
+    ax.set_title(f"Training throughput, {report['size']}x{report['size']}")
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_json(report: dict[str, Any], path: str) -> str:
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+    return path
