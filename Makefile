@@ -18,7 +18,7 @@ verify: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
-	$(BIN)/python -m pytest -m backends $(ARGS)
+	$(BIN)/python -m pytest -m "backends or distributed" $(ARGS)
 
 test-gpu: $(STAMP)
 	$(BIN)/python -m pytest -m gpu $(ARGS)

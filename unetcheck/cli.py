@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--seed", type=int)
     verify.add_argument("--weights", help="encoder weights: none (default), imagenet or a file path")
     verify.add_argument("--class-weights", type=_class_weights, help="per-class weights like 2,2,1, or none")
+    verify.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
+                        help="tf.distribute strategy (default: none); multiworker reads TF_CONFIG")
+    verify.add_argument("--cpu-replicas", type=int, help="rehearse on a CPU: split it into N logical devices")
+    verify.add_argument("--sync-batchnorm", action="store_true",
+                        help="synchronize the decoder's BatchNorm across replicas")
     verify.add_argument("--out", default=DEFAULT_OUT, help=f"report folder (default: {DEFAULT_OUT}); "
                         "an interrupted run resumes when started again with the same folder")
 
@@ -83,6 +88,7 @@ def _verify(args: argparse.Namespace) -> int:
             "data": args.data, "epochs": args.epochs, "batch_size": args.batch_size, "size": args.size,
             "num_train": args.num_train, "num_test": args.num_test, "seed": args.seed,
             "steps_per_epoch": args.steps_per_epoch, "data_dir": args.data_dir, "skip_bad": args.skip_bad or None,
+            "strategy": args.strategy, "cpu_replicas": args.cpu_replicas, "sync_batchnorm": args.sync_batchnorm or None,
         }.items()
         if value is not None
     }

@@ -26,7 +26,8 @@ IMAGENET_SIZES = (96, 128, 160, 192, 224)
 
 
 def upsample(
-    filters: int, size: int, norm_type: str = "batchnorm", apply_dropout: bool = False
+    filters: int, size: int, norm_type: str = "batchnorm", apply_dropout: bool = False,
+    synchronized: bool = False,
 ) -> keras.Sequential:
     """The pix2pix decoder block: Conv2DTranspose (stride 2) -> norm -> [Dropout] -> ReLU.
 
@@ -35,6 +36,8 @@ def upsample(
       size: kernel size.
       norm_type: "batchnorm" or "instancenorm", as in tensorflow_examples' pix2pix.
       apply_dropout: add `Dropout(0.5)` after the normalization.
+      synchronized: BatchNorm statistics over the global batch under tf.distribute
+        (TensorFlow backend), not per replica. pix2pix's block is per replica.
 
     Raises:
       ValueError: an unknown `norm_type`.
@@ -53,7 +56,7 @@ def upsample(
         )
     )
     if norm_type == "batchnorm":
-        block.add(keras.layers.BatchNormalization())
+        block.add(keras.layers.BatchNormalization(synchronized=synchronized))
     else:
         # pix2pix's InstanceNormalization: per-example, per-channel, learned scale and offset.
         block.add(
@@ -140,6 +143,7 @@ def unet_model(
     input_size: int = 128,
     weights: str | os.PathLike | None = None,
     decoder_filters: tuple[int, ...] = DECODER_FILTERS,
+    sync_batchnorm: bool = False,
     **kwargs: Any,
 ) -> keras.Model:
     """The tutorial's U-Net: frozen MobileNetV2 taps, pix2pix upsampling, skip concatenation.
@@ -151,6 +155,7 @@ def unet_model(
       input_size: square input side; a multiple of 32 (128 in the tutorial).
       weights: encoder weights, see `build_encoder`.
       decoder_filters: filters of the four upsample blocks, deepest first.
+      sync_batchnorm: synchronize the decoder's BatchNorm across replicas (see `upsample`).
       **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Raises:
@@ -168,7 +173,7 @@ def unet_model(
     skips = encoder(inputs)
     x = skips[-1]
     for filters, skip in zip(decoder_filters, reversed(skips[:-1])):
-        x = upsample(filters, 3)(x)
+        x = upsample(filters, 3, synchronized=sync_batchnorm)(x)
         x = keras.layers.Concatenate()([x, skip])
     # Last stride-2 transpose conv: input_size/2 -> input_size, one logit per class.
     outputs = keras.layers.Conv2DTranspose(output_channels, 3, strides=2, padding="same")(x)

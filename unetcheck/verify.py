@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import json
@@ -40,6 +41,9 @@ class VerifyConfig:
     seed: int = 0
     weights: str | None = None
     class_weights: tuple[float, ...] | None = None
+    strategy: str = "default"  # tf.distribute: "default", "mirrored" or "multiworker"
+    cpu_replicas: int | None = None  # split the CPU into this many logical devices (rehearsal)
+    sync_batchnorm: bool = False  # decoder BatchNorm over the global batch under tf.distribute
     run_eagerly: bool = False  # no graph tracing: faster for a few steps (tests), slower for many
     min_loss_drop: float = 0.2  # relative drop of the training loss, first to last epoch
     min_miou_margin: float = 0.1  # mIoU must beat the majority-class baseline by this much
@@ -108,6 +112,12 @@ def run_verify(
     (`keras.callbacks.BackupAndRestore`; the optimizer's moments restart).
     """
     started = time.perf_counter()
+    strategy = None
+    if config.strategy != "default" or config.cpu_replicas:
+        from unetcheck.distribute import make_strategy
+
+        # First: logical CPU devices can only be made before TensorFlow starts its runtime.
+        strategy = make_strategy(config.strategy, config.cpu_replicas)
     set_seed(config.seed)
     synthetic = {"num_train": config.num_train, "num_test": config.num_test, "seed": config.seed}
     source = load_source(config.data, data_dir=config.data_dir, skip_bad=config.skip_bad,
@@ -116,10 +126,12 @@ def run_verify(
         source, size=config.size, batch_size=config.batch_size, seed=config.seed,
         class_weights=config.class_weights,
     )
-    model = unet_model(NUM_CLASSES, input_size=config.size, weights=config.weights)
-    if config.weights is None:
-        calibrate_encoder(model, next(iter(pipes.train))[0])
-    compile_model(model, run_eagerly=config.run_eagerly)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        model = unet_model(NUM_CLASSES, input_size=config.size, weights=config.weights,
+                           sync_batchnorm=config.sync_batchnorm)
+        if config.weights is None:
+            calibrate_encoder(model, next(iter(pipes.train))[0])
+        compile_model(model, run_eagerly=config.run_eagerly)
     encoder = model.get_layer("encoder")
     encoder_before = checks.snapshot_weights(encoder.weights)
     decoder_before = checks.snapshot_weights(model.trainable_weights)
@@ -212,6 +224,8 @@ def run_verify(
         "epochs_run_now": len(history.history.get("loss", [])),
         "checks": [dataclasses.asdict(r) for r in results],
         "passed": all(r.passed for r in results),
+        "strategy": config.strategy,
+        "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
         "versions": {"keras": keras.__version__, "backend": keras.backend.backend()},
         "wall_s": time.perf_counter() - started,
     }

@@ -1,0 +1,125 @@
+"""tf.distribute for the reference: one device, or MirroredStrategy over GPUs or logical CPUs.
+
+MultiWorkerMirroredStrategy is refused with the reason: Keras 3's fit fails under it
+(keras-team/keras#20585).
+
+On a CPU machine, `cpu_replicas=N` splits the CPU into N logical devices so that a
+multi-device run can be rehearsed. That must happen before TensorFlow initializes its
+devices, i.e. first thing in a fresh process.
+
+    python -m unetcheck.distribute --weights W.weights.h5 --batch B.npz --out OUT.npz --steps 3
+
+trains the reference N steps on one global batch on one device, then on 2 logical CPUs
+with per-replica and with synchronized BatchNorm, and writes every weight of each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Sequence
+
+import numpy as np
+
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+def configure_cpu_replicas(count: int) -> None:
+    """Splits the first CPU into `count` logical devices.
+
+    Raises:
+      ValueError: `count` < 1, or TensorFlow has already initialized its devices.
+    """
+    import tensorflow as tf
+
+    if count < 1:
+        raise ValueError(f"cpu_replicas must be >= 1; got {count}")
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
+    except RuntimeError as err:
+        raise ValueError(
+            "logical CPU devices must be configured before TensorFlow initializes its devices: "
+            f"ask for cpu_replicas first thing in a fresh process ({err})"
+        ) from err
+
+
+def make_strategy(name: str = "default", cpu_replicas: int | None = None) -> Any:
+    """The `tf.distribute` strategy called `name`: "default" or "mirrored".
+
+    "mirrored" uses every GPU, or `cpu_replicas` logical CPUs. "multiworker" is refused
+    with the reason (keras-team/keras#20585), after checking TF_CONFIG.
+
+    Raises:
+      ValueError: an unknown name, "multiworker", or logical devices asked for too late.
+    """
+    import tensorflow as tf
+
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {name!r}; choose one of {STRATEGIES}")
+    if name == "multiworker":
+        if "TF_CONFIG" not in os.environ:
+            raise ValueError("--strategy multiworker needs the cluster in TF_CONFIG (see the README)")
+        # Measured here: two workers on localhost fail inside fit() with "Attempt to convert a
+        # value (PerReplica...) to a Tensor", the open upstream bug keras-team/keras#20585.
+        raise ValueError(
+            "MultiWorkerMirroredStrategy is not supported yet: Keras 3's Model.fit fails under it "
+            "(keras-team/keras#20585, open). Use --strategy mirrored on one machine."
+        )
+    if cpu_replicas:
+        configure_cpu_replicas(cpu_replicas)
+    if name == "default":
+        return tf.distribute.get_strategy()
+    devices = [f"/cpu:{i}" for i in range(cpu_replicas)] if cpu_replicas else None
+    return tf.distribute.MirroredStrategy(devices)
+
+
+def train_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int,
+                sync_batchnorm: bool) -> list[np.ndarray]:
+    """Every weight of the reference after `steps` SGD steps on one global batch under `strategy`."""
+    import keras
+    import tensorflow as tf
+
+    from unetcheck.model import unet_model
+
+    with strategy.scope():
+        model = unet_model(input_size=images.shape[1], sync_batchnorm=sync_batchnorm)
+        model.load_weights(weights_path)
+        model.compile(optimizer=keras.optimizers.SGD(0.1),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    data = tf.data.Dataset.from_tensors((images, masks)).repeat()
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    model.fit(data.with_options(options), steps_per_epoch=steps, epochs=1, verbose=0)
+    return [keras.ops.convert_to_numpy(w) for w in model.weights]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m unetcheck.distribute", description=__doc__)
+    parser.add_argument("--weights", required=True)
+    parser.add_argument("--batch", required=True)
+    parser.add_argument("--out", required=True, help="the .npz to write")
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--cpu-replicas", type=int, default=2)
+    args = parser.parse_args(argv)
+    import tensorflow as tf
+
+    batch = np.load(args.batch)
+    images, masks = batch["images"], batch["masks"]
+    strategy = make_strategy("mirrored", args.cpu_replicas)
+    runs = {}
+    for sync in (False, True):
+        runs[f"replicas_sync{int(sync)}"] = train_steps(strategy, args.weights, images, masks, args.steps, sync)
+        runs[f"single_sync{int(sync)}"] = train_steps(tf.distribute.OneDeviceStrategy("/cpu:0"), args.weights,
+                                                      images, masks, args.steps, sync)
+    flat = {f"{run}_{i:03d}": w for run, weights in runs.items() for i, w in enumerate(weights)}
+    meta = {"replicas": strategy.num_replicas_in_sync, "steps": args.steps}
+    np.savez(args.out, meta=np.array(json.dumps(meta)), **flat)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.exit(main())
