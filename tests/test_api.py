@@ -5,9 +5,9 @@ import unetcheck
 PUBLIC = [
     "Augment", "CLASS_NAMES", "ENCODER_TAPS", "NUM_CLASSES", "Pipelines", "Source",
     "TUTORIAL_CLASS_WEIGHTS", "add_sample_weights", "build_encoder", "calibrate_encoder",
-    "compile_model", "confusion_matrix", "create_mask", "iou_per_class", "load_image",
+    "compile_model", "confusion_matrix", "create_mask", "iou_per_class", "load_arrays", "load_image",
     "majority_confusion", "make_pipelines", "mean_iou", "normalize", "pixel_accuracy",
-    "predict_confusion", "probe_class_weight", "set_seed", "synthetic_example",
+    "predict_confusion", "probe_class_weight", "set_seed", "synthetic_arrays", "synthetic_example",
     "synthetic_pets", "train", "unet_model", "upsample",
 ]
 

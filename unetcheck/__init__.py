@@ -1,5 +1,7 @@
 """unetcheck: the TensorFlow segmentation tutorial's U-Net, done right, and its checks."""
 
+from unetcheck.arrays import load_arrays
+from unetcheck.arrays import synthetic_arrays
 from unetcheck.augment import Augment
 from unetcheck.class_weight import probe_class_weight
 from unetcheck.masks import create_mask
@@ -46,6 +48,7 @@ __all__ = [
     "confusion_matrix",
     "create_mask",
     "iou_per_class",
+    "load_arrays",
     "load_image",
     "majority_confusion",
     "make_pipelines",
@@ -55,6 +58,7 @@ __all__ = [
     "predict_confusion",
     "probe_class_weight",
     "set_seed",
+    "synthetic_arrays",
     "synthetic_example",
     "synthetic_pets",
     "train",
