@@ -55,6 +55,7 @@ def train(
         validation_steps=validation_steps or pipelines.validation_steps,
         callbacks=list(callbacks),
         verbose=verbose,
+        shuffle=False,  # the pipeline shuffles; Keras ignores (and warns about) shuffle=True on tf.data
     )
 
 
