@@ -1,7 +1,8 @@
-"""tf.distribute for the reference: one device, or MirroredStrategy over GPUs or logical CPUs.
+"""tf.distribute for the reference: one device, MirroredStrategy, MultiWorkerMirroredStrategy.
 
-MultiWorkerMirroredStrategy is refused with the reason: Keras 3's fit fails under it
-(keras-team/keras#20585).
+Keras 3's `fit` fails under MultiWorkerMirroredStrategy (keras-team/keras#20585), so the
+main job refuses `--strategy multiworker` with that reason, and the multi-worker check
+below trains with a hand-written `strategy.run` loop.
 
 On a CPU machine, `cpu_replicas=N` splits the CPU into N logical devices so that a
 multi-device run can be rehearsed. That must happen before TensorFlow initializes its
@@ -11,6 +12,7 @@ devices, i.e. first thing in a fresh process.
 
 trains the reference N steps on one global batch on one device, then on 2 logical CPUs
 with per-replica and with synchronized BatchNorm, and writes every weight of each run.
+With `--strategy multiworker`, run one process per worker with TF_CONFIG set.
 """
 
 from __future__ import annotations
@@ -65,8 +67,10 @@ def make_strategy(name: str = "default", cpu_replicas: int | None = None) -> Any
         # Measured here: two workers on localhost fail inside fit() with "Attempt to convert a
         # value (PerReplica...) to a Tensor", the open upstream bug keras-team/keras#20585.
         raise ValueError(
-            "MultiWorkerMirroredStrategy is not supported yet: Keras 3's Model.fit fails under it "
-            "(keras-team/keras#20585, open). Use --strategy mirrored on one machine."
+            "the main job trains with Model.fit, which fails under MultiWorkerMirroredStrategy on Keras 3 "
+            "(keras-team/keras#20585, open). Use --strategy mirrored on one machine; "
+            "`python -m unetcheck.distribute --strategy multiworker` checks the reference on a cluster "
+            "with a custom training loop."
         )
     if cpu_replicas:
         configure_cpu_replicas(cpu_replicas)
@@ -96,27 +100,73 @@ def train_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.
     return [keras.ops.convert_to_numpy(w) for w in model.weights]
 
 
+def custom_loop_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int,
+                      sync_batchnorm: bool) -> list[np.ndarray]:
+    """As `train_steps`, with a hand-written `strategy.run` loop instead of `Model.fit`.
+
+    The loss is `fit`'s: the mean over every pixel of the global batch. This is how the
+    reference trains under MultiWorkerMirroredStrategy, where Keras 3's `fit` fails
+    (keras-team/keras#20585).
+    """
+    import keras
+    import tensorflow as tf
+
+    from unetcheck.model import unet_model
+
+    with strategy.scope():
+        model = unet_model(input_size=images.shape[1], sync_batchnorm=sync_batchnorm)
+        model.load_weights(weights_path)
+        optimizer = keras.optimizers.SGD(0.1)
+        optimizer.build(model.trainable_variables)
+    per_pixel = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+    global_batch = len(images)
+
+    @tf.function
+    def step(x: Any, y: Any) -> Any:
+        def replica_step(x: Any, y: Any) -> Any:
+            with tf.GradientTape() as tape:
+                per_example = tf.reduce_mean(per_pixel(y, model(x, training=True)), axis=[1, 2])
+                loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+
+        return strategy.reduce("SUM", strategy.run(replica_step, args=(x, y)), axis=None)
+
+    batches = iter(strategy.experimental_distribute_dataset(
+        tf.data.Dataset.from_tensors((images, masks)).repeat()))
+    for _ in range(steps):
+        step(*next(batches))
+    return [keras.ops.convert_to_numpy(w) for w in model.weights]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m unetcheck.distribute", description=__doc__)
     parser.add_argument("--weights", required=True)
     parser.add_argument("--batch", required=True)
-    parser.add_argument("--out", required=True, help="the .npz to write")
+    parser.add_argument("--out", required=True, help="the .npz to write; '{task}' becomes the worker's index")
     parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--cpu-replicas", type=int, default=2)
+    parser.add_argument("--cpu-replicas", type=int, default=2, help="logical CPUs for mirrored")
+    parser.add_argument("--strategy", choices=("mirrored", "multiworker"), default="mirrored",
+                        help="multiworker: one process per worker, cluster in TF_CONFIG, custom training loop")
     args = parser.parse_args(argv)
     import tensorflow as tf
 
     batch = np.load(args.batch)
     images, masks = batch["images"], batch["masks"]
-    strategy = make_strategy("mirrored", args.cpu_replicas)
+    if args.strategy == "mirrored":
+        strategy, run = make_strategy("mirrored", args.cpu_replicas), train_steps
+    else:
+        strategy, run = tf.distribute.MultiWorkerMirroredStrategy(), custom_loop_steps
     runs = {}
     for sync in (False, True):
-        runs[f"replicas_sync{int(sync)}"] = train_steps(strategy, args.weights, images, masks, args.steps, sync)
-        runs[f"single_sync{int(sync)}"] = train_steps(tf.distribute.OneDeviceStrategy("/cpu:0"), args.weights,
-                                                      images, masks, args.steps, sync)
-    flat = {f"{run}_{i:03d}": w for run, weights in runs.items() for i, w in enumerate(weights)}
-    meta = {"replicas": strategy.num_replicas_in_sync, "steps": args.steps}
-    np.savez(args.out, meta=np.array(json.dumps(meta)), **flat)
+        runs[f"replicas_sync{int(sync)}"] = run(strategy, args.weights, images, masks, args.steps, sync)
+        runs[f"single_sync{int(sync)}"] = run(tf.distribute.OneDeviceStrategy("/cpu:0"), args.weights,
+                                              images, masks, args.steps, sync)
+    flat = {f"{name}_{i:03d}": w for name, weights in runs.items() for i, w in enumerate(weights)}
+    meta = {"replicas": strategy.num_replicas_in_sync, "steps": args.steps, "strategy": args.strategy}
+    task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
+    np.savez(args.out.replace("{task}", str(task)), meta=np.array(json.dumps(meta)), **flat)
     return 0
 
 
