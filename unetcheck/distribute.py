@@ -81,8 +81,8 @@ def make_strategy(name: str = "default", cpu_replicas: int | None = None) -> Any
 
 
 def train_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int,
-                sync_batchnorm: bool) -> list[np.ndarray]:
-    """Every weight of the reference after `steps` SGD steps on one global batch under `strategy`."""
+                sync_batchnorm: bool) -> dict[str, np.ndarray]:
+    """Every weight of the reference (by path) after `steps` SGD steps on one global batch under `strategy`."""
     import keras
     import tensorflow as tf
 
@@ -97,11 +97,11 @@ def train_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     model.fit(data.with_options(options), steps_per_epoch=steps, epochs=1, verbose=0)
-    return [keras.ops.convert_to_numpy(w) for w in model.weights]
+    return {w.path: keras.ops.convert_to_numpy(w) for w in model.weights}
 
 
 def custom_loop_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int,
-                      sync_batchnorm: bool) -> list[np.ndarray]:
+                      sync_batchnorm: bool) -> dict[str, np.ndarray]:
     """As `train_steps`, with a hand-written `strategy.run` loop instead of `Model.fit`.
 
     The loss is `fit`'s: the mean over every pixel of the global batch. This is how the
@@ -137,7 +137,7 @@ def custom_loop_steps(strategy: Any, weights_path: str, images: np.ndarray, mask
         tf.data.Dataset.from_tensors((images, masks)).repeat()))
     for _ in range(steps):
         step(*next(batches))
-    return [keras.ops.convert_to_numpy(w) for w in model.weights]
+    return {w.path: keras.ops.convert_to_numpy(w) for w in model.weights}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,8 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs[f"replicas_sync{int(sync)}"] = run(strategy, args.weights, images, masks, args.steps, sync)
         runs[f"single_sync{int(sync)}"] = run(tf.distribute.OneDeviceStrategy("/cpu:0"), args.weights,
                                               images, masks, args.steps, sync)
-    flat = {f"{name}_{i:03d}": w for name, weights in runs.items() for i, w in enumerate(weights)}
-    meta = {"replicas": strategy.num_replicas_in_sync, "steps": args.steps, "strategy": args.strategy}
+    flat = {f"{name}_{i:03d}": w for name, weights in runs.items() for i, w in enumerate(weights.values())}
+    meta = {"replicas": strategy.num_replicas_in_sync, "steps": args.steps, "strategy": args.strategy,
+            "paths": list(runs["single_sync0"])}
     task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
     np.savez(args.out.replace("{task}", str(task)), meta=np.array(json.dumps(meta)), **flat)
     return 0
