@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import shutil
+import tempfile
 import time
 from typing import Any, Callable, Sequence
 
@@ -195,11 +196,10 @@ def run_verify(
         return f"mIoU {miou:.3f} vs majority {baseline:.3f}"
 
     def reload() -> str:
-        if out_dir is None:
-            return "skipped: no output folder"
-        path = os.path.join(out_dir, "model.keras")
-        model.save(path)
-        checks.assert_same_predictions(model, keras.models.load_model(path), test_images)
+        with tempfile.TemporaryDirectory() as scratch:
+            path = os.path.join(out_dir or scratch, "model.keras")
+            model.save(path)
+            checks.assert_same_predictions(model, keras.models.load_model(path), test_images)
         return f"model.keras reloaded: identical logits on {len(test_images)} test images"
 
     named = [
