@@ -18,7 +18,7 @@ verify: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
-	$(BIN)/python -m pytest -m "backends or distributed" $(ARGS)
+	$(BIN)/python -m pytest -m "backends or distributed" $(ARGS) || [ $$? -eq 5 ]  # 5: ARGS selected none here
 
 test-gpu: $(STAMP)
 	$(BIN)/python -m pytest -m gpu $(ARGS)
