@@ -18,21 +18,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> None:
-    import keras
-
-    from unetcheck import calibrate_encoder, synthetic_example, unet_model
-    from unetcheck.parity import step_outputs
+    from unetcheck.parity import step_outputs, write_reference_inputs
 
     folder = tempfile.mkdtemp()
-    examples = [synthetic_example((11, i), 32, 32) for i in range(8)]
-    images = np.stack([e["image"] for e in examples]).astype(np.float32) / 255.0
-    masks = np.stack([e["segmentation_mask"] for e in examples]).astype(np.int32) - 1
-    keras.utils.set_random_seed(0)
-    model = unet_model(input_size=32)
-    calibrate_encoder(model, images)
-    weights = os.path.join(folder, "ref.weights.h5")
-    model.save_weights(weights)
-    np.savez(os.path.join(folder, "batch.npz"), images=images, masks=masks)
+    weights, batch = write_reference_inputs(folder, num_images=8, seed=11)  # as tests/test_backends.py
+    loaded = np.load(batch)
+    images, masks = loaded["images"], loaded["masks"]
     results = {}
     for backend in ("tensorflow", "jax", "torch"):
         out = os.path.join(folder, f"{backend}.npz")

@@ -11,13 +11,11 @@ import os
 import subprocess
 import sys
 
-import keras
 import numpy as np
 import pytest
 
 from tests.paths import ROOT
-from unetcheck import calibrate_encoder, synthetic_example, unet_model
-from unetcheck.parity import step_outputs
+from unetcheck.parity import step_outputs, write_reference_inputs
 
 SIZE = 32
 pytestmark = pytest.mark.backends
@@ -27,14 +25,7 @@ pytestmark = pytest.mark.backends
 def inputs(tmp_path_factory):
     """A calibrated reference model's weights and one batch, written for the subprocesses."""
     folder = tmp_path_factory.mktemp("parity")
-    examples = [synthetic_example((11, i), SIZE, SIZE) for i in range(8)]
-    images = np.stack([e["image"] for e in examples]).astype(np.float32) / 255.0
-    masks = np.stack([e["segmentation_mask"] for e in examples]).astype(np.int32) - 1
-    keras.utils.set_random_seed(0)
-    model = unet_model(input_size=SIZE)
-    calibrate_encoder(model, images)
-    model.save_weights(folder / "ref.weights.h5")
-    np.savez(folder / "batch.npz", images=images, masks=masks)
+    write_reference_inputs(folder, num_images=8, seed=11, size=SIZE)
     return folder
 
 

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import itertools
+
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from unetcheck import Augment
+from unetcheck import Augment, load_image
 from unetcheck.checks import (
-    assert_finite, assert_labels_in_range, assert_loss_decreased, assert_paired_flip,
-    assert_weights_all_changed, assert_weights_unchanged,
+    assert_all_trainable_change,
+    assert_batch_independent,
+    assert_deterministic,
+    assert_finite,
+    assert_flip_equivariant,
+    assert_frozen,
+    assert_labels_in_range,
+    assert_loss_decreased,
+    assert_loss_decreases,
+    assert_overfits_batch,
+    assert_paired_flip,
+    assert_probabilities_valid,
+    assert_same_predictions,
+    assert_same_preprocessing,
+    assert_weights_all_changed,
+    assert_weights_unchanged,
 )
 
 
@@ -71,20 +88,6 @@ def test_loss_decreased():
         assert_loss_decreased([1.0, float("nan")], 0.1)
     with pytest.raises(ValueError, match="two losses"):
         assert_loss_decreased([1.0], 0.1)
-
-
-# --- checks added for other teams' pipelines -------------------------------------------
-
-import itertools  # noqa: E402
-
-import keras  # noqa: E402
-
-from unetcheck import load_image  # noqa: E402
-from unetcheck.checks import (  # noqa: E402
-    assert_all_trainable_change, assert_batch_independent, assert_deterministic, assert_flip_equivariant,
-    assert_frozen, assert_loss_decreases, assert_overfits_batch, assert_probabilities_valid,
-    assert_same_predictions, assert_same_preprocessing,
-)
 
 
 def _tutorial_bilinear(datapoint):

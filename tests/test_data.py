@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from tests.paths import FIXTURES, ROOT
+from unetcheck.checks import assert_labels_in_range
 from unetcheck.cli import main
 from unetcheck.data import describe_source, load_source
-from unetcheck.checks import assert_labels_in_range
 from unetcheck.pipeline import make_pipelines
 from unetcheck.verify import VerifyConfig, format_table, run_verify
 

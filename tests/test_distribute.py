@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from tests.paths import ROOT
-from unetcheck import calibrate_encoder, synthetic_example, unet_model
+from unetcheck import calibrate_encoder, unet_model
 from unetcheck.distribute import make_strategy
+from unetcheck.parity import write_reference_inputs
 
 pytestmark = pytest.mark.distributed
 
@@ -24,14 +25,7 @@ pytestmark = pytest.mark.distributed
 def runs(tmp_path_factory):
     """Weights after 3 SGD steps on one global batch of 16: one device and 2 replicas, each BatchNorm kind."""
     folder = tmp_path_factory.mktemp("distribute")
-    examples = [synthetic_example((12, i), 32, 32) for i in range(16)]
-    images = np.stack([e["image"] for e in examples]).astype(np.float32) / 255.0
-    masks = np.stack([e["segmentation_mask"] for e in examples]).astype(np.int32) - 1
-    keras.utils.set_random_seed(0)
-    model = unet_model(input_size=32)
-    calibrate_encoder(model, images)
-    model.save_weights(folder / "ref.weights.h5")
-    np.savez(folder / "batch.npz", images=images, masks=masks)
+    write_reference_inputs(folder, num_images=16, seed=12)
     # A fresh process: logical devices must be made before TensorFlow starts its runtime.
     proc = subprocess.run(
         [sys.executable, "-m", "unetcheck.distribute", "--weights", str(folder / "ref.weights.h5"),
@@ -74,24 +68,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_workers_on_localhost_equal_one_device(tmp_path, runs):
-    """MultiWorkerMirroredStrategy, 2 processes, loopback ports only, custom training loop."""
-    folder = tmp_path
-    for name in ("ref.weights.h5", "batch.npz"):
-        shutil.copy(runs["_folder"] / name, folder / name)
+def _run_workers(args: list[str], per_worker=lambda index: []) -> list[str]:
+    """Runs `python ARGS` as 2 workers of one cluster on loopback ports; returns their outputs."""
     workers = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
     procs = []
     for index in range(2):
         tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_CONFIG": json.dumps(tf_config)}
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "unetcheck.distribute", "--strategy", "multiworker", "--weights",
-             str(folder / "ref.weights.h5"), "--batch", str(folder / "batch.npz"),
-             "--out", str(folder / "worker{task}.npz"), "--steps", "3"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    for proc in procs:
-        output, _ = proc.communicate(timeout=600)
+        procs.append(subprocess.Popen([sys.executable, *args, *per_worker(index)], cwd=ROOT, env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outputs = [proc.communicate(timeout=600)[0] for proc in procs]
+    for proc, output in zip(procs, outputs):
         assert proc.returncode == 0, output[-3000:]
+    return outputs
+
+
+def test_two_workers_on_localhost_equal_one_device(tmp_path, runs):
+    """MultiWorkerMirroredStrategy, 2 processes, loopback ports only, custom training loop."""
+    folder = tmp_path
+    for name in ("ref.weights.h5", "batch.npz"):
+        shutil.copy(runs["_folder"] / name, folder / name)
+    _run_workers(["-m", "unetcheck.distribute", "--strategy", "multiworker", "--weights",
+                  str(folder / "ref.weights.h5"), "--batch", str(folder / "batch.npz"),
+                  "--out", str(folder / "worker{task}.npz"), "--steps", "3"])
     chief, other = (dict(np.load(folder / f"worker{i}.npz")) for i in range(2))
     assert json.loads(str(chief["meta"]))["replicas"] == 2
     # Measured 1.1e-7, as with MirroredStrategy in one process.
@@ -110,18 +109,10 @@ def test_two_workers_on_localhost_equal_one_device(tmp_path, runs):
 
 def test_verify_on_two_workers(tmp_path):
     """`unetcheck verify --strategy multiworker`: 2 processes, each with its TF_CONFIG and --out."""
-    workers = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
-    procs = []
-    for index in range(2):
-        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_CONFIG": json.dumps(tf_config)}
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "unetcheck", "verify", "--quick", "--size", "32", "--num-train", "64",
-             "--epochs", "6", "--strategy", "multiworker", "--sync-batchnorm", "--out", str(tmp_path / f"w{index}")],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    outputs = [proc.communicate(timeout=600)[0] for proc in procs]
-    for proc, output in zip(procs, outputs):
-        assert proc.returncode == 0, output[-3000:]  # every check passed, learning included
+    outputs = _run_workers(["-m", "unetcheck", "verify", "--quick", "--size", "32", "--num-train", "64",
+                            "--epochs", "6", "--strategy", "multiworker", "--sync-batchnorm"],
+                           per_worker=lambda index: ["--out", str(tmp_path / f"w{index}")])
+    # Each exit code 0: every check passed, learning included.
     assert "Epoch 6/6 - accuracy:" in outputs[0]
     chief, other = (json.loads((tmp_path / f"w{i}" / "metrics.json").read_text()) for i in range(2))
     assert (chief["strategy"], chief["replicas"]) == ("multiworker", 2)

@@ -83,7 +83,8 @@ def test_upsample_is_the_pix2pix_block():
     assert block.layers[2].rate == 0.5
     out = block(np.ones((1, 4, 4, 2), np.float32))
     assert tuple(out.shape) == (1, 8, 8, 16) and float(np.min(out)) >= 0.0
-    assert [type(l).__name__ for l in upsample(8, 3, norm_type="instancenorm").layers][1] == "GroupNormalization"
+    instance_norm = upsample(8, 3, norm_type="instancenorm").layers[1]
+    assert type(instance_norm).__name__ == "GroupNormalization"
     with pytest.raises(ValueError, match="norm_type"):
         upsample(8, 3, norm_type="layernorm")
 

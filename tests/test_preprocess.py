@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from unetcheck.strategies import examples as trimap_examples
 from unetcheck import load_image, normalize, synthetic_example
+from unetcheck.strategies import examples as trimap_examples
 
 
 @given(

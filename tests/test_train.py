@@ -6,11 +6,24 @@ import numpy as np
 import pytest
 
 from unetcheck import (
-    calibrate_encoder, compile_model, create_mask, majority_confusion, make_pipelines,
-    mean_iou, predict_confusion, set_seed, synthetic_pets, train, unet_model,
+    calibrate_encoder,
+    compile_model,
+    create_mask,
+    majority_confusion,
+    make_pipelines,
+    mean_iou,
+    predict_confusion,
+    set_seed,
+    synthetic_pets,
+    train,
+    unet_model,
 )
 from unetcheck.checks import (
-    assert_finite, assert_loss_decreased, snapshot_weights, assert_weights_all_changed, assert_weights_unchanged,
+    assert_finite,
+    assert_loss_decreased,
+    assert_weights_all_changed,
+    assert_weights_unchanged,
+    snapshot_weights,
 )
 
 SIZE = 32  # smallest size the encoder takes; enough to learn the synthetic pets

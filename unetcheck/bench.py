@@ -208,7 +208,8 @@ def _cpu_flags() -> set[str]:
 
 def format_bench(report: dict[str, Any]) -> str:
     """The figures as a table: path, batch, train/predict/pipeline img/s, roofline share, RSS."""
-    lines = [f"{'path':>9}  {'batch':>5}  {'train':>7}  {'roofline':>8}  {'predict':>8}  {'pipeline':>9}  {'RSS MB':>7}"]
+    header = ("path", "batch", "train", "roofline", "predict", "pipeline", "RSS MB")
+    lines = ["  ".join(f"{h:>{w}}" for h, w in zip(header, (9, 5, 7, 8, 8, 9, 7)))]
     for path, by_batch in report["results"].items():
         for batch, f in by_batch.items():
             lines.append(f"{path:>9}  {batch:>5}  {f['train_img_s']:7.1f}  {100 * f['roofline_fraction']:7.0f}%  "
@@ -216,7 +217,8 @@ def format_bench(report: dict[str, Any]) -> str:
     speedups = {k: v for k, v in report.items() if k.startswith(("speedup_", "roofline_fraction_"))}
     lines.append(" ".join(f"{k} {v:.3f}" for k, v in speedups.items()))
     lines.append(f"roofline {report['roofline_img_s']:.1f} img/s (matmul {report['matmul_gflops']:.0f} GFLOP/s), "
-                 f"{report['cores']} cores, flags {','.join(report['cpu_flags'])}, TF {report['versions']['tensorflow']}")
+                 f"{report['cores']} cores, flags {','.join(report['cpu_flags'])}, "
+                 f"TF {report['versions']['tensorflow']}")
     return "\n".join(lines)
 
 

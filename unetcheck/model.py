@@ -195,7 +195,7 @@ def calibrate_encoder(model: keras.Model, images: Any) -> keras.Model:
       model: a `unet_model` (its layer named "encoder") or an encoder itself.
       images: a batch (B, H, W, 3) of float images in [0, 1], B >= 2.
     """
-    encoder = model.get_layer("encoder") if "encoder" in [l.name for l in model.layers] else model
+    encoder = model.get_layer("encoder") if "encoder" in [layer.name for layer in model.layers] else model
     norms = [layer for layer in encoder._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
     if not norms:
         raise ValueError(f"model {model.name!r} has no BatchNormalization layer to calibrate")

@@ -25,6 +25,30 @@ import numpy as np
 LEARNING_RATE = 0.1
 
 
+def write_reference_inputs(folder: str | os.PathLike, num_images: int, seed: int, size: int = 32
+                           ) -> tuple[str, str]:
+    """Writes a calibrated reference model's weights and a batch of synthetic pets, for subprocesses.
+
+    Returns:
+      the paths of `ref.weights.h5` and `batch.npz` (float32 `images`, int32 `masks` 0..2).
+    """
+    import keras
+
+    from unetcheck.model import calibrate_encoder, unet_model
+    from unetcheck.sources import synthetic_example
+
+    examples = [synthetic_example((seed, i), size, size) for i in range(num_images)]
+    images = np.stack([e["image"] for e in examples]).astype(np.float32) / 255.0
+    masks = np.stack([e["segmentation_mask"] for e in examples]).astype(np.int32) - 1
+    keras.utils.set_random_seed(0)
+    model = unet_model(input_size=size)
+    calibrate_encoder(model, images)
+    weights, batch = os.path.join(folder, "ref.weights.h5"), os.path.join(folder, "batch.npz")
+    model.save_weights(weights)
+    np.savez(batch, images=images, masks=masks)
+    return weights, batch
+
+
 def step_outputs(weights_path: str, images: np.ndarray, masks: np.ndarray, jit_compile: Any = "auto",
                  size: int | None = None) -> dict[str, np.ndarray]:
     """Logits, then the loss of and weights after one SGD step of the reference on (images, masks)."""

@@ -17,12 +17,12 @@ import numpy as np
 
 from unetcheck import checks
 from unetcheck.augment import Augment
+from unetcheck.data import load_source
 from unetcheck.masks import create_mask
 from unetcheck.metrics import iou_per_class, majority_confusion, mean_iou, pixel_accuracy
 from unetcheck.model import calibrate_encoder, unet_model
 from unetcheck.pipeline import make_pipelines
 from unetcheck.preprocess import CLASS_NAMES, NUM_CLASSES
-from unetcheck.data import load_source
 from unetcheck.train import compile_model, predict_confusion, set_seed, train
 
 
@@ -81,10 +81,9 @@ class EpochSamples(keras.callbacks.Callback):
 
         os.makedirs(self.out_dir, exist_ok=True)
         pred = create_mask(self.model(self.image[None], training=False))
-        plot_predictions(
-            self.image[None], self.mask[None], np.asarray(pred), os.path.join(self.out_dir, f"epoch_{epoch + 1:03d}.png"),
-            title=f"Sample prediction after epoch {epoch + 1}",
-        )
+        path = os.path.join(self.out_dir, f"epoch_{epoch + 1:03d}.png")
+        plot_predictions(self.image[None], self.mask[None], np.asarray(pred), path,
+                         title=f"Sample prediction after epoch {epoch + 1}")
 
 
 def _remove(path: str) -> None:

@@ -1,11 +1,14 @@
 """Our pipeline against the unetcheck reference: fixtures and marker from its pytest plugin."""
 
+import pipeline
 import pytest
 from hypothesis import given, settings
 
-import pipeline
 from unetcheck.checks import (
-    assert_frozen, assert_labels_in_range, assert_paired_flip, assert_probabilities_valid,
+    assert_frozen,
+    assert_labels_in_range,
+    assert_paired_flip,
+    assert_probabilities_valid,
     assert_same_preprocessing,
 )
 from unetcheck.strategies import examples
