@@ -94,43 +94,24 @@ def train_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.
     return {w.path: keras.ops.convert_to_numpy(w) for w in model.weights}
 
 
-def custom_loop_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int,
-                      sync_batchnorm: bool) -> dict[str, np.ndarray]:
-    """As `train_steps`, with a hand-written `strategy.run` loop instead of `Model.fit`.
-
-    The loss is `fit`'s: the mean over every pixel of the global batch. This is how the
-    reference trains under MultiWorkerMirroredStrategy, where Keras 3's `fit` fails
-    (keras-team/keras#20585).
-    """
+def loop_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int,
+               sync_batchnorm: bool) -> dict[str, np.ndarray]:
+    """As `train_steps`, through `unetcheck.loop.fit_with_loop` (the main job's loop under
+    MultiWorkerMirroredStrategy, where Keras 3's `fit` fails: keras-team/keras#20585)."""
     import keras
     import tensorflow as tf
 
+    from unetcheck.loop import fit_with_loop
     from unetcheck.model import unet_model
 
     with strategy.scope():
         model = unet_model(input_size=images.shape[1], sync_batchnorm=sync_batchnorm)
         model.load_weights(weights_path)
-        optimizer = keras.optimizers.SGD(0.1)
-        optimizer.build(model.trainable_variables)
-    per_pixel = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
-    global_batch = len(images)
-
-    @tf.function
-    def step(x: Any, y: Any) -> Any:
-        def replica_step(x: Any, y: Any) -> Any:
-            with tf.GradientTape() as tape:
-                per_example = tf.reduce_mean(per_pixel(y, model(x, training=True)), axis=[1, 2])
-                loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))
-            return loss
-
-        return strategy.reduce("SUM", strategy.run(replica_step, args=(x, y)), axis=None)
-
-    batches = iter(strategy.experimental_distribute_dataset(
-        tf.data.Dataset.from_tensors((images, masks)).repeat()))
-    for _ in range(steps):
-        step(*next(batches))
+        model.compile(optimizer=keras.optimizers.SGD(0.1),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    batch = tf.data.Dataset.from_tensors((images, masks))
+    fit_with_loop(model, strategy, batch.repeat(), epochs=1, steps_per_epoch=steps, validation_data=batch,
+                  validation_steps=1, verbose=0)
     return {w.path: keras.ops.convert_to_numpy(w) for w in model.weights}
 
 
@@ -151,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.strategy == "mirrored":
         strategy, run = make_strategy("mirrored", args.cpu_replicas), train_steps
     else:
-        strategy, run = tf.distribute.MultiWorkerMirroredStrategy(), custom_loop_steps
+        strategy, run = tf.distribute.MultiWorkerMirroredStrategy(), loop_steps
     runs = {}
     for sync in (False, True):
         runs[f"replicas_sync{int(sync)}"] = run(strategy, args.weights, images, masks, args.steps, sync)
