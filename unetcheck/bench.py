@@ -20,13 +20,14 @@ from typing import Any, Callable
 import keras
 import numpy as np
 
-from unetcheck.model import unet_model
+from unetcheck.model import precision, unet_model
 from unetcheck.pipeline import make_pipelines
 from unetcheck.sources import synthetic_pets
 from unetcheck.train import compile_model
 
 BATCH_SIZES = (8, 16, 32, 64)
-PATHS = ("literal", "unetcheck")
+#: unetcheck_bf16 is the opt-in mixed_bfloat16 precision: reported beside, never in the speedup.
+PATHS = ("literal", "unetcheck", "unetcheck_bf16")
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -136,7 +137,8 @@ def measure_path(path: str, source: Any, size: int, batch_size: int, windows: in
         train = literal_pipeline(source, size, batch_size)
     else:
         train = make_pipelines(source, size=size, batch_size=batch_size, seed=0).train
-    model = compile_model(unet_model(input_size=size))
+    with precision("mixed_bfloat16" if path == "unetcheck_bf16" else "float32"):
+        model = compile_model(unet_model(input_size=size))
     timer = _EpochTimer()
     # Epoch 1 is warm-up (tracing, thread pools); each later epoch is one timed window.
     model.fit(train, epochs=windows + 1, steps_per_epoch=steps, callbacks=[timer], verbose=0)
@@ -176,7 +178,7 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
             figures = measure_path(path, source, size, batch_size, windows, steps)
             figures["roofline_fraction"] = figures["train_img_s"] / roofline
             results[path][str(batch_size)] = figures
-            log(f"{path:>9} batch {batch_size:>2}: train {figures['train_img_s']:6.1f} img/s "
+            log(f"{path:>14} batch {batch_size:>2}: train {figures['train_img_s']:6.1f} img/s "
                 f"({100 * figures['roofline_fraction']:.0f}% of roofline), predict {figures['predict_img_s']:6.1f}, "
                 f"pipeline {figures['pipeline_img_s']:8.0f} img/s, peak RSS {figures['peak_rss_mb']:.0f} MB")
     top = str(max(batch_sizes))
@@ -190,6 +192,8 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
         "results": results,
         f"speedup_batch{top}": results["unetcheck"][top]["train_img_s"] / results["literal"][top]["train_img_s"],
         f"roofline_fraction_batch{top}": results["unetcheck"][top]["roofline_fraction"],
+        f"bf16_speedup_batch{top}": (results["unetcheck_bf16"][top]["train_img_s"]
+                                     / results["unetcheck"][top]["train_img_s"]),
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
         "cores": os.cpu_count(),
@@ -209,12 +213,12 @@ def _cpu_flags() -> set[str]:
 def format_bench(report: dict[str, Any]) -> str:
     """The figures as a table: path, batch, train/predict/pipeline img/s, roofline share, RSS."""
     header = ("path", "batch", "train", "roofline", "predict", "pipeline", "RSS MB")
-    lines = ["  ".join(f"{h:>{w}}" for h, w in zip(header, (9, 5, 7, 8, 8, 9, 7)))]
+    lines = ["  ".join(f"{h:>{w}}" for h, w in zip(header, (14, 5, 7, 8, 8, 9, 7)))]
     for path, by_batch in report["results"].items():
         for batch, f in by_batch.items():
-            lines.append(f"{path:>9}  {batch:>5}  {f['train_img_s']:7.1f}  {100 * f['roofline_fraction']:7.0f}%  "
+            lines.append(f"{path:>14}  {batch:>5}  {f['train_img_s']:7.1f}  {100 * f['roofline_fraction']:7.0f}%  "
                          f"{f['predict_img_s']:8.1f}  {f['pipeline_img_s']:9.0f}  {f['peak_rss_mb']:7.0f}")
-    speedups = {k: v for k, v in report.items() if k.startswith(("speedup_", "roofline_fraction_"))}
+    speedups = {k: v for k, v in report.items() if k.startswith(("speedup_", "roofline_fraction_", "bf16_"))}
     lines.append(" ".join(f"{k} {v:.3f}" for k, v in speedups.items()))
     lines.append(f"roofline {report['roofline_img_s']:.1f} img/s (matmul {report['matmul_gflops']:.0f} GFLOP/s), "
                  f"{report['cores']} cores, flags {','.join(report['cpu_flags'])}, "

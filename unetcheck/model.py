@@ -6,8 +6,9 @@ block is written here with the same layers, initializer and defaults.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import keras
 
@@ -213,3 +214,25 @@ def calibrate_encoder(model: keras.Model, images: Any) -> keras.Model:
             layer.momentum = momentum
         encoder.trainable = was_trainable
     return model
+
+
+#: Compute precisions a model can be built with. mixed_bfloat16 is an opt-in: it changes
+#: the arithmetic (logits move by ~1.6% of their scale, see tests/test_precision.py).
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@contextlib.contextmanager
+def precision(policy: str = "float32") -> Iterator[None]:
+    """Builds the layers created inside with Keras dtype policy `policy`, then restores the old one.
+
+    Raises:
+      ValueError: a policy not in `PRECISIONS`.
+    """
+    if policy not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}; got {policy!r}")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
