@@ -21,7 +21,7 @@ def predict_files(model_path: str, image_paths: Sequence[str], out_dir: str) -> 
     import tensorflow as tf
 
     from unetcheck.masks import create_mask
-    from unetcheck.report import _mask_image
+    from unetcheck.report import mask_to_rgb
 
     if not os.path.isfile(model_path):
         raise ValueError(f"no model file at {model_path!r}; train one with `unetcheck verify`")
@@ -42,7 +42,7 @@ def predict_files(model_path: str, image_paths: Sequence[str], out_dir: str) -> 
         mask = tf.image.resize(tf.cast(mask, tf.uint8), (h, w), method="nearest").numpy()
         stem = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0])
         tf.io.write_file(f"{stem}_mask.png", tf.io.encode_png(mask + 1))
-        overlay = (0.5 * image.numpy() + 0.5 * _mask_image(mask)).astype(np.uint8)
+        overlay = (0.5 * image.numpy() + 0.5 * mask_to_rgb(mask)).astype(np.uint8)
         tf.io.write_file(f"{stem}_overlay.png", tf.io.encode_png(overlay))
         written += [f"{stem}_mask.png", f"{stem}_overlay.png"]
     return written

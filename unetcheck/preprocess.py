@@ -31,21 +31,12 @@ def _check(condition: Any, message: str) -> list:
     return [tf.debugging.Assert(condition, [message])]
 
 
-def _check_image_shape(image: "tf.Tensor", what: str) -> None:
-    shape = image.shape
-    if shape.rank != 3 or shape[-1] != 3:
+def _check_shape(tensor: "tf.Tensor", what: str, channels: int, hint: str) -> None:
+    """Raises ValueError unless `tensor` is (height, width, channels)."""
+    shape = tensor.shape
+    if shape.rank != 3 or shape[-1] != channels:
         raise ValueError(
-            f"{what} must have shape (height, width, 3) (RGB); got shape {tuple(shape)}. "
-            "Decode grayscale/RGBA images to RGB first."
-        )
-
-
-def _check_mask_shape(mask: "tf.Tensor", what: str) -> None:
-    shape = mask.shape
-    if shape.rank != 3 or shape[-1] != 1:
-        raise ValueError(
-            f"{what} must have shape (height, width, 1); got shape {tuple(shape)}. "
-            "Add a channel axis with mask[..., None] if it is (height, width)."
+            f"{what} must have shape (height, width, {channels}); got shape {tuple(shape)}. {hint}"
         )
 
 
@@ -122,8 +113,8 @@ def load_image(datapoint: Mapping[str, Any], size: int = 128) -> tuple["tf.Tenso
         )
     image = tf.convert_to_tensor(datapoint["image"])
     mask = tf.convert_to_tensor(datapoint["segmentation_mask"])
-    _check_image_shape(image, "image")
-    _check_mask_shape(mask, "segmentation_mask")
+    _check_shape(image, "image", 3, "Decode grayscale/RGBA images to RGB first.")
+    _check_shape(mask, "segmentation_mask", 1, "Add a channel axis with mask[..., None] if it is (height, width).")
     ish, msh = image.shape[:2], mask.shape[:2]
     if ish.is_fully_defined() and msh.is_fully_defined():
         if ish != msh:

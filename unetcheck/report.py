@@ -22,8 +22,8 @@ def _pyplot():
     return plt
 
 
-def _mask_image(mask: np.ndarray) -> np.ndarray:
-    """RGB rendering of an (H, W) or (H, W, 1) mask of class ids."""
+def mask_to_rgb(mask: np.ndarray) -> np.ndarray:
+    """RGB rendering (uint8, `CLASS_COLOURS`) of an (H, W) or (H, W, 1) mask of class ids."""
     palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLOURS], np.uint8)
     return palette[np.asarray(mask).reshape(np.shape(mask)[:2]).astype(int)]
 
@@ -62,7 +62,7 @@ def plot_predictions(
     fig, axes = plt.subplots(n, 3, figsize=(7.5, 2.5 * n + 0.6), squeeze=False)
     for row, (image, true, pred) in enumerate(zip(images, true_masks, pred_masks)):
         for ax, picture, name in zip(
-            axes[row], (np.clip(image, 0, 1), _mask_image(true), _mask_image(pred)),
+            axes[row], (np.clip(image, 0, 1), mask_to_rgb(true), mask_to_rgb(pred)),
             ("Input Image", "True Mask", "Predicted Mask"),
         ):
             ax.imshow(picture, interpolation="nearest")
