@@ -49,7 +49,7 @@ def model_flops(size: int) -> dict[str, float]:
     """FLOPs per image of the forward pass and of a training step's forward + gradients."""
     import tensorflow as tf
 
-    model = unet_model(input_size=size)
+    model = unet_model(input_size=size, fused=False)  # the tutorial's graph: the roofline's work
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     @tf.function
@@ -130,32 +130,61 @@ def _pipeline_rate(dataset: Any, batch_size: int, batches: int) -> float:
     return batches * batch_size / (time.perf_counter() - start)
 
 
-def measure_path(path: str, source: Any, size: int, batch_size: int, windows: int, steps: int) -> dict[str, float]:
-    """Training, predict and input-pipeline images/s of one path at one batch size."""
-    keras.utils.set_random_seed(0)
-    if path == "literal":
-        train = literal_pipeline(source, size, batch_size)
-    else:
-        train = make_pipelines(source, size=size, batch_size=batch_size, seed=0).train
-    with precision("mixed_bfloat16" if path == "unetcheck_bf16" else "float32"):
-        model = compile_model(unet_model(input_size=size))
-    timer = _EpochTimer()
-    # Epoch 1 is warm-up (tracing, thread pools); each later epoch is one timed window.
-    model.fit(train, epochs=windows + 1, steps_per_epoch=steps, callbacks=[timer], verbose=0)
-    train_rate = steps * batch_size / statistics.median(timer.times[1:])
-    images = next(iter(train))[0]
-    model.predict(images, batch_size=batch_size, verbose=0)
-    predict_times = []
-    for _ in range(windows):
-        start = time.perf_counter()
-        model.predict(images, batch_size=batch_size, verbose=0)
-        predict_times.append(time.perf_counter() - start)
-    return {
-        "train_img_s": train_rate,
-        "predict_img_s": len(images) / statistics.median(predict_times),
-        "pipeline_img_s": _pipeline_rate(train, batch_size, max(steps * windows, 8)),
-        "peak_rss_mb": _peak_rss_mb(),
-    }
+class _Path:
+    """One path at one batch size, built and warmed up: its pipeline, model and timings."""
+
+    def __init__(self, path: str, source: Any, size: int, batch_size: int, steps: int) -> None:
+        keras.utils.set_random_seed(0)
+        if path == "literal":
+            self.train = literal_pipeline(source, size, batch_size)
+        else:
+            self.train = make_pipelines(source, size=size, batch_size=batch_size, seed=0).train
+        with precision("mixed_bfloat16" if path == "unetcheck_bf16" else "float32"):
+            # literal: the tutorial's layer graph; ours: the default (fused) one.
+            self.model = compile_model(unet_model(input_size=size, fused=path != "literal"))
+        self.batch_size, self.steps = batch_size, steps
+        self.timer = _EpochTimer()
+        # Warm-up epoch (tracing, thread pools, the cache filled), not timed.
+        self.model.fit(self.train, epochs=1, steps_per_epoch=steps, verbose=0)
+
+    def window(self) -> float:
+        """Trains one timed window of `steps` steps; returns its images/s."""
+        self.model.fit(self.train, epochs=1, steps_per_epoch=self.steps, callbacks=[self.timer], verbose=0)
+        return self.steps * self.batch_size / self.timer.times[-1]
+
+    def figures(self, windows: int) -> dict[str, float]:
+        images = next(iter(self.train))[0]
+        self.model.predict(images, batch_size=self.batch_size, verbose=0)
+        predict_times = []
+        for _ in range(windows):
+            start = time.perf_counter()
+            self.model.predict(images, batch_size=self.batch_size, verbose=0)
+            predict_times.append(time.perf_counter() - start)
+        rates = [self.steps * self.batch_size / t for t in self.timer.times]
+        return {
+            "train_img_s": statistics.median(rates),
+            "train_img_s_windows": rates,
+            "predict_img_s": len(images) / statistics.median(predict_times),
+            "pipeline_img_s": _pipeline_rate(self.train, self.batch_size, max(self.steps * windows, 8)),
+            "peak_rss_mb": _peak_rss_mb(),
+        }
+
+
+def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: int,
+                  paths: tuple[str, ...] = PATHS) -> dict[str, dict[str, float]]:
+    """Every path at one batch size, their timed windows interleaved.
+
+    This machine's speed changes in phases of seconds to minutes (other tenants); timing
+    path A's windows, then path B's, would compare two phases. Windows alternate between
+    paths, in a rotated order, so each path samples the same phases; each path's figure
+    is the median of its windows.
+    """
+    built = {path: _Path(path, source, size, batch_size, steps) for path in paths}
+    for window in range(windows):
+        order = paths[window % len(paths):] + paths[: window % len(paths)]
+        for path in order:
+            built[path].window()
+    return {path: built[path].figures(windows) for path in paths}
 
 
 def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...] = BATCH_SIZES,
@@ -163,7 +192,7 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
     """Measures the roofline, then both paths at each batch size; returns every figure."""
     import tensorflow as tf
 
-    windows, steps = (2, 2) if quick else (4, 3)
+    windows, steps = (4, 2) if quick else (7, 3)
     if quick:
         batch_sizes = tuple(b for b in batch_sizes if b in (8, 64)) or batch_sizes
     gflops = matmul_gflops()
@@ -174,8 +203,7 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
     source = synthetic_pets(num_train=max(batch_sizes) * 2, num_test=8, seed=0)
     results: dict[str, dict[str, dict[str, float]]] = {path: {} for path in PATHS}
     for batch_size in batch_sizes:
-        for path in PATHS:
-            figures = measure_path(path, source, size, batch_size, windows, steps)
+        for path, figures in measure_batch(source, size, batch_size, windows, steps).items():
             figures["roofline_fraction"] = figures["train_img_s"] / roofline
             results[path][str(batch_size)] = figures
             log(f"{path:>14} batch {batch_size:>2}: train {figures['train_img_s']:6.1f} img/s "

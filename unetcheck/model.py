@@ -12,6 +12,8 @@ from typing import Any, Iterator
 
 import keras
 
+from unetcheck.layers import FusedBatchNormalization, SkipConv2DTranspose, fuse_batchnorm
+
 #: MobileNetV2 layers whose outputs feed the decoder, at 1/2, 1/4, 1/8, 1/16, 1/32 scale.
 ENCODER_TAPS = (
     "block_1_expand_relu",
@@ -145,11 +147,17 @@ def unet_model(
     weights: str | os.PathLike | None = None,
     decoder_filters: tuple[int, ...] = DECODER_FILTERS,
     sync_batchnorm: bool = False,
+    fused: bool = True,
     **kwargs: Any,
 ) -> keras.Model:
     """The tutorial's U-Net: frozen MobileNetV2 taps, pix2pix upsampling, skip concatenation.
 
-    Outputs logits `(batch, input_size, input_size, output_channels)`.
+    Outputs logits `(batch, input_size, input_size, output_channels)`. By default
+    (`fused=True`) the same function with the same weights is built from faster layers
+    (see `unetcheck.layers`): each skip concatenation folded into the next transposed
+    convolution, BatchNorm through TensorFlow's fused kernel. `fused=False` builds the
+    tutorial's own layer graph (pix2pix `Sequential` blocks and `Concatenate` layers);
+    `set_weights` moves weights between the two.
 
     Args:
       output_channels: number of classes.
@@ -157,6 +165,8 @@ def unet_model(
       weights: encoder weights, see `build_encoder`.
       decoder_filters: filters of the four upsample blocks, deepest first.
       sync_batchnorm: synchronize the decoder's BatchNorm across replicas (see `upsample`).
+      fused: build the decoder from `SkipConv2DTranspose` and `FusedBatchNormalization`
+        and the encoder with fused BatchNorm; False for the tutorial's exact layers.
       **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Raises:
@@ -171,15 +181,38 @@ def unet_model(
         )
     encoder = build_encoder(input_size, weights)
     inputs = keras.Input(shape=(input_size, input_size, 3), name="image")
+    if fused:
+        encoder = fuse_batchnorm(encoder)
     skips = encoder(inputs)
     x = skips[-1]
-    for filters, skip in zip(decoder_filters, reversed(skips[:-1])):
-        x = upsample(filters, 3, synchronized=sync_batchnorm)(x)
-        x = keras.layers.Concatenate()([x, skip])
-    # Last stride-2 transpose conv: input_size/2 -> input_size, one logit per class.
-    outputs = keras.layers.Conv2DTranspose(output_channels, 3, strides=2, padding="same")(x)
+    if fused:
+        outputs = _fused_decoder(x, list(reversed(skips[:-1])), decoder_filters, output_channels,
+                                 sync_batchnorm)
+    else:
+        for filters, skip in zip(decoder_filters, reversed(skips[:-1])):
+            x = upsample(filters, 3, synchronized=sync_batchnorm)(x)
+            x = keras.layers.Concatenate()([x, skip])
+        # Last stride-2 transpose conv: input_size/2 -> input_size, one logit per class.
+        outputs = keras.layers.Conv2DTranspose(output_channels, 3, strides=2, padding="same")(x)
     kwargs.setdefault("name", "unet")
     return keras.Model(inputs=inputs, outputs=outputs, **kwargs)
+
+
+def _fused_decoder(x: Any, skips: list, decoder_filters: tuple[int, ...], output_channels: int,
+                   sync_batchnorm: bool) -> Any:
+    """The pix2pix blocks and final transposed conv with each concatenation folded into the
+    next convolution: weights created in the tutorial's order and shapes."""
+    pending_skip = None
+    for index, (filters, skip) in enumerate(zip(decoder_filters, skips), start=1):
+        conv = SkipConv2DTranspose(
+            filters, 3, strides=2, padding="same", use_bias=False,
+            kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02), name=f"upsample_{index}_conv",
+        )
+        x = conv(x if pending_skip is None else [x, pending_skip])
+        x = FusedBatchNormalization(synchronized=sync_batchnorm, name=f"upsample_{index}_norm")(x)
+        x = keras.layers.ReLU(name=f"upsample_{index}_relu")(x)
+        pending_skip = skip
+    return SkipConv2DTranspose(output_channels, 3, strides=2, padding="same", name="logits")([x, pending_skip])
 
 
 def calibrate_encoder(model: keras.Model, images: Any) -> keras.Model:

@@ -1,0 +1,99 @@
+"""Where a training step's time goes: TensorFlow profiler trace of `fit`, summed per op.
+
+    python benchmarks/profile_step.py [--batch 32] [--steps 6] [--path unetcheck|literal]
+
+Traces a few warm training steps of the 128x128 model, reads the XPlane the profiler
+writes and prints the time per TensorFlow op type and per layer (from the op names),
+with each one's share of the traced op time. Two cores run ops in parallel, so the
+shares are of summed op time, not of wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+
+_WRAPPERS = {"Process", "Run", "ExecutorState", "EagerLocalExecute", "KernelAndDeviceFunc"}
+
+
+def _events(logdir: str):
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    (path,) = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)
+    space = xplane_pb2.XSpace()
+    with open(path, "rb") as f:
+        space.ParseFromString(f.read())
+    for plane in space.planes:
+        if not plane.name.startswith("/host:CPU"):
+            continue
+        names = {k: m.name for k, m in plane.event_metadata.items()}
+        for line in plane.lines:
+            if "TraceMe" in line.name or "Executor" in line.name or True:
+                for event in line.events:
+                    yield names.get(event.metadata_id, ""), event.duration_ps / 1e9  # ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--path", default="unetcheck", choices=("unetcheck", "literal"))
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+
+    import keras
+    import tensorflow as tf
+
+    from unetcheck.bench import literal_pipeline
+    from unetcheck.model import unet_model
+    from unetcheck.pipeline import make_pipelines
+    from unetcheck.sources import synthetic_pets
+    from unetcheck.train import compile_model
+
+    keras.utils.set_random_seed(0)
+    source = synthetic_pets(num_train=2 * args.batch, num_test=8, seed=0)
+    if args.path == "literal":
+        train = literal_pipeline(source, 128, args.batch)
+    else:
+        train = make_pipelines(source, size=128, batch_size=args.batch, seed=0).train
+    if os.environ.get("PROTO"):
+        sys.path.insert(0, "/tmp/proto")
+        from fast import unet
+        model = compile_model(unet(fused_bn=True, split=True))
+    else:
+        model = compile_model(unet_model(input_size=128))
+    model.fit(train, epochs=1, steps_per_epoch=3, verbose=0)  # warm-up: tracing, pools
+    logdir = tempfile.mkdtemp(prefix="unetcheck-profile-")
+    tf.profiler.experimental.start(logdir)
+    model.fit(train, epochs=1, steps_per_epoch=args.steps, verbose=0)
+    tf.profiler.experimental.stop()
+
+    by_type: collections.Counter = collections.Counter()
+    by_layer: collections.Counter = collections.Counter()
+    for name, ms in _events(logdir):
+        if ":" not in name:  # TF ops are "name:Type"; the rest are runtime annotations
+            continue
+        op_name, op_type = name.rsplit(":", 1)
+        if op_type.strip() in _WRAPPERS or op_type.strip().startswith("__inference") or not op_name:
+            continue  # function and executor spans enclose the ops: counting them counts twice
+        by_type[op_type] += ms
+        parts = [p for p in op_name.split("/") if p not in ("gradient_tape", "functional_1", "unet", "sequential")]
+        by_layer[("grad " if "gradient_tape" in op_name or "Grad" in op_name else "") + "/".join(parts[:2])] += ms
+    total = sum(by_type.values())
+    print(f"{args.path}, batch {args.batch}, {args.steps} steps: {total:.0f} ms of op time "
+          f"({total / args.steps / args.batch:.1f} ms per image)")
+    for title, counter in (("op type", by_type), ("op name", by_layer)):
+        print(f"\n{title:<60} {'ms':>8} {'share':>6}")
+        for key, ms in counter.most_common(args.top):
+            print(f"{key[:60]:<60} {ms:8.0f} {100 * ms / total:5.1f}%")
+
+
+if __name__ == "__main__":
+    main()
