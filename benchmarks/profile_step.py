@@ -63,12 +63,7 @@ def main() -> None:
         train = literal_pipeline(source, 128, args.batch)
     else:
         train = make_pipelines(source, size=128, batch_size=args.batch, seed=0).train
-    if os.environ.get("PROTO"):
-        sys.path.insert(0, "/tmp/proto")
-        from fast import unet
-        model = compile_model(unet(fused_bn=True, split=True))
-    else:
-        model = compile_model(unet_model(input_size=128))
+    model = compile_model(unet_model(input_size=128, fused=args.path != "literal"))
     model.fit(train, epochs=1, steps_per_epoch=3, verbose=0)  # warm-up: tracing, pools
     logdir = tempfile.mkdtemp(prefix="unetcheck-profile-")
     tf.profiler.experimental.start(logdir)

@@ -62,7 +62,7 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
                 f"got {[x.shape[-1] for x in inputs]}"
             )
         offsets = [sum(self._splits[: i + 1]) for i in range(len(self._splits) - 1)]
-        kernels = ops.split(self.kernel, offsets, axis=-1)
+        kernels = ops.split(self.kernel, offsets, axis=-1) if offsets else [self.kernel]
         outputs = None
         for x, kernel in zip(inputs, kernels):
             y = ops.conv_transpose(
