@@ -134,6 +134,6 @@ def test_fused_training_step_skips_the_frozen_skips_input_gradients():
     channels * filters * 9 for each. The encoder's forward Conv2Ds are in both."""
     skips = [(2 * 2, 576, 256), (4 * 4, 192, 128), (8 * 8, 144, 64), (16 * 16, 96, 3)]
     expected = sum(2 * pixels * channels * filters * 9 for pixels, channels, filters in skips)
-    saved = (model_flops(32, op_types=("Conv2D",))["train"]
-             - model_flops(32, fused=True, op_types=("Conv2D",))["train"])
+    saved = (model_flops(32, op_types=("Conv2D",), passes=("train",))["train"]
+             - model_flops(32, fused=True, op_types=("Conv2D",), passes=("train",))["train"])
     assert saved == expected

@@ -45,7 +45,8 @@ def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
     return best
 
 
-def model_flops(size: int, fused: bool = False, op_types: tuple[str, ...] | None = None) -> dict[str, float]:
+def model_flops(size: int, fused: bool = False, op_types: tuple[str, ...] | None = None,
+                passes: tuple[str, ...] = ("forward", "train")) -> dict[str, float]:
     """FLOPs per image that run in the forward pass and in a training step's forward + gradients.
 
     Counted by TensorFlow's profiler on each traced graph pruned to its outputs: the
@@ -53,7 +54,8 @@ def model_flops(size: int, fused: bool = False, op_types: tuple[str, ...] | None
     the input gradients of frozen skips), which a count of the whole graph includes.
     `fused=False` counts the tutorial's layer graph, `fused=True` ours (whose fused
     BatchNorm ops have no FLOP count registered: ~0.5% of a step uncounted at 128x128).
-    `op_types` counts only those TensorFlow op types (e.g. `("Conv2D",)`).
+    `op_types` counts only those TensorFlow op types (e.g. `("Conv2D",)`); `passes`
+    picks "forward" and/or "train".
     """
     import tensorflow as tf
 
@@ -91,10 +93,11 @@ def model_flops(size: int, fused: bool = False, op_types: tuple[str, ...] | None
         return total
 
     image = tf.TensorSpec([1, size, size, 3])
-    return {
-        "forward": count(forward.get_concrete_function(image)),
-        "train": count(gradients.get_concrete_function(image, tf.TensorSpec([1, size, size, 1], tf.int32))),
+    traced = {
+        "forward": lambda: forward.get_concrete_function(image),
+        "train": lambda: gradients.get_concrete_function(image, tf.TensorSpec([1, size, size, 1], tf.int32)),
     }
+    return {name: count(traced[name]()) for name in passes}
 
 
 class _LiteralAugment(keras.layers.Layer):
