@@ -4,6 +4,8 @@ from unetcheck.arrays import load_arrays
 from unetcheck.arrays import synthetic_arrays
 from unetcheck.augment import Augment
 from unetcheck.class_weight import probe_class_weight
+from unetcheck.layers import FusedBatchNormalization
+from unetcheck.layers import SkipConv2DTranspose
 from unetcheck.masks import create_mask
 from unetcheck.metrics import confusion_matrix
 from unetcheck.metrics import iou_per_class
@@ -34,6 +36,8 @@ from unetcheck.weights import add_sample_weights
 __version__ = "0.1.0"
 
 __all__ = [
+    "FusedBatchNormalization",
+    "SkipConv2DTranspose",
     "Augment",
     "CLASS_NAMES",
     "ENCODER_TAPS",

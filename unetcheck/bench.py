@@ -177,19 +177,22 @@ class _Path:
         self.model.fit(self.train, epochs=1, steps_per_epoch=self.steps, callbacks=[self.timer], verbose=0)
         return self.steps * self.batch_size / self.timer.times[-1]
 
+    def predict_window(self) -> None:
+        """Times one `predict` of a training batch (the first call, which traces, is not timed)."""
+        if not hasattr(self, "_images"):
+            self._images = next(iter(self.train))[0]
+            self.model.predict(self._images, batch_size=self.batch_size, verbose=0)
+            self.predict_times: list[float] = []
+        start = time.perf_counter()
+        self.model.predict(self._images, batch_size=self.batch_size, verbose=0)
+        self.predict_times.append(time.perf_counter() - start)
+
     def figures(self, windows: int) -> dict[str, float]:
-        images = next(iter(self.train))[0]
-        self.model.predict(images, batch_size=self.batch_size, verbose=0)
-        predict_times = []
-        for _ in range(windows):
-            start = time.perf_counter()
-            self.model.predict(images, batch_size=self.batch_size, verbose=0)
-            predict_times.append(time.perf_counter() - start)
         rates = [self.steps * self.batch_size / t for t in self.timer.times]
         return {
             "train_img_s": statistics.median(rates),
             "train_img_s_windows": rates,
-            "predict_img_s": len(images) / statistics.median(predict_times),
+            "predict_img_s": len(self._images) / statistics.median(self.predict_times),
             "pipeline_img_s": _pipeline_rate(self.train, self.batch_size, max(self.steps * windows, 8)),
             "peak_rss_mb": _peak_rss_mb(),
         }
@@ -202,13 +205,17 @@ def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: 
     This machine's speed changes in phases of seconds to minutes (other tenants); timing
     path A's windows, then path B's, would compare two phases. Windows alternate between
     paths, in a rotated order, so each path samples the same phases; each path's figure
-    is the median of its windows.
+    is the median of its windows. Predict windows alternate the same way.
     """
     built = {path: _Path(path, source, size, batch_size, steps) for path in paths}
     for window in range(windows):
         order = paths[window % len(paths):] + paths[: window % len(paths)]
         for path in order:
             built[path].window()
+    for window in range(windows):
+        order = paths[window % len(paths):] + paths[: window % len(paths)]
+        for path in order:
+            built[path].predict_window()
     return {path: built[path].figures(windows) for path in paths}
 
 
