@@ -79,8 +79,9 @@ def main() -> None:
         if op_type.strip() in _WRAPPERS or op_type.strip().startswith("__inference") or not op_name:
             continue  # function and executor spans enclose the ops: counting them counts twice
         by_type[op_type] += ms
-        parts = [p for p in op_name.split("/") if p not in ("gradient_tape", "functional_1", "unet", "sequential")]
-        by_layer[("grad " if "gradient_tape" in op_name or "Grad" in op_name else "") + "/".join(parts[:2])] += ms
+        parts = [p for p in op_name.split("/")
+                 if p not in ("gradient_tape", "StatefulPartitionedCall") and not p.startswith("unet")]
+        by_layer[("grad " if "gradient_tape" in op_name or "Grad" in op_name else "") + "/".join(parts[:1])] += ms
     total = sum(by_type.values())
     print(f"{args.path}, batch {args.batch}, {args.steps} steps: {total:.0f} ms of op time "
           f"({total / args.steps / args.batch:.1f} ms per image)")
