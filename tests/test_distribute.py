@@ -44,8 +44,11 @@ def _gap(runs: dict, sync: int) -> float:
 
 def test_two_replicas_with_synchronized_batchnorm_equal_one_device(runs):
     assert json.loads(str(runs["meta"]))["replicas"] == 2
-    # Measured 1.1e-7: only the order of float sums differs between the runs.
-    assert _gap(runs, sync=1) <= 1e-5
+    # Only float rounding differs between the runs: measured 7.2e-6 with the default
+    # (fused) model, whose frozen encoder's BatchNorm grappler folds into the convolutions,
+    # 1.1e-7 with fused=False; 3 SGD steps at lr 0.1 amplify it. 1e-4 keeps the two cases
+    # apart: per-replica BatchNorm drifts by 3.1e-3, pinned above 1e-4 below.
+    assert _gap(runs, sync=1) <= 1e-4
 
 
 def test_per_replica_batchnorm_drift_is_pinned(runs):
@@ -93,8 +96,8 @@ def test_two_workers_on_localhost_equal_one_device(tmp_path, runs):
                   "--out", str(folder / "worker{task}.npz"), "--steps", "3"])
     chief, other = (dict(np.load(folder / f"worker{i}.npz")) for i in range(2))
     assert json.loads(str(chief["meta"]))["replicas"] == 2
-    # Measured 1.1e-7, as with MirroredStrategy in one process.
-    assert _gap(chief, sync=1) <= 1e-5
+    # As with MirroredStrategy in one process (bound explained there).
+    assert _gap(chief, sync=1) <= 1e-4
     assert 1e-4 < _gap(chief, sync=0) < 0.1  # measured 3.1e-3, the per-replica drift pinned above
     # With synchronized BatchNorm both workers hold the same model. With per-replica
     # BatchNorm they share every trainable weight (gradients are all-reduced) but each keeps
