@@ -35,9 +35,8 @@ def _events(logdir: str):
             continue
         names = {k: m.name for k, m in plane.event_metadata.items()}
         for line in plane.lines:
-            if "TraceMe" in line.name or "Executor" in line.name or True:
-                for event in line.events:
-                    yield names.get(event.metadata_id, ""), event.duration_ps / 1e9  # ms
+            for event in line.events:
+                yield names.get(event.metadata_id, ""), event.duration_ps / 1e9  # ms
 
 
 def main() -> None:
