@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -m "backends or distributed" $(ARGS) || [ $$? -eq 5 ]  # 5: ARGS selected none here
 
 test-gpu: $(STAMP)
-	$(BIN)/python -m pytest -m gpu $(ARGS)
+	$(BIN)/python -m pytest -m gpu -n 0 $(ARGS)  # one process owns the GPU
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
