@@ -51,7 +51,7 @@ def test_skip_conv_rejects_inputs_it_was_not_built_for():
     layer([tf.zeros((1, 4, 4, 3)), tf.zeros((1, 4, 4, 5))])
     with pytest.raises(ValueError, match=r"built for input channels \[3, 5\]"):
         layer([tf.zeros((1, 4, 4, 5)), tf.zeros((1, 4, 4, 3))])
-    with pytest.raises(ValueError, match="share batch and spatial"):
+    with pytest.raises(ValueError, match="share their spatial dimensions"):
         SkipConv2DTranspose(2, 3)([tf.zeros((1, 4, 4, 3)), tf.zeros((1, 2, 2, 5))])
 
 

@@ -41,7 +41,7 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
             spatial = [tuple(shape[:-1]) for shape in input_shape]
             if any(s[1:] != spatial[0][1:] for s in spatial):
                 raise ValueError(
-                    f"SkipConv2DTranspose inputs must share batch and spatial dimensions; got {input_shape}"
+                    f"SkipConv2DTranspose inputs must share their spatial dimensions; got {input_shape}"
                 )
             self._splits = [int(shape[-1]) for shape in input_shape]
             input_shape = spatial[0] + (sum(self._splits),)
