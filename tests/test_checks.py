@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import keras
 import numpy as np
@@ -224,8 +225,10 @@ def test_loss_decreases_and_overfits_batch():
     assert_loss_decreases(_tiny(), ds, steps=30, min_relative_drop=0.1)
     assert_overfits_batch(_tiny(keras.layers.Conv2D(16, 3, padding="same", activation="relu")), IMAGES, MASKS,
                           steps=150, min_accuracy=0.8)
-    with pytest.raises(AssertionError, match=r"after 2 steps on one batch, pixel accuracy is"):
+    with pytest.raises(AssertionError, match=r"after 2 steps on one batch, pixel accuracy is") as failed:
         assert_overfits_batch(_tiny(), IMAGES, MASKS, steps=2, min_accuracy=0.99)
+    first, last = re.search(r"loss (\S+) -> (\S+)$", str(failed.value)).groups()
+    assert first != last  # the first step's loss, not the last step's twice
 
 
 def test_deterministic():
