@@ -92,12 +92,9 @@ def model_flops(size: int, fused: bool = False, op_types: tuple[str, ...] | None
             nodes.extend(node.children)
         return total
 
-    image = tf.TensorSpec([1, size, size, 3])
-    traced = {
-        "forward": lambda: forward.get_concrete_function(image),
-        "train": lambda: gradients.get_concrete_function(image, tf.TensorSpec([1, size, size, 1], tf.int32)),
-    }
-    return {name: count(traced[name]()) for name in passes}
+    image, mask = tf.TensorSpec([1, size, size, 3]), tf.TensorSpec([1, size, size, 1], tf.int32)
+    traced = {"forward": (forward, (image,)), "train": (gradients, (image, mask))}
+    return {name: count(traced[name][0].get_concrete_function(*traced[name][1])) for name in passes}
 
 
 class _LiteralAugment(keras.layers.Layer):
@@ -169,8 +166,11 @@ class _Path:
             self.model = compile_model(unet_model(input_size=size, fused=path != "literal"))
         self.batch_size, self.steps = batch_size, steps
         self.timer = _EpochTimer()
-        # Warm-up epoch (tracing, thread pools, the cache filled), not timed.
+        self.predict_times: list[float] = []
+        # Warm-up epoch and predict (tracing, thread pools, the cache filled), not timed.
         self.model.fit(self.train, epochs=1, steps_per_epoch=steps, verbose=0)
+        self.images = next(iter(self.train))[0]
+        self.model.predict(self.images, batch_size=batch_size, verbose=0)
 
     def window(self) -> float:
         """Trains one timed window of `steps` steps; returns its images/s."""
@@ -178,13 +178,9 @@ class _Path:
         return self.steps * self.batch_size / self.timer.times[-1]
 
     def predict_window(self) -> None:
-        """Times one `predict` of a training batch (the first call, which traces, is not timed)."""
-        if not hasattr(self, "_images"):
-            self._images = next(iter(self.train))[0]
-            self.model.predict(self._images, batch_size=self.batch_size, verbose=0)
-            self.predict_times: list[float] = []
+        """Times one `predict` of a training batch."""
         start = time.perf_counter()
-        self.model.predict(self._images, batch_size=self.batch_size, verbose=0)
+        self.model.predict(self.images, batch_size=self.batch_size, verbose=0)
         self.predict_times.append(time.perf_counter() - start)
 
     def figures(self, windows: int) -> dict[str, float]:
@@ -192,7 +188,7 @@ class _Path:
         return {
             "train_img_s": statistics.median(rates),
             "train_img_s_windows": rates,
-            "predict_img_s": len(self._images) / statistics.median(self.predict_times),
+            "predict_img_s": len(self.images) / statistics.median(self.predict_times),
             "pipeline_img_s": _pipeline_rate(self.train, self.batch_size, max(self.steps * windows, 8)),
             "peak_rss_mb": _peak_rss_mb(),
         }
@@ -214,12 +210,11 @@ def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: 
     for path in paths:
         built[path].window()
         built[path].timer.times.clear()
-    for window in range(windows):
-        order = paths[window % len(paths):] + paths[: window % len(paths)]
+    rotated = [paths[w % len(paths):] + paths[: w % len(paths)] for w in range(windows)]
+    for order in rotated:
         for path in order:
             built[path].window()
-    for window in range(windows):
-        order = paths[window % len(paths):] + paths[: window % len(paths)]
+    for order in rotated:
         for path in order:
             built[path].predict_window()
     return {path: built[path].figures(windows) for path in paths}
