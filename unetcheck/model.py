@@ -48,16 +48,7 @@ def upsample(
     if norm_type not in ("batchnorm", "instancenorm"):
         raise ValueError(f"norm_type must be 'batchnorm' or 'instancenorm'; got {norm_type!r}")
     block = keras.Sequential()
-    block.add(
-        keras.layers.Conv2DTranspose(
-            filters,
-            size,
-            strides=2,
-            padding="same",
-            kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02),
-            use_bias=False,
-        )
-    )
+    block.add(_pix2pix_conv(keras.layers.Conv2DTranspose, filters, size))
     if norm_type == "batchnorm":
         block.add(keras.layers.BatchNormalization(synchronized=synchronized))
     else:
@@ -73,6 +64,12 @@ def upsample(
         block.add(keras.layers.Dropout(0.5))
     block.add(keras.layers.ReLU())
     return block
+
+
+def _pix2pix_conv(layer: type, filters: int, size: int, **kwargs: Any) -> keras.layers.Layer:
+    """pix2pix's stride-2 transposed convolution: N(0, 0.02) kernel, no bias."""
+    return layer(filters, size, strides=2, padding="same", use_bias=False,
+                 kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02), **kwargs)
 
 
 def _check_input_size(input_size: int) -> None:
@@ -204,10 +201,7 @@ def _fused_decoder(x: Any, skips: list, decoder_filters: tuple[int, ...], output
     next convolution: weights created in the tutorial's order and shapes."""
     pending_skip = None
     for index, (filters, skip) in enumerate(zip(decoder_filters, skips), start=1):
-        conv = SkipConv2DTranspose(
-            filters, 3, strides=2, padding="same", use_bias=False,
-            kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02), name=f"upsample_{index}_conv",
-        )
+        conv = _pix2pix_conv(SkipConv2DTranspose, filters, 3, name=f"upsample_{index}_conv")
         x = conv(x if pending_skip is None else [x, pending_skip])
         x = FusedBatchNormalization(synchronized=sync_batchnorm, name=f"upsample_{index}_norm")(x)
         x = keras.layers.ReLU(name=f"upsample_{index}_relu")(x)

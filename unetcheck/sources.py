@@ -159,4 +159,3 @@ def synthetic_pets(
         for split in SPLITS
     }
     return Source(name="synthetic", splits=splits, num_examples=counts)
-
