@@ -74,19 +74,27 @@ def make_strategy(name: str = "default", cpu_replicas: int | None = None) -> Any
     return tf.distribute.MirroredStrategy(devices)
 
 
+def _sgd_reference(strategy: Any, weights_path: str, size: int, sync_batchnorm: bool) -> Any:
+    """The reference with `weights_path`'s weights, compiled with SGD(0.1), under `strategy`."""
+    import keras
+
+    from unetcheck.model import unet_model
+
+    with strategy.scope():
+        model = unet_model(input_size=size, sync_batchnorm=sync_batchnorm)
+        model.load_weights(weights_path)
+        model.compile(optimizer=keras.optimizers.SGD(0.1),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
 def train_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int,
                 sync_batchnorm: bool) -> dict[str, np.ndarray]:
     """Every weight of the reference (by path) after `steps` SGD steps on one global batch under `strategy`."""
     import keras
     import tensorflow as tf
 
-    from unetcheck.model import unet_model
-
-    with strategy.scope():
-        model = unet_model(input_size=images.shape[1], sync_batchnorm=sync_batchnorm)
-        model.load_weights(weights_path)
-        model.compile(optimizer=keras.optimizers.SGD(0.1),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = _sgd_reference(strategy, weights_path, images.shape[1], sync_batchnorm)
     data = tf.data.Dataset.from_tensors((images, masks)).repeat()
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
@@ -102,13 +110,8 @@ def loop_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.n
     import tensorflow as tf
 
     from unetcheck.loop import fit_with_loop
-    from unetcheck.model import unet_model
 
-    with strategy.scope():
-        model = unet_model(input_size=images.shape[1], sync_batchnorm=sync_batchnorm)
-        model.load_weights(weights_path)
-        model.compile(optimizer=keras.optimizers.SGD(0.1),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = _sgd_reference(strategy, weights_path, images.shape[1], sync_batchnorm)
     batch = tf.data.Dataset.from_tensors((images, masks))
     fit_with_loop(model, strategy, batch.repeat(), epochs=1, steps_per_epoch=steps, validation_data=batch,
                   validation_steps=1, verbose=0)

@@ -19,7 +19,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from unetcheck.scan import ExampleStats, label_stats, problem, scan_examples, to_example_stats
+from unetcheck.scan import ExampleStats, classify, label_stats, scan_examples
 from unetcheck.sources import SPLITS, Source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,15 +76,9 @@ def _scan_files(paths: list[tuple[str, str, str]]) -> tuple[list[ExampleStats], 
         lambda ex: (ex["file_name"], label_stats(ex["image"], ex["segmentation_mask"])),
         num_parallel_calls=tf.data.AUTOTUNE,
     )
-    good, bad, seen = [], {}, set()
-    for name, stats in ds.ignore_errors().as_numpy_iterator():  # undecodable ones do not come out
-        name = name.decode()
-        seen.add(name)
-        reason = problem(stats)
-        if reason:
-            bad[name] = reason
-        else:
-            good.append(to_example_stats(name, stats))
+    # Undecodable examples do not come out of ignore_errors(): found by name below.
+    good, bad = classify((name.decode(), stats) for name, stats in ds.ignore_errors().as_numpy_iterator())
+    seen = {example.name for example in good} | set(bad)
     for name, image, trimap in paths:
         if name not in seen:
             bad[name] = _decode_failure(image, trimap)

@@ -6,7 +6,7 @@ Shared by every source (the folder loader, TFDS, synthetic) and by `validate-dat
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -66,9 +66,14 @@ def scan_examples(ds: "tf.data.Dataset") -> tuple[list[ExampleStats], dict[str, 
         name = ex.get("file_name", tf.constant(""))
         return name, label_stats(ex["image"], ex["segmentation_mask"])
 
+    summaries = ds.map(summarize, num_parallel_calls=tf.data.AUTOTUNE).as_numpy_iterator()
+    return classify((name.decode() or f"example {index}", stats) for index, (name, stats) in enumerate(summaries))
+
+
+def classify(summaries: Iterable[tuple[str, dict[str, Any]]]) -> tuple[list[ExampleStats], dict[str, str]]:
+    """Splits `(name, label_stats)` pairs into the stats of usable examples and `{name: reason}`."""
     good, bad = [], {}
-    for index, (name, stats) in enumerate(ds.map(summarize, num_parallel_calls=tf.data.AUTOTUNE).as_numpy_iterator()):
-        name = name.decode() or f"example {index}"
+    for name, stats in summaries:
         reason = problem(stats)
         if reason:
             bad[name] = reason
