@@ -37,13 +37,14 @@ def test_skip_conv_equals_conv_of_concatenation(channels, side, kernel, strides,
         tape.watch(inputs)
         y_ours, y_plain = ours(inputs), plain(tf.concat(inputs, -1))
         loss_ours, loss_plain = tf.reduce_sum(y_ours**2), tf.reduce_sum(y_plain**2)
-    # Same products summed in another order: float32 rounding of sums of <= 135 terms of
-    # size ~1 stays far below 1e-4; a wrong kernel slice is off by O(1).
+    # Same products summed in another order: float32 rounding (measured at most 3.8e-6 over
+    # 60 random layers); a wrong kernel slice is off by O(1).
     np.testing.assert_allclose(y_ours.numpy(), y_plain.numpy(), atol=1e-4)
     # Gradients too, for every input: right also when the skip is trainable (fine-tuning).
+    # Measured at most 6.1e-5 where gradients reach 666, i.e. 1e-7 relative.
     for a, b in zip(tape.gradient(loss_ours, inputs + ours.trainable_weights),
                     tape.gradient(loss_plain, inputs + plain.trainable_weights)):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-4)
 
 
 def test_skip_conv_rejects_inputs_it_was_not_built_for():
