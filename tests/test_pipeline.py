@@ -43,9 +43,25 @@ def test_same_seed_same_batches_other_seed_differs(source):
     assert any(not np.array_equal(x, y) for x, y in zip(a, c))
 
 
+def test_autotune_is_off_by_default_and_changes_no_element(source):
+    # Off: the autotuner's thread delays each iterator's deletion by up to 10 s
+    # (benchmarks/iterator_stall.py). The option must not change what the pipelines yield.
+    def pipes(autotune):
+        tf.random.set_seed(0)
+        return make_pipelines(source, size=32, batch_size=4, seed=1, autotune=autotune)
+
+    off, on = pipes(False), pipes(True)
+    assert off.train.options().autotune.enabled is False and off.test.options().autotune.enabled is False
+    assert on.train.options().autotune.enabled is True and on.test.options().autotune.enabled is True
+    for a, b in zip(list(off.train.take(6)) + list(off.test), list(on.train.take(6)) + list(on.test)):
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x.numpy(), y.numpy())
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [({"batch_size": 0}, "batch_size"), ({"buffer_size": 0}, "buffer_size"),
+     ({"autotune": "yes"}, "autotune must be True or False"),
      ({"class_weights": [1.0, -1.0, 1.0]}, "finite and >= 0")],
 )
 def test_bad_arguments(source, kwargs, match):

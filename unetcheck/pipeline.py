@@ -37,6 +37,7 @@ def make_pipelines(
     buffer_size: int = 1000,
     seed: int = 42,
     class_weights: Sequence[float] | None = None,
+    autotune: bool = False,
 ) -> Pipelines:
     """Builds the tutorial's train and test `tf.data` pipelines from `source`.
 
@@ -45,8 +46,15 @@ def make_pipelines(
     `(image, mask, sample_weight)` triples (`add_sample_weights`). The shuffle order follows
     `seed` and TensorFlow's global seed at the time of the call: call `set_seed` first.
 
+    tf.data's autotuner is off unless `autotune=True`: its background thread makes the
+    deletion of an iterator wait for the thread's next wake-up, up to 10 s, and Keras
+    deletes one at the end of every `fit` and validation pass (README "Performance").
+    Parallel maps then run one call per core and prefetch sizes its own buffer; the
+    elements and their order are the same either way.
+
     Raises:
-      ValueError: a non-positive batch or buffer size, or bad class weights.
+      ValueError: a non-positive batch or buffer size, bad class weights, or a
+        non-bool `autotune`.
     """
     import tensorflow as tf
 
@@ -54,13 +62,14 @@ def make_pipelines(
         raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
     if not isinstance(buffer_size, int) or buffer_size < 1:
         raise ValueError(f"buffer_size must be a positive int; got {buffer_size!r}")
+    if not isinstance(autotune, bool):
+        raise ValueError(f"autotune must be True or False; got {autotune!r}")
     if class_weights is not None:
         normalized_class_weights(class_weights)  # fail here, not inside tf.data
     load = functools.partial(load_image, size=size)
-    autotune = tf.data.AUTOTUNE
     train = (
         source.split("train")
-        .map(load, num_parallel_calls=autotune)
+        .map(load, num_parallel_calls=tf.data.AUTOTUNE)
         .cache()
         .shuffle(buffer_size, seed=seed)
         .batch(batch_size)
@@ -71,8 +80,11 @@ def make_pipelines(
     )
     if class_weights is not None:
         train = train.map(functools.partial(add_sample_weights, class_weights=class_weights))
-    train = train.prefetch(autotune)
-    test = source.split("test").map(load, num_parallel_calls=autotune).batch(batch_size)
+    options = tf.data.Options()
+    options.autotune.enabled = autotune
+    train = train.prefetch(tf.data.AUTOTUNE).with_options(options)
+    test = (source.split("test").map(load, num_parallel_calls=tf.data.AUTOTUNE)
+            .batch(batch_size).with_options(options))
     num_train = source.num_examples["train"]
     num_test = source.num_examples["test"]
     return Pipelines(
