@@ -198,10 +198,10 @@ def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: 
                   paths: tuple[str, ...] = PATHS) -> dict[str, dict[str, float]]:
     """Every path at one batch size, their timed windows interleaved.
 
-    This machine's speed changes in phases of seconds to minutes (other tenants); timing
-    path A's windows, then path B's, would compare two phases. Windows alternate between
-    paths, in a rotated order, so each path samples the same phases; each path's figure
-    is the median of its windows. Predict windows alternate the same way.
+    Windows alternate between paths, in a rotated order, so that a drift of the shared
+    machine falls on every path alike; each path's figure is the median of its windows,
+    each timed by epoch callbacks (the literal pipeline's tf.data autotuner delays the
+    end of `fit`, README "Performance"). Predict windows alternate the same way.
     """
     built = {path: _Path(path, source, size, batch_size, steps) for path in paths}
     # One more untimed window each, after all are built: a path's first window after the
