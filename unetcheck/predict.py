@@ -38,7 +38,9 @@ def predict_files(model_path: str, image_paths: Sequence[str], out_dir: str) -> 
             raise ValueError(f"{path!r} is not a decodable image: {err.message.splitlines()[0]}") from err
         h, w = int(image.shape[0]), int(image.shape[1])
         batch = tf.image.resize(image, (size, size))[None] / 255.0
-        mask = create_mask(model.predict(batch, verbose=0))[0]
+        # One image: predict_on_batch skips predict's per-call tf.data iterator and its
+        # autotuner (36 photos: 3.0 -> 1.6 s, model loading included; README "Performance").
+        mask = create_mask(model.predict_on_batch(batch))[0]
         mask = tf.image.resize(tf.cast(mask, tf.uint8), (h, w), method="nearest").numpy()
         stem = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0])
         tf.io.write_file(f"{stem}_mask.png", tf.io.encode_png(mask + 1))
