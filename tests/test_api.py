@@ -8,7 +8,7 @@ PUBLIC = [
     "compile_model", "confusion_matrix", "create_mask", "iou_per_class", "load_arrays", "load_image",
     "majority_confusion", "make_pipelines", "mean_iou", "normalize", "pixel_accuracy",
     "predict_confusion", "probe_class_weight", "set_seed", "synthetic_arrays", "synthetic_example",
-    "synthetic_pets", "train", "unet_model", "upsample",
+    "synthetic_pets", "train", "unet_model", "upsample", "without_autotune",
 ]
 
 

@@ -222,7 +222,11 @@ def test_loss_decreases_and_overfits_batch():
         frozen_everything.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         assert_loss_decreases(frozen_everything, (IMAGES, MASKS), steps=3, min_relative_drop=0.5)
     ds = tf.data.Dataset.from_tensors((IMAGES, MASKS)).repeat()
-    assert_loss_decreases(_tiny(), ds, steps=30, min_relative_drop=0.1)
+    model, autotuned = _tiny(), []
+    fit = model.fit
+    model.fit = lambda data, **kwargs: autotuned.append(data.options().autotune.enabled) or fit(data, **kwargs)
+    assert_loss_decreases(model, ds, steps=30, min_relative_drop=0.1)
+    assert autotuned == [False]  # the user's dataset, fitted without tf.data's autotuner
     assert_overfits_batch(_tiny(keras.layers.Conv2D(16, 3, padding="same", activation="relu")), IMAGES, MASKS,
                           steps=150, min_accuracy=0.8)
     with pytest.raises(AssertionError, match=r"after 2 steps on one batch, pixel accuracy is") as failed:

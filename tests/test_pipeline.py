@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from unetcheck import make_pipelines, synthetic_pets
+from unetcheck import make_pipelines, synthetic_pets, without_autotune
 from unetcheck.checks import assert_labels_in_range
 
 
@@ -53,6 +53,7 @@ def test_autotune_is_off_by_default_and_changes_no_element(source):
     off, on = pipes(False), pipes(True)
     assert off.train.options().autotune.enabled is False and off.test.options().autotune.enabled is False
     assert on.train.options().autotune.enabled is True and on.test.options().autotune.enabled is True
+    assert without_autotune(on.train).options().autotune.enabled is False
     for a, b in zip(list(off.train.take(6)) + list(off.test), list(on.train.take(6)) + list(on.test)):
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x.numpy(), y.numpy())

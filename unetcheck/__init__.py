@@ -18,7 +18,7 @@ from unetcheck.model import calibrate_encoder
 from unetcheck.model import unet_model
 from unetcheck.model import upsample
 from unetcheck.pipeline import Pipelines
-from unetcheck.pipeline import make_pipelines
+from unetcheck.pipeline import make_pipelines, without_autotune
 from unetcheck.preprocess import CLASS_NAMES
 from unetcheck.preprocess import NUM_CLASSES
 from unetcheck.preprocess import load_image
@@ -68,4 +68,5 @@ __all__ = [
     "train",
     "unet_model",
     "upsample",
+    "without_autotune",
 ]

@@ -30,6 +30,23 @@ class Pipelines:
     size: int
 
 
+def _autotuned(dataset: "tf.data.Dataset", enabled: bool) -> "tf.data.Dataset":
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = enabled
+    return dataset.with_options(options)
+
+
+def without_autotune(dataset: "tf.data.Dataset") -> "tf.data.Dataset":
+    """`dataset` with tf.data's autotuner off: the same elements in the same order.
+
+    With the autotuner on, deleting an iterator waits for the autotuner's thread to wake
+    (up to 10 s), and Keras deletes one at the end of every `fit` (README "Performance").
+    """
+    return _autotuned(dataset, False)
+
+
 def make_pipelines(
     source: Source,
     size: int = 128,
@@ -80,11 +97,9 @@ def make_pipelines(
     )
     if class_weights is not None:
         train = train.map(functools.partial(add_sample_weights, class_weights=class_weights))
-    options = tf.data.Options()
-    options.autotune.enabled = autotune
-    train = train.prefetch(tf.data.AUTOTUNE).with_options(options)
-    test = (source.split("test").map(load, num_parallel_calls=tf.data.AUTOTUNE)
-            .batch(batch_size).with_options(options))
+    train = _autotuned(train.prefetch(tf.data.AUTOTUNE), autotune)
+    test = _autotuned(source.split("test").map(load, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size),
+                      autotune)
     num_train = source.num_examples["train"]
     num_test = source.num_examples["test"]
     return Pipelines(

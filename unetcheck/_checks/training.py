@@ -132,6 +132,10 @@ def assert_loss_decreases(model: Any, data: Any, steps: int, min_relative_drop: 
     if isinstance(data, tuple):
         _fit_steps(model, data, steps)
     else:
+        if hasattr(data, "with_options"):  # a tf.data.Dataset: same elements, fit returns at once
+            from unetcheck.pipeline import without_autotune
+
+            data = without_autotune(data)
         model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
     after = float(model.evaluate(images, masks, verbose=0, return_dict=True)["loss"])
     assert_loss_decreased.__wrapped__([before, after], min_relative_drop)
