@@ -21,12 +21,15 @@ from unetcheck.layers import FusedBatchNormalization, SkipConv2DTranspose
     strides=st.integers(1, 2),
     padding=st.sampled_from(["same", "valid"]),
     use_bias=st.booleans(),
+    filters=st.integers(1, 4),
 )
-def test_skip_conv_equals_conv_of_concatenation(channels, side, kernel, strides, padding, use_bias):
+def test_skip_conv_equals_conv_of_concatenation(channels, side, kernel, strides, padding, use_bias, filters):
+    # kernel^2 * filters below the channel count takes the matmul-to-taps path (the
+    # tutorial's last layer), otherwise one transposed convolution per input: both drawn.
     rng = np.random.default_rng(sum(channels) + 7 * side)
     inputs = [tf.constant(rng.normal(size=(2, side, side, c)), tf.float32) for c in channels]
-    ours = SkipConv2DTranspose(4, kernel, strides=strides, padding=padding, use_bias=use_bias)
-    plain = keras.layers.Conv2DTranspose(4, kernel, strides=strides, padding=padding, use_bias=use_bias)
+    ours = SkipConv2DTranspose(filters, kernel, strides=strides, padding=padding, use_bias=use_bias)
+    plain = keras.layers.Conv2DTranspose(filters, kernel, strides=strides, padding=padding, use_bias=use_bias)
     ours(inputs)
     plain(tf.concat(inputs, -1))
     assert [w.shape for w in ours.weights] == [w.shape for w in plain.weights]
@@ -37,11 +40,11 @@ def test_skip_conv_equals_conv_of_concatenation(channels, side, kernel, strides,
         tape.watch(inputs)
         y_ours, y_plain = ours(inputs), plain(tf.concat(inputs, -1))
         loss_ours, loss_plain = tf.reduce_sum(y_ours**2), tf.reduce_sum(y_plain**2)
-    # Same products summed in another order: float32 rounding (measured at most 3.8e-6 over
-    # 60 random layers); a wrong kernel slice is off by O(1).
+    # Same products summed in another order: float32 rounding (measured at most 7.6e-6 over
+    # 300 random layers, both paths); a wrong kernel slice or tap is off by O(1).
     np.testing.assert_allclose(y_ours.numpy(), y_plain.numpy(), atol=1e-4)
     # Gradients too, for every input: right also when the skip is trainable (fine-tuning).
-    # Measured at most 6.1e-5 where gradients reach 666, i.e. 1e-7 relative.
+    # Measured at most 9.2e-5 where gradients reach 962 (300 layers), i.e. 1e-7 relative.
     for a, b in zip(tape.gradient(loss_ours, inputs + ours.trainable_weights),
                     tape.gradient(loss_plain, inputs + plain.trainable_weights)):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-4)
@@ -130,11 +133,15 @@ def test_fused_model_computes_the_tutorial_function(tutorial_and_fused):
 
 def test_fused_training_step_skips_the_frozen_skips_input_gradients():
     """Executed Conv2D FLOPs of a training step at 32x32 (a transposed convolution's input
-    gradient is a Conv2D): the tutorial's graph minus ours equals the input gradients of
-    the four concatenated frozen skips, from the layer shapes: 2 * (input pixels) * skip
-    channels * filters * 9 for each. The encoder's forward Conv2Ds are in both."""
-    skips = [(2 * 2, 576, 256), (4 * 4, 192, 128), (8 * 8, 144, 64), (16 * 16, 96, 3)]
+    gradient is a Conv2D): the tutorial's graph minus ours equals, from the layer shapes,
+    the input gradients of the first three concatenated frozen skips, 2 * (input pixels)
+    * skip channels * filters * 9 each, and for the last layer (3 filters, computed
+    through its 27 taps) the difference between a Conv2D to all 64 + 96 input channels and
+    one to the 27 tap channels (its decoder input's gradient is then a MatMul, not counted).
+    The encoder's forward Conv2Ds are in both."""
+    skips = [(2 * 2, 576, 256), (4 * 4, 192, 128), (8 * 8, 144, 64)]
     expected = sum(2 * pixels * channels * filters * 9 for pixels, channels, filters in skips)
+    expected += 2 * (16 * 16) * (64 + 96 - 27) * 3 * 9
     saved = (model_flops(32, op_types=("Conv2D",), passes=("train",))["train"]
              - model_flops(32, fused=True, op_types=("Conv2D",), passes=("train",))["train"])
     assert saved == expected

@@ -4,6 +4,9 @@
 computed as a sum of one transposed convolution per input over the kernel's channel
 slices: the result is the same sum of products, and the gradient with respect to a
 frozen skip (which nothing needs) is no longer computed inside the concatenated one.
+With few filters (kh * kw * filters below the input channels: the last layer) it is one
+matmul per input to the kernel-tap products, then a transposed convolution of those
+with an identity kernel.
 `FusedBatchNormalization` is Keras's BatchNormalization run through TensorFlow's fused
 kernel (one oneDNN primitive, which grappler also fuses with the following ReLU or into
 the preceding convolution at inference) instead of Keras's chain of element-wise ops.
@@ -13,6 +16,7 @@ differ from the tutorial's layers only by float rounding (tests/test_layers.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import keras
@@ -63,19 +67,45 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
             )
         offsets = [sum(self._splits[: i + 1]) for i in range(len(self._splits) - 1)]
         kernels = ops.split(self.kernel, offsets, axis=-1) if offsets else [self.kernel]
-        outputs = None
-        for x, kernel in zip(inputs, kernels):
-            y = ops.conv_transpose(
-                x, kernel, strides=list(self.strides), padding=self.padding,
-                output_padding=self.output_padding, dilation_rate=self.dilation_rate,
-                data_format=self.data_format,
-            )
-            outputs = y if outputs is None else ops.add(outputs, y)
+        taps = self.kernel_size[0] * self.kernel_size[1] * self.filters
+        if taps < sum(self._splits):
+            outputs = self._through_taps(inputs, kernels, taps)
+        else:
+            outputs = None
+            for x, kernel in zip(inputs, kernels):
+                y = self._conv_transpose(x, kernel)
+                outputs = y if outputs is None else ops.add(outputs, y)
         if self.use_bias:
             outputs = ops.add(outputs, ops.reshape(self.bias, (1,) * (self.rank + 1) + (self.filters,)))
         if self.activation is not None:
             outputs = self.activation(outputs)
         return outputs
+
+
+    def _conv_transpose(self, x: Any, kernel: Any) -> Any:
+        return ops.conv_transpose(
+            x, kernel, strides=list(self.strides), padding=self.padding,
+            output_padding=self.output_padding, dilation_rate=self.dilation_rate,
+            data_format=self.data_format,
+        )
+
+    def _through_taps(self, inputs: Sequence[Any], kernels: Sequence[Any], taps: int) -> Any:
+        """Few filters (the tutorial's last layer: 3): each input times its kernel slice as
+        one matmul to the `taps` = kh * kw * filters products per pixel, summed, then one
+        transposed convolution of those with the identity kernel, which places each product
+        where the kernel tap sends it. Same products and sums; the convolution primitive,
+        slow at 3 output channels, now handles `taps` input channels instead of hundreds.
+        """
+        kh, kw = self.kernel_size
+        products = None
+        for x, kernel in zip(inputs, kernels):
+            channels = int(kernel.shape[-1])
+            matrix = ops.reshape(ops.transpose(kernel, (3, 0, 1, 2)), (channels, taps))
+            y = ops.matmul(ops.reshape(x, (-1, channels)), matrix)
+            products = y if products is None else ops.add(products, y)
+        products = ops.reshape(products, tuple(ops.shape(inputs[0])[:-1]) + (taps,))
+        identity = ops.reshape(ops.eye(taps, dtype=products.dtype), (kh, kw, self.filters, taps))
+        return self._conv_transpose(products, identity)
 
 
 def _is_shape_list(shape: Any) -> bool:
