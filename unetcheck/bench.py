@@ -138,6 +138,14 @@ class _EpochTimer(keras.callbacks.Callback):
         self.times.append(time.perf_counter() - self._start)
 
 
+class _PredictTimer(keras.callbacks.Callback):
+    def on_predict_begin(self, logs: dict | None = None) -> None:
+        self.begin = time.perf_counter()
+
+    def on_predict_end(self, logs: dict | None = None) -> None:
+        self.end = time.perf_counter()
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -178,10 +186,12 @@ class _Path:
         return self.steps * self.batch_size / self.timer.times[-1]
 
     def predict_window(self) -> None:
-        """Times one `predict` of a training batch."""
-        start = time.perf_counter()
-        self.model.predict(self.images, batch_size=self.batch_size, verbose=0)
-        self.predict_times.append(time.perf_counter() - start)
+        """Times one `predict` of a training batch, from its begin to its end callback: after
+        the end, deleting Keras's own tf.data iterator waits 0-0.3 s for the autotuner
+        (README "Performance"), which made this figure swing twofold between windows."""
+        timer = _PredictTimer()
+        self.model.predict(self.images, batch_size=self.batch_size, verbose=0, callbacks=[timer])
+        self.predict_times.append(timer.end - timer.begin)
 
     def figures(self, windows: int) -> dict[str, float]:
         rates = [self.steps * self.batch_size / t for t in self.timer.times]
