@@ -66,8 +66,8 @@ def make_pipelines(
     tf.data's autotuner is off unless `autotune=True`: its background thread makes the
     deletion of an iterator wait for the thread's next wake-up, up to 10 s, and Keras
     deletes one at the end of every `fit` and validation pass (README "Performance").
-    Parallel maps then run one call per core and prefetch sizes its own buffer; the
-    elements and their order are the same either way.
+    Parallel maps then keep tf.data's initial parallelism, min(16, cores), and prefetch
+    sizes its own buffer; the elements and their order are the same either way.
 
     Raises:
       ValueError: a non-positive batch or buffer size, bad class weights, or a
