@@ -21,19 +21,8 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import keras  # noqa: E402
-
 from unetcheck import compile_model, make_pipelines, set_seed, synthetic_pets, unet_model  # noqa: E402
-
-
-class _TrainEnd(keras.callbacks.Callback):
-    """Records when training starts and ends, inside `fit`."""
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self.begin = time.perf_counter()
-
-    def on_train_end(self, logs: dict | None = None) -> None:
-        self.end = time.perf_counter()
+from unetcheck.bench import CallSpan  # noqa: E402
 
 
 def main() -> None:
@@ -56,7 +45,7 @@ def main() -> None:
     for _ in range(args.repeats):
         for steps in args.steps:
             for autotune, (train, model) in runs.items():
-                timer = _TrainEnd()
+                timer = CallSpan()
                 model.fit(train, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=[timer])
                 after = time.perf_counter() - timer.end
                 results.setdefault((autotune, steps), []).append((timer.end - timer.begin, after))

@@ -139,12 +139,18 @@ class _EpochTimer(keras.callbacks.Callback):
         self.times.append(time.perf_counter() - self._start)
 
 
-class _PredictTimer(keras.callbacks.Callback):
-    def on_predict_begin(self, logs: dict | None = None) -> None:
+class CallSpan(keras.callbacks.Callback):
+    """When a `fit` or `predict` call's work began and ended, by its callbacks: without
+    the deletion of Keras's tf.data iterator after the end (README "Performance")."""
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.begin = time.perf_counter()
 
-    def on_predict_end(self, logs: dict | None = None) -> None:
+    def on_train_end(self, logs: dict | None = None) -> None:
         self.end = time.perf_counter()
+
+    on_predict_begin = on_train_begin
+    on_predict_end = on_train_end
 
 
 def _peak_rss_mb() -> float:
@@ -190,7 +196,7 @@ class _Path:
         """Times one `predict` of a training batch, from its begin to its end callback: after
         the end, deleting Keras's own tf.data iterator waits 0-0.3 s for the autotuner
         (README "Performance"), which made this figure swing twofold between windows."""
-        timer = _PredictTimer()
+        timer = CallSpan()
         self.model.predict(self.images, batch_size=self.batch_size, verbose=0, callbacks=[timer])
         self.predict_times.append(timer.end - timer.begin)
 
@@ -240,7 +246,7 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
     if quick:
         batch_sizes = tuple(b for b in batch_sizes if b in (8, 64)) or batch_sizes
     # The matmul rate is measured before the windows and after each batch size's, and the
-    # best is the peak: this shared machine's speed drifts (448-490 GFLOP/s between runs),
+    # best is the peak: this shared machine's speed drifts (441-490 GFLOP/s between runs),
     # and one measurement taken in a slow moment would inflate every fraction.
     matmul = [matmul_gflops()]
     flops = model_flops(size)  # the tutorial's model: the roofline's work per image

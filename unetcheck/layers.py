@@ -16,6 +16,7 @@ differ from the tutorial's layers only by float rounding (tests/test_layers.py).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -71,16 +72,12 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
         if taps < sum(self._splits):
             outputs = self._through_taps(inputs, kernels, taps)
         else:
-            outputs = None
-            for x, kernel in zip(inputs, kernels):
-                y = self._conv_transpose(x, kernel)
-                outputs = y if outputs is None else ops.add(outputs, y)
+            outputs = functools.reduce(ops.add, map(self._conv_transpose, inputs, kernels))
         if self.use_bias:
             outputs = ops.add(outputs, ops.reshape(self.bias, (1,) * (self.rank + 1) + (self.filters,)))
         if self.activation is not None:
             outputs = self.activation(outputs)
         return outputs
-
 
     def _conv_transpose(self, x: Any, kernel: Any) -> Any:
         return ops.conv_transpose(
@@ -96,13 +93,13 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
         where the kernel tap sends it. Same products and sums; the convolution primitive,
         slow at 3 output channels, now handles `taps` input channels instead of hundreds.
         """
-        kh, kw = self.kernel_size
-        products = None
-        for x, kernel in zip(inputs, kernels):
+        def tap_products(x: Any, kernel: Any) -> Any:
             channels = int(kernel.shape[-1])
             matrix = ops.reshape(ops.transpose(kernel, (3, 0, 1, 2)), (channels, taps))
-            y = ops.matmul(ops.reshape(x, (-1, channels)), matrix)
-            products = y if products is None else ops.add(products, y)
+            return ops.matmul(ops.reshape(x, (-1, channels)), matrix)
+
+        kh, kw = self.kernel_size
+        products = functools.reduce(ops.add, map(tap_products, inputs, kernels))
         products = ops.reshape(products, tuple(ops.shape(inputs[0])[:-1]) + (taps,))
         identity = ops.reshape(ops.eye(taps, dtype=products.dtype), (kh, kw, self.filters, taps))
         return self._conv_transpose(products, identity)
