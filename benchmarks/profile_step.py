@@ -1,11 +1,12 @@
 """Where a training step's time goes: TensorFlow profiler trace of `fit`, summed per op.
 
-    python benchmarks/profile_step.py [--batch 32] [--steps 6] [--path unetcheck|literal]
+    python benchmarks/profile_step.py [--batch 32] [--steps 6] [--path unetcheck|literal] [--inter-op 1]
 
 Traces a few warm training steps of the 128x128 model, reads the XPlane the profiler
 writes and prints the time per TensorFlow op type and per layer (from the op names),
 with each one's share of the traced op time. Two cores run ops in parallel, so the
-shares are of summed op time, not of wall time.
+shares are of summed op time, not of wall time; `--inter-op 1` runs one op at a time, so
+that each op's time is its own rather than stretched by another sharing the cores.
 """
 
 from __future__ import annotations
@@ -45,10 +46,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--path", default="unetcheck", choices=("unetcheck", "literal"))
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--inter-op", type=int, default=0, help="inter-op threads (0: TensorFlow's default)")
     args = parser.parse_args()
 
     import keras
     import tensorflow as tf
+
+    if args.inter_op:
+        tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
 
     from unetcheck.bench import literal_pipeline
     from unetcheck.model import unet_model
