@@ -43,24 +43,17 @@ def _flops(kind: str, shape: str) -> float | None:
 
 
 def _child(batch: int, steps: int) -> None:
-    import keras
     import tensorflow as tf
 
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from unetcheck.bench import matmul_gflops
-    from unetcheck.model import unet_model
-    from unetcheck.pipeline import make_pipelines
+    from unetcheck.bench import BenchPath, matmul_gflops
     from unetcheck.sources import synthetic_pets
-    from unetcheck.train import compile_model
 
     matmul = matmul_gflops()  # as `unetcheck bench`: the best of measurements before and after
-    keras.utils.set_random_seed(0)
-    source = synthetic_pets(num_train=2 * batch, num_test=8, seed=0)
-    train = make_pipelines(source, size=128, batch_size=batch, seed=0).train
-    model = compile_model(unet_model(input_size=128))
-    model.fit(train, epochs=1, steps_per_epoch=3, verbose=0)  # warm-up: tracing, primitive caches
+    # Built and warmed up (tracing, primitive caches) as `unetcheck bench` does.
+    path = BenchPath("unetcheck", synthetic_pets(num_train=2 * batch, num_test=8, seed=0), 128, batch, steps=3)
     print(_START, flush=True)
-    model.fit(train, epochs=1, steps_per_epoch=steps, verbose=0)
+    path.model.fit(path.train, epochs=1, steps_per_epoch=steps, verbose=0)
     print(_END, flush=True)
     print(f"{_MATMUL}{max(matmul, matmul_gflops())}", flush=True)
 
@@ -85,9 +78,9 @@ def main() -> None:
     ms: collections.Counter = collections.Counter()
     flops: collections.Counter = collections.Counter()
     for line in inside:
-        fields = line.split(",")
         if not line.startswith("onednn_verbose,v1,primitive,exec,cpu,"):
             continue
+        fields = line.split(",")
         key = " ".join(fields[5:8])  # primitive kind, implementation, propagation
         ms[key] += float(fields[-1]) / args.steps
         counted = _flops(fields[5], fields[-2])

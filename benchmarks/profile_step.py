@@ -49,26 +49,18 @@ def main() -> None:
     parser.add_argument("--inter-op", type=int, default=0, help="inter-op threads (0: TensorFlow's default)")
     args = parser.parse_args()
 
-    import keras
     import tensorflow as tf
 
     if args.inter_op:
         tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
 
-    from unetcheck.bench import literal_pipeline
-    from unetcheck.model import unet_model
-    from unetcheck.pipeline import make_pipelines
+    from unetcheck.bench import BenchPath
     from unetcheck.sources import synthetic_pets
-    from unetcheck.train import compile_model
 
-    keras.utils.set_random_seed(0)
-    source = synthetic_pets(num_train=2 * args.batch, num_test=8, seed=0)
-    if args.path == "literal":
-        train = literal_pipeline(source, 128, args.batch)
-    else:
-        train = make_pipelines(source, size=128, batch_size=args.batch, seed=0).train
-    model = compile_model(unet_model(input_size=128, fused=args.path != "literal"))
-    model.fit(train, epochs=1, steps_per_epoch=3, verbose=0)  # warm-up: tracing, pools
+    # Built and warmed up (tracing, thread pools, the cache) as `unetcheck bench` does.
+    path = BenchPath(args.path, synthetic_pets(num_train=2 * args.batch, num_test=8, seed=0), 128,
+                     args.batch, steps=3)
+    model, train = path.model, path.train
     logdir = tempfile.mkdtemp(prefix="unetcheck-profile-")
     tf.profiler.experimental.start(logdir)
     model.fit(train, epochs=1, steps_per_epoch=args.steps, verbose=0)

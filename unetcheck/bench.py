@@ -167,8 +167,10 @@ def _pipeline_rate(dataset: Any, batch_size: int, batches: int) -> float:
     return batches * batch_size / (time.perf_counter() - start)
 
 
-class _Path:
-    """One path at one batch size, built and warmed up: its pipeline, model and timings."""
+class BenchPath:
+    """One path ("literal", "unetcheck" or "unetcheck_bf16") at one batch size, built and
+    warmed up: its pipeline (`train`), compiled model (`model`) and timings. The scripts in
+    `benchmarks/` profile the same warmed-up paths."""
 
     def __init__(self, path: str, source: Any, size: int, batch_size: int, steps: int) -> None:
         keras.utils.set_random_seed(0)
@@ -220,7 +222,7 @@ def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: 
     each timed by epoch callbacks (the literal pipeline's tf.data autotuner delays the
     end of `fit`, README "Performance"). Predict windows alternate the same way.
     """
-    built = {path: _Path(path, source, size, batch_size, steps) for path in paths}
+    built = {path: BenchPath(path, source, size, batch_size, steps) for path in paths}
     # One more untimed window each, after all are built: a path's first window after the
     # others' warm-up ran at a third to a half of its speed, every time, for whichever
     # paths were built first.
