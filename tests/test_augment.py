@@ -11,6 +11,11 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from unetcheck import Augment
+from unetcheck.augment import _flip_examples, _flip_examples_tf
+
+# Augment's TensorFlow flip traced once with no static shapes, as in a tf.data map after batch().
+_FLIP_TRACED = tf.function(_flip_examples_tf,
+                           input_signature=[tf.TensorSpec(None, tf.float32), tf.TensorSpec([None], tf.bool)])
 
 
 def _paired(masks: np.ndarray) -> np.ndarray:
@@ -121,11 +126,8 @@ def test_pinned_two_same_seeded_random_flips_agree_on_this_keras():
 def test_tensorflow_flip_path_moves_the_same_values_as_the_generic_one(batch, data):
     """Augment's TensorFlow path (partition, reverse the flipped, stitch) against the
     backend-agnostic `where` over the whole batch: bit for bit, any mix of decisions."""
-    from unetcheck.augment import _flip_examples, _flip_examples_tf
-
     flip = np.array(data.draw(st.lists(st.booleans(), min_size=len(batch), max_size=len(batch))))
     expected = np.asarray(_flip_examples(batch, flip))
     np.testing.assert_array_equal(expected, np.where(flip[:, None, None, None], batch[:, :, ::-1], batch))
     np.testing.assert_array_equal(_flip_examples_tf(tf.constant(batch), tf.constant(flip)).numpy(), expected)
-    graph = tf.function(_flip_examples_tf)  # as tf.data traces it, shapes unknown
-    np.testing.assert_array_equal(graph(tf.constant(batch), tf.constant(flip)).numpy(), expected)
+    np.testing.assert_array_equal(_FLIP_TRACED(tf.constant(batch), tf.constant(flip)).numpy(), expected)

@@ -18,7 +18,8 @@ from unetcheck.model import calibrate_encoder
 from unetcheck.model import unet_model
 from unetcheck.model import upsample
 from unetcheck.pipeline import Pipelines
-from unetcheck.pipeline import make_pipelines, without_autotune
+from unetcheck.pipeline import make_pipelines
+from unetcheck.pipeline import without_autotune
 from unetcheck.preprocess import CLASS_NAMES
 from unetcheck.preprocess import NUM_CLASSES
 from unetcheck.preprocess import load_image
@@ -36,13 +37,13 @@ from unetcheck.weights import add_sample_weights
 __version__ = "0.1.0"
 
 __all__ = [
-    "FusedBatchNormalization",
-    "SkipConv2DTranspose",
     "Augment",
     "CLASS_NAMES",
     "ENCODER_TAPS",
+    "FusedBatchNormalization",
     "NUM_CLASSES",
     "Pipelines",
+    "SkipConv2DTranspose",
     "Source",
     "TUTORIAL_CLASS_WEIGHTS",
     "add_sample_weights",
