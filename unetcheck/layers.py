@@ -17,6 +17,7 @@ differ from the tutorial's layers only by float rounding (tests/test_layers.py).
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,7 +67,7 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
                 f"{self.name} was built for input channels {self._splits}; "
                 f"got {[x.shape[-1] for x in inputs]}"
             )
-        offsets = [sum(self._splits[: i + 1]) for i in range(len(self._splits) - 1)]
+        offsets = list(itertools.accumulate(self._splits[:-1]))
         kernels = ops.split(self.kernel, offsets, axis=-1) if offsets else [self.kernel]
         taps = self.kernel_size[0] * self.kernel_size[1] * self.filters
         if taps < sum(self._splits):
