@@ -1,6 +1,6 @@
 """How fast our training step could be if only oneDNN's own primitives took time.
 
-    .venv/bin/python benchmarks/kernel_bound.py [--batch 64] [--steps 3]
+    .venv/bin/python benchmarks/kernel_bound.py [--batch 64] [--steps 3] [--by-shape]
 
 Runs a few warm training steps of our default path (128x128) in a child process with
 `ONEDNN_VERBOSE=1` and one inter-op thread (so that no two primitives share the cores
@@ -10,7 +10,8 @@ kind and implementation, with its GFLOP/s where the shapes give a FLOP count
 optimizer, element-wise ops, Python) took no time, a step would take that sum: the
 script prints the images/s that implies and its fraction of the roofline of
 `unetcheck bench` (fp32 matmul GFLOP/s, the best of a measurement before the steps and
-one after, and the tutorial model's FLOPs per training image).
+one after, and the tutorial model's FLOPs per training image). `--by-shape` splits each
+primitive kind by the shapes oneDNN ran it on (one line per layer and pass).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--by-shape", action="store_true", help="one line per primitive shape")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -82,6 +84,8 @@ def main() -> None:
             continue
         fields = line.split(",")
         key = " ".join(fields[5:8])  # primitive kind, implementation, propagation
+        if args.by_shape:
+            key += " " + fields[-2]
         ms[key] += float(fields[-1]) / args.steps
         counted = _flops(fields[5], fields[-2])
         if counted is not None:
@@ -93,10 +97,11 @@ def main() -> None:
     total = sum(ms.values())
     print(f"batch {args.batch}, {args.steps} steps: oneDNN primitives {total:.1f} ms per step, "
           f"{sum(flops.values()) / args.batch / 1e9:.3f} GFLOP per image counted from their shapes")
-    print(f"\n{'primitive':<70} {'ms/step':>8} {'GFLOP/s':>8}")
+    width = max(70, *map(len, ms))
+    print(f"\n{'primitive':<{width}} {'ms/step':>8} {'GFLOP/s':>8}")
     for key, value in ms.most_common():
         rate = f"{flops[key] / value / 1e6:8.0f}" if flops[key] else f"{'':>8}"
-        print(f"{key:<70} {value:8.1f} {rate}")
+        print(f"{key:<{width}} {value:8.1f} {rate}")
     bound = args.batch / (total / 1e3)
     roofline = matmul * 1e9 / tutorial
     print(f"\nmatmul {matmul:.0f} GFLOP/s; tutorial model {tutorial / 1e9:.2f} GFLOP per training image;"
