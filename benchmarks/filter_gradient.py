@@ -48,7 +48,7 @@ def _shapes(size: int) -> list[tuple[str, int, int, int]]:
     model = unet_model(input_size=size)
     shapes = []
     for layer in model._flatten_layers(include_self=False):
-        if isinstance(layer, SkipConv2DTranspose) and layer.filters * 9 >= 64:
+        if isinstance(layer, SkipConv2DTranspose) and not layer.through_taps:
             inputs = layer.input if isinstance(layer.input, list) else [layer.input]
             for part, tensor in zip(("x", "skip"), inputs):
                 shapes.append((f"{layer.name} {part}", tensor.shape[1], tensor.shape[3], layer.filters))

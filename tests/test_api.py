@@ -3,7 +3,8 @@
 import unetcheck
 
 PUBLIC = [
-    "Augment", "CLASS_NAMES", "ENCODER_TAPS", "FusedBatchNormalization", "NUM_CLASSES", "Pipelines", "SkipConv2DTranspose", "Source",
+    "Augment", "CLASS_NAMES", "ENCODER_TAPS", "FusedBatchNormalization", "NUM_CLASSES", "Pipelines",
+    "SkipConv2DTranspose", "Source",
     "TUTORIAL_CLASS_WEIGHTS", "add_sample_weights", "build_encoder", "calibrate_encoder",
     "compile_model", "confusion_matrix", "create_mask", "iou_per_class", "load_arrays", "load_image",
     "majority_confusion", "make_pipelines", "mean_iou", "normalize", "pixel_accuracy",

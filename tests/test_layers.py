@@ -118,6 +118,10 @@ def test_fused_model_has_the_tutorial_weights_in_order(tutorial_and_fused):
     assert [w.shape for w in fused.weights] == [w.shape for w in tutorial.weights]
     assert [w.shape for w in fused.trainable_weights] == [w.shape for w in tutorial.trainable_weights]
     assert not fused.get_layer("encoder").trainable
+    # Only the 3-filter last layer (27 taps < 64 + 96 input channels) goes through its taps.
+    taps = {layer.name: layer.through_taps for layer in fused.layers if isinstance(layer, SkipConv2DTranspose)}
+    assert taps == {"upsample_1_conv": False, "upsample_2_conv": False, "upsample_3_conv": False,
+                    "upsample_4_conv": False, "logits": True}
 
 
 def test_fused_model_computes_the_tutorial_function(tutorial_and_fused):

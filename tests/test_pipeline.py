@@ -54,8 +54,8 @@ def test_autotune_is_off_by_default_and_changes_no_element(source):
     assert off.train.options().autotune.enabled is False and off.test.options().autotune.enabled is False
     assert on.train.options().autotune.enabled is True and on.test.options().autotune.enabled is True
     assert without_autotune(on.train).options().autotune.enabled is False
-    for a, b in zip(list(off.train.take(6)) + list(off.test), list(on.train.take(6)) + list(on.test)):
-        for x, y in zip(a, b):
+    for a, b in zip(list(off.train.take(6)) + list(off.test), list(on.train.take(6)) + list(on.test), strict=True):
+        for x, y in zip(a, b, strict=True):
             np.testing.assert_array_equal(x.numpy(), y.numpy())
 
 

@@ -69,9 +69,8 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
             )
         offsets = list(itertools.accumulate(self._splits[:-1]))
         kernels = ops.split(self.kernel, offsets, axis=-1) if offsets else [self.kernel]
-        taps = self.kernel_size[0] * self.kernel_size[1] * self.filters
-        if taps < sum(self._splits):
-            outputs = self._through_taps(inputs, kernels, taps)
+        if self.through_taps:
+            outputs = self._through_taps(inputs, kernels)
         else:
             outputs = functools.reduce(ops.add, map(self._conv_transpose, inputs, kernels))
         if self.use_bias:
@@ -80,6 +79,18 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
             outputs = self.activation(outputs)
         return outputs
 
+    @property
+    def _taps(self) -> int:
+        """Kernel-tap products per input pixel: kh * kw * filters."""
+        return self.kernel_size[0] * self.kernel_size[1] * self.filters
+
+    @property
+    def through_taps(self) -> bool:
+        """Whether a list input goes through the kernel-tap products (`_through_taps`):
+        kh * kw * filters below the input channels, as in the tutorial's last layer.
+        False until the layer is built for a list."""
+        return self._splits is not None and self._taps < sum(self._splits)
+
     def _conv_transpose(self, x: Any, kernel: Any) -> Any:
         return ops.conv_transpose(
             x, kernel, strides=list(self.strides), padding=self.padding,
@@ -87,9 +98,9 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
             data_format=self.data_format,
         )
 
-    def _through_taps(self, inputs: Sequence[Any], kernels: Sequence[Any], taps: int) -> Any:
+    def _through_taps(self, inputs: Sequence[Any], kernels: Sequence[Any]) -> Any:
         """Few filters (the tutorial's last layer: 3): each input times its kernel slice as
-        one matmul to the `taps` = kh * kw * filters products per pixel, summed, then one
+        one matmul to the `_taps` = kh * kw * filters products per pixel, summed, then one
         transposed convolution of those with the identity kernel, which places each product
         where the kernel tap sends it. Same products and sums; the convolution primitive,
         slow at 3 output channels, now handles `taps` input channels instead of hundreds.
@@ -99,7 +110,7 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
             matrix = ops.reshape(ops.transpose(kernel, (3, 0, 1, 2)), (channels, taps))
             return ops.matmul(ops.reshape(x, (-1, channels)), matrix)
 
-        kh, kw = self.kernel_size
+        kh, kw, taps = *self.kernel_size, self._taps
         products = functools.reduce(ops.add, map(tap_products, inputs, kernels))
         products = ops.reshape(products, tuple(ops.shape(inputs[0])[:-1]) + (taps,))
         identity = ops.reshape(ops.eye(taps, dtype=products.dtype), (kh, kw, self.filters, taps))
