@@ -1,27 +1,49 @@
 # Two commands do all set-up on a fresh machine: `make verify` (the main job) and
-# `make test` (the suite). Both create or reuse .venv and install what they need.
+# `make test` (the suite). Each creates or reuses .venv and installs what it needs:
+# verify the reference pipeline alone, test everything the suite runs.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The PyTorch example team's environment: unetcheck's checks, torch, no TensorFlow.
+TORCH_VENV ?= .venv-torch
 
-.PHONY: verify test test-gpu clean
+.PHONY: verify test test-suite test-stage2 test-torch-team test-gpu clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,jax,torch]"
-	touch $(STAMP)
 
-verify: $(STAMP)
+$(VENV)/.reference: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[reference]"
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.reference
+
+verify: $(VENV)/.reference
 	$(BIN)/unetcheck verify $(ARGS)
 
-test: $(STAMP)
+test: test-suite test-stage2 test-torch-team
+
+test-suite: $(VENV)/.test
 	$(BIN)/python -m pytest $(ARGS)
+
+test-stage2: $(VENV)/.test
 	$(BIN)/python -m pytest -m "backends or distributed" $(ARGS) || [ $$? -eq 5 ]  # 5: ARGS selected none here
 
-test-gpu: $(STAMP)
+$(TORCH_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TORCH_VENV)/bin/python -m pip install --quiet -e . "torch==2.13.0" "albumentations>=2.0,<3" "pytest>=8"
+	touch $@
+
+test-torch-team: $(TORCH_VENV)/.installed
+	cd examples/torch_consumer && ../../$(TORCH_VENV)/bin/python -m pytest
+	$(TORCH_VENV)/bin/python -c "import importlib.util as u; assert u.find_spec('tensorflow') is None and u.find_spec('keras') is None, 'TensorFlow or Keras in the PyTorch venv'"
+
+test-gpu: $(VENV)/.test
 	$(BIN)/python -m pytest -m gpu -n 0 $(ARGS)  # one process owns the GPU
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TORCH_VENV) .pytest_cache .hypothesis

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from unetcheck import compile_model, load_image, unet_model  # noqa: E402
-from unetcheck.oxford import oxford_folder  # noqa: E402
+from unetcheck.reference.oxford import oxford_folder  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -41,11 +41,11 @@ def _best_ms(run: Callable[[], object], repeats: int) -> float:
 
 def _shapes(size: int) -> list[tuple[str, int, int, int]]:
     """(layer, input side, input channels, filters) of each stride-2 transposed
-    convolution of our default model that oneDNN runs as a convolution, per input."""
-    from unetcheck.layers import SkipConv2DTranspose
-    from unetcheck.model import unet_model
+    convolution of the fast-layer model that oneDNN runs as a convolution, per input."""
+    from unetcheck.reference.fast_layers import SkipConv2DTranspose
+    from unetcheck.reference.model import unet_model
 
-    model = unet_model(input_size=size)
+    model = unet_model(input_size=size, fast=True)
     shapes = []
     for layer in model._flatten_layers(include_self=False):
         if isinstance(layer, SkipConv2DTranspose) and not layer.through_taps:
@@ -64,7 +64,7 @@ def main() -> None:
 
     import tensorflow as tf
 
-    from unetcheck.bench import matmul_gflops
+    from unetcheck.bench.machine import matmul_gflops
 
     try:
         import torch

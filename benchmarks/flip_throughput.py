@@ -31,7 +31,7 @@ def main() -> None:
 
     import tensorflow as tf
 
-    from unetcheck.augment import _flip_examples, _flip_examples_tf
+    from unetcheck.reference.augment import _flip_examples, _flip_examples_tf
 
     shape = (args.batch, args.size, args.size)
     images = tf.random.uniform(shape + (3,), seed=0)

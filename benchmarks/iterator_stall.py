@@ -22,7 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from unetcheck import compile_model, make_pipelines, set_seed, synthetic_pets, unet_model  # noqa: E402
-from unetcheck.bench import CallSpan  # noqa: E402
+from unetcheck.bench.speed import CallSpan  # noqa: E402
 
 
 def main() -> None:

@@ -47,12 +47,13 @@ def _child(batch: int, steps: int) -> None:
     import tensorflow as tf
 
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from unetcheck.bench import BenchPath, matmul_gflops
-    from unetcheck.sources import synthetic_pets
+    from unetcheck.bench.machine import matmul_gflops
+    from unetcheck.bench.speed import BenchPath
+    from unetcheck.reference.sources import synthetic_pets
 
     matmul = matmul_gflops()  # as `unetcheck bench`: the best of measurements before and after
     # Built and warmed up (tracing, primitive caches) as `unetcheck bench` does.
-    path = BenchPath("unetcheck", synthetic_pets(num_train=2 * batch, num_test=8, seed=0), 128, batch, steps=3)
+    path = BenchPath("fast", synthetic_pets(num_train=2 * batch, num_test=8, seed=0), 128, batch, steps=3)
     print(_START, flush=True)
     path.model.fit(path.train, epochs=1, steps_per_epoch=steps, verbose=0)
     print(_END, flush=True)
@@ -91,7 +92,7 @@ def main() -> None:
         if counted is not None:
             flops[key] += counted / args.steps
 
-    from unetcheck.bench import model_flops
+    from unetcheck.bench.machine import model_flops
 
     tutorial = model_flops(128)["train"]
     total = sum(ms.values())

@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> None:
-    from unetcheck.parity import step_outputs, write_reference_inputs
+    from tests.harness.parity import step_outputs, write_reference_inputs
 
     folder = tempfile.mkdtemp()
     weights, batch = write_reference_inputs(folder, num_images=8, seed=11)  # as tests/test_backends.py
@@ -27,7 +27,7 @@ def main() -> None:
     results = {}
     for backend in ("tensorflow", "jax", "torch"):
         out = os.path.join(folder, f"{backend}.npz")
-        subprocess.run([sys.executable, "-m", "unetcheck.parity", "--weights", weights, "--batch",
+        subprocess.run([sys.executable, "-m", "tests.harness.parity", "--weights", weights, "--batch",
                         os.path.join(folder, "batch.npz"), "--out", out], check=True, cwd=os.path.join(HERE, ".."),
                        env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"},
                        capture_output=True)

@@ -44,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--steps", type=int, default=6)
-    parser.add_argument("--path", default="unetcheck", choices=("unetcheck", "literal"))
+    parser.add_argument("--path", default="fast", choices=("literal", "stock", "fast"))
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--inter-op", type=int, default=0, help="inter-op threads (0: TensorFlow's default)")
     args = parser.parse_args()
@@ -54,8 +54,8 @@ def main() -> None:
     if args.inter_op:
         tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
 
-    from unetcheck.bench import BenchPath
-    from unetcheck.sources import synthetic_pets
+    from unetcheck.bench.speed import BenchPath
+    from unetcheck.reference.sources import synthetic_pets
 
     # Built and warmed up (tracing, thread pools, the cache) as `unetcheck bench` does.
     path = BenchPath(args.path, synthetic_pets(num_train=2 * args.batch, num_test=8, seed=0), 128,

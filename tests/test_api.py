@@ -1,22 +1,43 @@
-"""The public API: the names `unetcheck` exports, held here so a change is deliberate."""
+"""The public API: the names `unetcheck` and `unetcheck.checks` export, held here so a change is
+deliberate, and the promise that the checks and the plugin import no framework."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import subprocess
+import sys
+
+import pytest
 
 import unetcheck
+from unetcheck import checks
+from tests.paths import ROOT
 
 PUBLIC = [
-    "Augment", "CLASS_NAMES", "ENCODER_TAPS", "FusedBatchNormalization", "NUM_CLASSES", "Pipelines",
-    "SkipConv2DTranspose", "Source",
-    "TUTORIAL_CLASS_WEIGHTS", "add_sample_weights", "build_encoder", "calibrate_encoder",
-    "compile_model", "confusion_matrix", "create_mask", "iou_per_class", "load_arrays", "load_image",
-    "majority_confusion", "make_pipelines", "mean_iou", "normalize", "pixel_accuracy",
-    "predict_confusion", "probe_class_weight", "set_seed", "synthetic_arrays", "synthetic_example",
-    "synthetic_pets", "train", "unet_model", "upsample", "without_autotune",
+    "Augment", "CLASS_NAMES", "ENCODER_TAPS", "NUM_CLASSES", "Pipelines", "Source", "TUTORIAL_CLASS_WEIGHTS",
+    "add_sample_weights", "build_encoder", "calibrate_encoder", "compile_model", "create_mask",
+    "deterministic_ops", "load_arrays", "load_image", "make_pipelines", "normalize", "oxford_preprocess",
+    "predict_confusion", "set_seed", "synthetic_arrays", "synthetic_example", "synthetic_pets", "train",
+    "unet_model", "upsample", "without_autotune",
+]
+CHECKS = [
+    "assert_all_trainable_change", "assert_batch_independent", "assert_deterministic", "assert_finite",
+    "assert_flip_equivariant", "assert_frozen", "assert_labels_in_range", "assert_loss_curve_falls",
+    "assert_loss_decreases", "assert_outputs_fit_loss", "assert_overfits_batch", "assert_paired_flip",
+    "assert_probabilities_valid", "assert_same_predictions", "assert_same_preprocessing", "assert_state_loaded",
+    "assert_weights_all_changed", "assert_weights_unchanged", "predict", "seed_everything", "snapshot", "to_numpy",
 ]
 
 
-def test_all_is_the_public_api():
-    assert sorted(unetcheck.__all__) == sorted(PUBLIC)
+def test_all_is_the_public_api_and_each_name_is_its_modules():
+    assert unetcheck.__all__ == sorted(PUBLIC)
     for name in PUBLIC:
-        assert getattr(unetcheck, name) is not None, name
+        module = importlib.import_module(unetcheck._EXPORTS[name])
+        assert getattr(unetcheck, name) is getattr(module, name), name
+        assert name in dir(unetcheck)
+    with pytest.raises(AttributeError, match="no attribute 'SkipConv2DTranspose'"):
+        unetcheck.SkipConv2DTranspose  # the fast layers are an opt-in of their own module
 
 
 def test_tutorial_names_are_public():
@@ -24,18 +45,32 @@ def test_tutorial_names_are_public():
         assert name in unetcheck.__all__
 
 
-def test_checks_api_is_flat_and_complete():
-    from unetcheck import checks
+def test_checks_api_is_flat_complete_and_documented_alike():
+    assert checks.__all__ == CHECKS
+    for name in CHECKS:
+        doc = inspect.getdoc(getattr(checks, name))
+        assert doc, name
+        if name.startswith("assert_"):
+            assert doc.startswith("Checks that") or doc.startswith("Checks every"), name
+            assert "Raises:" in doc, name
 
-    expected = {
-        "assert_all_trainable_change", "assert_batch_independent", "assert_deterministic", "assert_finite",
-        "assert_flip_equivariant", "assert_frozen", "assert_labels_in_range", "assert_loss_decreased",
-        "assert_loss_decreases", "assert_overfits_batch", "assert_paired_flip", "assert_probabilities_valid",
-        "assert_same_predictions", "assert_same_preprocessing", "assert_weights_all_changed",
-        "assert_weights_unchanged", "snapshot_weights",
-    }
-    assert set(checks.__all__) == expected
-    for name in expected - {"snapshot_weights"}:
-        doc = getattr(checks, name).__doc__
-        assert doc.startswith("Checks that") or doc.startswith("Checks every"), name
-        assert "Raises:" in doc, name
+
+LIGHT = """
+import sys
+import unetcheck, unetcheck.checks, unetcheck.checks.metrics, unetcheck.pytest_plugin, unetcheck.job.cli
+heavy = [m for m in ("tensorflow", "keras", "torch", "jax") if m in sys.modules]
+print(",".join(heavy) or "none")
+"""
+
+
+def test_checks_plugin_and_cli_import_no_framework():
+    proc = subprocess.run([sys.executable, "-c", LIGHT], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "none"
+
+
+def test_help_answers_without_tensorflow():
+    code = "import sys; from unetcheck.job.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n" \
+           "print('tensorflow' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "verify" in proc.stdout and proc.stdout.strip().endswith("False"), proc.stdout + proc.stderr

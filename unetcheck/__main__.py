@@ -2,6 +2,6 @@
 
 import sys
 
-from unetcheck.cli import main
+from unetcheck.job.cli import main
 
 sys.exit(main())

@@ -1,9 +1,12 @@
 """The unetcheck pytest plugin, registered through the `pytest11` entry point.
 
-Gives any suite the `gpu` marker (skipped with the reason where no GPU is visible),
-fixtures for a small synthetic dataset, the reference pipeline and model, and golden
-files with the library versions recorded beside them. TensorFlow and Keras are imported
-lazily, inside the fixtures.
+Every pytest session in an environment with unetcheck installed loads this module, so it
+imports no framework and changes nothing a project did not ask for: it adds fixtures
+(which import TensorFlow and Keras only when a test requests them) and options. The GPU
+skip is opt-in: a project that sets the ini option `unetcheck_gpu` (to `keras`,
+`tensorflow`, `torch` or `jax`: whose devices count) gets the `gpu` marker, and its
+`gpu` tests are skipped, with the reason, where that framework sees no GPU. A project
+with its own `gpu` marker and no such option keeps it untouched.
 """
 
 from __future__ import annotations
@@ -14,32 +17,71 @@ from typing import Any
 
 import pytest
 
+#: Frameworks whose GPUs the opt-in skip can look for.
+GPU_FRAMEWORKS = ("keras", "tensorflow", "torch", "jax")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("unetcheck", "unetcheck reference fixtures")
     group.addoption("--unetcheck-size", type=int, default=32,
                     help="image side of the reference fixtures (a multiple of 32; default 32)")
     group.addoption("--unetcheck-seed", type=int, default=0, help="seed of the reference fixtures (default 0)")
+    parser.addini("unetcheck_gpu", default="",
+                  help=f"opt in to unetcheck's gpu marker: one of {', '.join(GPU_FRAMEWORKS)}; tests marked gpu "
+                  "are skipped, with the reason, where that framework sees no GPU")
+
+
+def _gpu_framework(config: pytest.Config) -> str | None:
+    framework = str(config.getini("unetcheck_gpu")).strip()
+    if not framework:
+        return None
+    if framework not in GPU_FRAMEWORKS:
+        raise pytest.UsageError(f"unetcheck_gpu must be one of {GPU_FRAMEWORKS}; got {framework!r}")
+    return framework
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "gpu: needs a visible GPU; `pytest -m gpu` runs these, skipped with the reason elsewhere")
+    if _gpu_framework(config):
+        config.addinivalue_line(
+            "markers", "gpu: needs a visible GPU; `pytest -m gpu` runs these, skipped with the reason elsewhere")
+
+
+def visible_gpus(framework: str) -> list[str]:
+    """Names of the GPUs `framework` can use (empty when none); imports only that framework."""
+    if framework == "keras":
+        from unetcheck.reference.devices import visible_gpus as keras_gpus
+
+        return keras_gpus()
+    if framework == "tensorflow":
+        import tensorflow as tf
+
+        return [d.name for d in tf.config.list_physical_devices("GPU")]
+    if framework == "torch":
+        import torch
+
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    import jax
+
+    try:
+        return [str(d) for d in jax.devices("gpu")]
+    except RuntimeError:  # jax raises when the platform has no device
+        return []
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
-    if not gpu_items:
+    framework = _gpu_framework(config)
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")] if framework else []
+    if not gpu_items or visible_gpus(framework):
         return
-    import keras
+    if framework == "keras":
+        import keras
 
-    from unetcheck.devices import visible_gpus
-
-    if visible_gpus():
-        return
-    reason = f"no GPU visible to the Keras {keras.backend.backend()!r} backend"
+        where = f"the Keras {keras.backend.backend()!r} backend"
+    else:
+        where = framework
+    skip = pytest.mark.skip(reason=f"no GPU visible to {where}")
     for item in gpu_items:
-        item.add_marker(pytest.mark.skip(reason=reason))
+        item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -50,25 +92,26 @@ def unetcheck_settings(pytestconfig: pytest.Config) -> dict[str, int]:
 
 @pytest.fixture(scope="session")
 def synthetic_source(unetcheck_settings: dict[str, int]) -> Any:
-    """32 train / 16 test synthetic pets (TFDS-style examples), deterministic.
+    """32 train / 16 test synthetic pets (TFDS-style examples), deterministic (needs TensorFlow).
 
         def test_my_loader(synthetic_source):
             for example in synthetic_source.split("train").take(4):
                 image, mask = my_load(example)
     """
-    from unetcheck.sources import synthetic_pets
+    from unetcheck.reference.sources import synthetic_pets
 
     return synthetic_pets(num_train=32, num_test=16, seed=unetcheck_settings["seed"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def reference_pipelines(synthetic_source: Any, unetcheck_settings: dict[str, int]) -> Any:
-    """The reference `tf.data` pipelines over `synthetic_source` (batch 8).
+    """The reference `tf.data` pipelines over `synthetic_source` (batch 8), fresh for each test:
+    the shuffle order and the flips start from the same state in every test.
 
         def test_shapes(reference_pipelines):
             images, masks = next(iter(reference_pipelines.train))
     """
-    from unetcheck.pipeline import make_pipelines
+    from unetcheck.reference.pipeline import make_pipelines
 
     return make_pipelines(synthetic_source, size=unetcheck_settings["size"], batch_size=8,
                           seed=unetcheck_settings["seed"])
@@ -76,16 +119,19 @@ def reference_pipelines(synthetic_source: Any, unetcheck_settings: dict[str, int
 
 @pytest.fixture
 def reference_model(reference_pipelines: Any, unetcheck_settings: dict[str, int]) -> Any:
-    """A fresh, compiled reference U-Net (random encoder, calibrated, frozen) for one test.
+    """A fresh, compiled reference U-Net in stock Keras layers (random encoder, calibrated,
+    frozen). Building it seeds Keras's random state with `--unetcheck-seed`.
 
         def test_same_as_reference(reference_model, my_model, reference_pipelines):
             images, _ = next(iter(reference_pipelines.test))
             ...
     """
-    from unetcheck.model import calibrate_encoder, unet_model
-    from unetcheck.train import compile_model, set_seed
+    import keras
 
-    set_seed(unetcheck_settings["seed"])
+    from unetcheck.reference.model import calibrate_encoder, unet_model
+    from unetcheck.reference.train import compile_model
+
+    keras.utils.set_random_seed(unetcheck_settings["seed"])
     model = unet_model(input_size=unetcheck_settings["size"])
     calibrate_encoder(model, next(iter(reference_pipelines.train))[0])
     return compile_model(model)
@@ -93,16 +139,17 @@ def reference_model(reference_pipelines: Any, unetcheck_settings: dict[str, int]
 
 @pytest.fixture
 def reference_preprocess(unetcheck_settings: dict[str, int]) -> Any:
-    """`load_image` at the fixtures' size: a TFDS-style dict -> (image, mask).
+    """The reference preprocessing at the fixtures' size, in NumPy (no TensorFlow needed):
+    a TFDS-style dict -> (image, mask).
 
         def test_preprocessing(reference_preprocess):
-            assert_same_preprocessing(my_load, reference=lambda d, size: reference_preprocess(d))
+            image, mask = reference_preprocess(example)
     """
     import functools
 
-    from unetcheck.preprocess import load_image
+    from unetcheck.pets.preprocess import oxford_preprocess
 
-    return functools.partial(load_image, size=unetcheck_settings["size"])
+    return functools.partial(oxford_preprocess, size=unetcheck_settings["size"])
 
 
 class Golden:
@@ -117,14 +164,18 @@ class Golden:
         self._request = request
 
     def _versions(self) -> dict[str, str]:
-        import keras
+        """NumPy's version and those of the frameworks this session has loaded (none imported here)."""
+        import sys
+
         import numpy as np
 
-        versions = {"keras": keras.__version__, "keras_backend": keras.backend.backend(), "numpy": np.__version__}
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
-
-            versions["tensorflow"] = tf.__version__
+        versions = {"numpy": np.__version__}
+        for name in ("keras", "tensorflow", "torch", "jax"):
+            module = sys.modules.get(name)
+            if module is not None and hasattr(module, "__version__"):
+                versions[name] = str(module.__version__)
+        if "keras" in sys.modules:
+            versions["keras_backend"] = sys.modules["keras"].backend.backend()
         return versions
 
     def _run(self, fixture: str, path: Path, call: Any) -> None:

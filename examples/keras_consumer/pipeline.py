@@ -1,0 +1,62 @@
+"""A Keras team's segmentation pipeline, keras.io style: its own U-Net-like model (separable
+convolutions, residuals, a softmax head) and Keras 3's own paired augmentation.
+
+The switches below are the mistakes unetcheck's checks catch; unetcheck's own suite flips
+each one and proves the right check fails.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+SIZE = 32
+MASK_RESIZE = "nearest"  # "bilinear" invents labels along every edge
+SHIFT_LABELS = True  # Oxford trimaps are 1..3; the model's classes are 0..2
+PAIRED_FLIP = True  # one RandomFlip on {"images", "segmentation_masks"}, not one per tensor
+SOFTMAX_HEAD = True  # the loss below is told from_logits=False
+
+
+def preprocess(datapoint: dict) -> tuple[tf.Tensor, tf.Tensor]:
+    """A TFDS-style example -> (image in [0, 1], mask of class ids)."""
+    image = tf.image.resize(datapoint["image"], (SIZE, SIZE)) / 255.0
+    mask = tf.image.resize(datapoint["segmentation_mask"], (SIZE, SIZE), method=MASK_RESIZE)
+    return image, (mask - 1 if SHIFT_LABELS else mask)
+
+
+def augmentation(seed: int = 0):
+    """Called as `augment({"images": ..., "segmentation_masks": ...})` on a batch."""
+    flip = keras.layers.RandomFlip("horizontal", seed=seed)
+    if PAIRED_FLIP:
+        return lambda batch: flip(batch, training=True)
+    mask_flip = keras.layers.RandomFlip("horizontal", seed=seed + 1)
+    return lambda batch: {"images": flip(batch["images"], training=True),  # the bug: two decisions
+                          "segmentation_masks": mask_flip(batch["segmentation_masks"], training=True)}
+
+
+def build_model(classes: int = 3) -> keras.Model:
+    """keras.io's U-Net-like model, scaled down: separable convolutions with residuals.
+
+    BatchNorm momentum 0.9 (Keras's default is 0.99), so that the moving statistics a model
+    is evaluated with catch up within a short training test.
+    """
+    inputs = keras.Input((SIZE, SIZE, 3))
+    x = keras.layers.Conv2D(16, 3, strides=2, padding="same")(inputs)
+    x = keras.layers.Activation("relu")(keras.layers.BatchNormalization(momentum=0.9)(x))
+    residual = x
+    for filters in (32, 64):
+        x = keras.layers.SeparableConv2D(filters, 3, padding="same")(keras.layers.Activation("relu")(x))
+        x = keras.layers.BatchNormalization(momentum=0.9)(x)
+        x = keras.layers.MaxPooling2D(3, strides=2, padding="same")(x)
+        shortcut = keras.layers.Conv2D(filters, 1, strides=2, padding="same")(residual)
+        x = residual = keras.layers.add([x, shortcut])
+    for filters in (64, 32, 16):
+        x = keras.layers.Conv2DTranspose(filters, 3, padding="same")(keras.layers.Activation("relu")(x))
+        x = keras.layers.UpSampling2D(2)(keras.layers.BatchNormalization(momentum=0.9)(x))
+        shortcut = keras.layers.Conv2D(filters, 1, padding="same")(keras.layers.UpSampling2D(2)(residual))
+        x = residual = keras.layers.add([x, shortcut])
+    outputs = keras.layers.Conv2D(classes, 3, padding="same", activation="softmax" if SOFTMAX_HEAD else None)(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=keras.losses.SparseCategoricalCrossentropy(),
+                  metrics=["accuracy"])
+    return model

@@ -1,0 +1,128 @@
+"""A PyTorch team's segmentation pipeline: its own U-Net, albumentations, a plain torch loop.
+
+No TensorFlow anywhere. The switches below are the mistakes unetcheck's checks catch;
+unetcheck's own suite flips each one and proves the right check fails.
+"""
+
+from __future__ import annotations
+
+import albumentations as A
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+SIZE = 32
+MASK_RESIZE = "nearest-exact"  # PyTorch's "nearest" has no half-pixel centres; "bilinear" invents labels
+SHIFT_LABELS = True  # Oxford trimaps are 1..3; the model's classes are 0..2
+PAIRED_FLIP = True  # one flip decision for image and mask
+EVAL_FOR_INFERENCE = True  # model.eval() before predicting
+EVAL_FROZEN_ENCODER = True  # a frozen encoder's BatchNorm must not update its statistics
+LOAD_INTO_ENCODER = True  # load the encoder checkpoint into model.encoder, strictly
+UNUSED_PARAMETER = False  # a parameter that forward never uses
+
+
+def preprocess(datapoint: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """A TFDS-style example -> (image (3, SIZE, SIZE) in [0, 1], mask (SIZE, SIZE) of class ids)."""
+    image = torch.from_numpy(np.ascontiguousarray(datapoint["image"])).permute(2, 0, 1)[None].float()
+    image = F.interpolate(image, size=(SIZE, SIZE), mode="bilinear", align_corners=False)[0] / 255.0
+    mask = torch.from_numpy(np.ascontiguousarray(datapoint["segmentation_mask"])).permute(2, 0, 1)[None].float()
+    resized = F.interpolate(mask, size=(SIZE, SIZE), mode=MASK_RESIZE,
+                            **({"align_corners": False} if MASK_RESIZE == "bilinear" else {}))
+    mask = resized[0, 0].long()
+    return image, mask - 1 if SHIFT_LABELS else mask
+
+
+def augmentation(seed: int = 0):
+    """Called as `augment(image=HWC array, mask=HW1 array)`, albumentations' way."""
+    flip_and_jitter = A.Compose([A.HorizontalFlip(p=0.5), A.ColorJitter(p=0.5)], seed=seed)
+    if PAIRED_FLIP:
+        return flip_and_jitter
+    mask_flip = A.Compose([A.HorizontalFlip(p=0.5)], seed=seed + 1)
+
+    def separately(image, mask):  # the bug: two independent decisions
+        return {"image": flip_and_jitter(image=image)["image"], "mask": mask_flip(image=mask)["image"]}
+
+    return separately
+
+
+class PetDataset(torch.utils.data.Dataset):
+    """TFDS-style examples, augmented, then preprocessed."""
+
+    def __init__(self, examples: list[dict], augment=None) -> None:
+        self.examples, self.augment = examples, augment
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int):
+        example = self.examples[index]
+        if self.augment is not None:
+            out = self.augment(image=example["image"], mask=example["segmentation_mask"])
+            example = {"image": out["image"], "segmentation_mask": out["mask"]}
+        return preprocess(example)
+
+
+def _block(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+class UNet(nn.Module):
+    """A small U-Net, NCHW: a two-stage encoder, one upsampling stage with a skip, logits."""
+
+    def __init__(self, classes: int = 3) -> None:
+        super().__init__()
+        self.encoder = nn.ModuleDict({"stem": _block(3, 16), "down": _block(16, 32)})
+        self.up = nn.ConvTranspose2d(32, 16, 2, stride=2)
+        self.fuse = _block(32, 16)
+        self.head = nn.Conv2d(16, classes, 1)
+        if UNUSED_PARAMETER:
+            self.temperature = nn.Parameter(torch.ones(1))  # the bug: forward never uses it
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skip = self.encoder["stem"](x)
+        deep = self.encoder["down"](F.max_pool2d(skip, 2))
+        return self.head(self.fuse(torch.cat([self.up(deep), skip], 1)))
+
+
+def build_model(encoder_checkpoint: dict | None = None, seed: int = 0) -> UNet:
+    """The model, with a pretrained encoder loaded and frozen."""
+    torch.manual_seed(seed)
+    model = UNet()
+    if encoder_checkpoint is not None:
+        if LOAD_INTO_ENCODER:
+            model.encoder.load_state_dict(encoder_checkpoint)
+        else:  # the bug: names lack "encoder.", and strict=False hides that nothing loaded
+            model.load_state_dict(encoder_checkpoint, strict=False)
+    model.encoder.requires_grad_(False)
+    return model
+
+
+def train_step(model: UNet, loader: torch.utils.data.DataLoader, lr: float = 0.01):
+    """One optimizer step per call, cycling over `loader`; returns (loss, pixel accuracy)."""
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    batches = iter(())
+
+    def step():
+        nonlocal batches
+        try:
+            images, masks = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            images, masks = next(batches)
+        model.train()
+        if EVAL_FROZEN_ENCODER:
+            model.encoder.eval()
+        optimizer.zero_grad()
+        logits = model(images)
+        loss = F.cross_entropy(logits, masks)
+        loss.backward()
+        optimizer.step()
+        return loss.item(), (logits.argmax(1) == masks).float().mean().item()
+
+    return step
+
+
+def for_inference(model: UNet) -> UNet:
+    """The model as the team serves it."""
+    return model.eval() if EVAL_FOR_INFERENCE else model

@@ -1,0 +1,33 @@
+"""The benchmark's pieces (the benchmark itself never runs in the suite)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from unetcheck import synthetic_pets
+from unetcheck.bench.literal import literal_pipeline
+from unetcheck.bench.speed import format_bench, plot_bench
+
+
+def test_literal_pipeline_is_the_tutorials_with_its_defects():
+    images, masks = next(iter(literal_pipeline(synthetic_pets(num_train=4, num_test=1), size=64, batch_size=4)))
+    assert images.shape == (4, 64, 64, 3) and masks.shape == (4, 64, 64, 1)
+    masks = masks.numpy()
+    assert masks.dtype == np.float32  # RandomFlip and the bilinear resize both give floats
+    assert not np.isin(masks, [0.0, 1.0, 2.0]).all()  # labels that are no class, as the tutorial's
+
+
+def _report():
+    figures = {"train_img_s": 50.0, "predict_img_s": 100.0, "pipeline_img_s": 3000.0, "peak_rss_mb": 900.0,
+               "roofline_fraction": 0.5}
+    return {"size": 128, "roofline_img_s": 100.0, "matmul_gflops": 350.0, "cores": 2, "cpu_flags": ["avx2"],
+            "versions": {"tensorflow": "2.21.0"}, "speedup_batch64": 1.0, "roofline_fraction_batch64": 0.5,
+            "results": {"literal": {"8": figures, "64": figures}, "fast": {"8": figures, "64": figures}}}
+
+
+def test_table_and_plot(tmp_path):
+    table = format_bench(_report())
+    assert "speedup_batch64 1.000 roofline_fraction_batch64 0.500" in table
+    assert table.count("50.0") == 4
+    plot_bench(_report(), str(tmp_path / "bench.png"))
+    assert (tmp_path / "bench.png").stat().st_size > 5000

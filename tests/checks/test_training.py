@@ -1,0 +1,173 @@
+"""Training checks on Keras models, PyTorch modules and train-step callables alike."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import torch
+
+from tests.checks.models import IMAGES, MASKS, TorchNet, tiny_keras, torch_step
+from unetcheck.checks import (
+    assert_all_trainable_change,
+    assert_deterministic,
+    assert_frozen,
+    assert_loss_curve_falls,
+    assert_loss_decreases,
+    assert_overfits_batch,
+    assert_state_loaded,
+    assert_weights_all_changed,
+    assert_weights_unchanged,
+)
+
+
+def test_weights_unchanged_and_all_changed():
+    before = {"a": np.zeros(2), "b": np.ones(2)}
+    assert_weights_unchanged(before, {"a": np.zeros(2), "b": np.ones(2)})
+    with pytest.raises(AssertionError, match=r"1 of 2 encoder weights changed.*largest change 0\.5 in b"):
+        assert_weights_unchanged(before, {"a": np.zeros(2), "b": np.array([1.0, 1.5])}, "encoder weights")
+    assert_weights_all_changed(before, {"a": np.ones(2), "b": np.zeros(2)})
+    with pytest.raises(AssertionError, match=r"1 of 2 weights did not change.*\['a'\]"):
+        assert_weights_all_changed(before, {"a": np.zeros(2), "b": np.zeros(2)})
+    with pytest.raises(ValueError, match="`after` lacks 1"):
+        assert_weights_unchanged(before, {"a": np.zeros(2)})
+
+
+def test_loss_curve_falls():
+    assert_loss_curve_falls([1.0, 0.7, 0.5], 0.5)
+    with pytest.raises(AssertionError, match=r"from 1 to 0\.9, a relative drop of 0\.1; expected at least 0\.5"):
+        assert_loss_curve_falls([1.0, 0.9], 0.5)
+    with pytest.raises(AssertionError, match="NaN"):
+        assert_loss_curve_falls([1.0, float("nan")], 0.1)
+    with pytest.raises(ValueError, match="two losses"):
+        assert_loss_curve_falls([1.0], 0.1)
+
+
+def _keras_with_encoder(trainable_encoder: bool):
+    keras.utils.set_random_seed(0)
+    encoder = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3, padding="same"),
+                                keras.layers.BatchNormalization()], name="encoder")
+    encoder.trainable = trainable_encoder
+    inputs = keras.Input((8, 8, 3))
+    outputs = keras.layers.Conv2D(3, 1, name="head")(encoder(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.run_eagerly = True  # two steps: tracing would cost more
+    return model
+
+
+def test_frozen_and_all_trainable_change_on_keras():
+    frozen = _keras_with_encoder(trainable_encoder=False)
+    step = lambda m: (lambda: m.fit(IMAGES, MASKS, epochs=2, verbose=0))  # noqa: E731
+    assert_frozen(frozen, "encoder", step(frozen))
+    assert_all_trainable_change(frozen, step(frozen))
+    unfrozen = _keras_with_encoder(trainable_encoder=True)
+    with pytest.raises(AssertionError, match=r"arrays of frozen 'encoder' changed.*largest change.*BatchNorm"):
+        assert_frozen(unfrozen, "encoder", step(unfrozen))
+    with pytest.raises(ValueError, match="has no layer 'decoder'"):
+        assert_frozen(frozen, "decoder", step(frozen))
+    dead = tiny_keras(keras.layers.Lambda(lambda x: keras.ops.stop_gradient(x)))  # first conv gets no gradient
+    dead.run_eagerly = True
+    with pytest.raises(AssertionError, match=r"2 of 4 trainable parameters did not change"):
+        assert_all_trainable_change(dead, step(dead))
+
+
+def test_frozen_torch_encoder_needs_eval_for_its_batchnorm():
+    torch.manual_seed(0)
+    net = TorchNet()
+    net.encoder.requires_grad_(False)  # frozen weights, but the module is still in train mode
+    with pytest.raises(AssertionError, match=r"arrays of frozen 'encoder' changed: \['1.num_batches_tracked', "
+                                             r"'1.running_mean', '1.running_var'\].*BatchNorm statistics.*\.eval\(\)"):
+        assert_frozen(net, "encoder", torch_step(net))
+    net.encoder.eval()
+    assert_frozen(net, "encoder", torch_step(net))
+    assert_frozen(net, net.encoder, torch_step(net))
+    assert_all_trainable_change(net, torch_step(net))
+    unused = TorchNet(unused_parameter=True)
+    with pytest.raises(AssertionError, match=r"1 of 7 trainable parameters did not change.*\['gate'\]"):
+        assert_all_trainable_change(unused, torch_step(unused))
+
+
+def test_frozen_on_a_mapping_of_named_arrays():
+    params = {"encoder.w": np.zeros(3), "head.w": np.zeros(3)}
+
+    def step():
+        params["head.w"] = params["head.w"] + 1.0  # functional update, as JAX does it
+
+    assert_frozen(lambda: params, "encoder", step)  # a callable reads the state after the step
+    with pytest.raises(AssertionError, match=r"1 of 1 arrays of frozen 'head' changed"):
+        assert_frozen(lambda: params, "head", step)
+
+
+def test_loss_decreases_keras_form():
+    assert_loss_decreases(tiny_keras(), (IMAGES, MASKS), steps=30, min_relative_drop=0.1)
+    with pytest.raises(AssertionError, match=r"relative drop of .*expected at least 0.5"):
+        frozen_everything = tiny_keras()
+        frozen_everything.trainable = False
+        frozen_everything.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        assert_loss_decreases(frozen_everything, (IMAGES, MASKS), steps=3, min_relative_drop=0.5)
+    ds = tf.data.Dataset.from_tensors((IMAGES, MASKS)).repeat()
+    model, autotuned = tiny_keras(), []
+    fit = model.fit
+    model.fit = lambda data, **kwargs: autotuned.append(data.options().autotune.enabled) or fit(data, **kwargs)
+    assert_loss_decreases(model, ds, steps=30, min_relative_drop=0.1)
+    assert autotuned == [False]  # the user's dataset, fitted without tf.data's autotuner
+    with pytest.raises(ValueError, match="needs `data`"):
+        assert_loss_decreases(tiny_keras(), steps=3)
+
+
+def test_loss_decreases_and_overfits_with_any_train_step():
+    torch.manual_seed(0)
+    net = TorchNet()
+    assert_loss_decreases(torch_step(net), steps=30, min_relative_drop=0.2)
+    assert_overfits_batch(torch_step(net), steps=60, min_accuracy=0.6)
+    losses = iter([1.0, 0.99, 0.98, 0.99])
+    with pytest.raises(AssertionError, match=r"loss fell from 1 to 0\.99"):
+        assert_loss_decreases(lambda: next(losses), steps=4, min_relative_drop=0.1)
+    with pytest.raises(AssertionError, match=r"after 3 steps on one batch, pixel accuracy is 0\.4"):
+        assert_overfits_batch(lambda: {"loss": 1.0, "accuracy": 0.4}, steps=3)
+    with pytest.raises(ValueError, match=r"must return \(loss, accuracy\)"):
+        assert_overfits_batch(lambda: 1.0, steps=3)
+    with pytest.raises(ValueError, match="returned None"):
+        assert_loss_decreases(lambda: None, steps=3)
+    with pytest.raises(ValueError, match="brings its own data"):
+        assert_loss_decreases(lambda: 1.0, (IMAGES, MASKS), steps=3)
+
+
+def test_overfits_batch_keras_form():
+    assert_overfits_batch(tiny_keras(keras.layers.Conv2D(16, 3, padding="same", activation="relu")), IMAGES, MASKS,
+                          steps=150, min_accuracy=0.8)
+    with pytest.raises(AssertionError, match=r"after 2 steps on one batch, pixel accuracy is") as failed:
+        assert_overfits_batch(tiny_keras(), IMAGES, MASKS, steps=2, min_accuracy=0.99)
+    first, last = re.search(r"loss (\S+) -> (\S+)$", str(failed.value)).groups()
+    assert first != last  # the first step's loss, not the last step's twice
+
+
+def test_deterministic():
+    assert_deterministic(lambda: {"noise": keras.random.normal((3,)), "n": 1}, seed=4)
+    assert_deterministic(lambda: [torch.rand(2), np.random.rand(2)], seed=4)
+    counter = itertools.count()
+    with pytest.raises(AssertionError, match=r"value 0 differs between two runs with seed 0"):
+        assert_deterministic(lambda: np.array([next(counter)]))
+
+
+def test_state_loaded_catches_a_load_that_did_nothing():
+    torch.manual_seed(0)
+    checkpoint = TorchNet().encoder.state_dict()
+    net = TorchNet()
+    result = net.load_state_dict(checkpoint, strict=False)  # names lack "encoder.": nothing loads
+    assert len(result.unexpected_keys) == len(checkpoint)
+    with pytest.raises(AssertionError, match=r"7 of 7 checkpoint arrays are not in the model: 7 missing by name "
+                                             r".*names differ by a prefix \('0.weight' in the checkpoint, "
+                                             r"'encoder.0.weight' in the model\)"):
+        assert_state_loaded(net, checkpoint)
+    with pytest.raises(AssertionError, match=r"2 of 7 .*0 missing by name \[\], 2 with other values \['0.weight', '0.bias'\]"):
+        assert_state_loaded(net.encoder, checkpoint)  # right names; BatchNorm starts equal, the conv does not
+    net.encoder.load_state_dict(checkpoint)
+    assert_state_loaded(net.encoder, checkpoint)
+    with pytest.raises(ValueError, match="empty"):
+        assert_state_loaded(net, {})

@@ -1,0 +1,120 @@
+"""The main job in-process: resuming an interrupted run, failing and erroring checks reported
+(never raised), and sources with bad examples left out."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from tests.paths import FIXTURES
+from unetcheck.pets.synthetic import synthetic_example
+
+from unetcheck.job.config import VerifyConfig
+from unetcheck.job.report import format_table
+from unetcheck.job.run import run_verify
+
+# One eager step per epoch (tracing a graph costs more than 3 steps): about the run, not the model.
+TINY = VerifyConfig(size=32, epochs=3, batch_size=8, num_train=8, num_test=8, min_loss_drop=0.0,
+                    min_miou_margin=-1.0, run_eagerly=True)
+
+
+class _Interrupt(keras.callbacks.Callback):
+    """Stops the run as a Ctrl-C would, at the start of epoch `at` (0-based)."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.at:
+            raise KeyboardInterrupt(f"interrupted at epoch {epoch}")
+
+
+def test_interrupted_run_resumes_and_loses_no_finished_epoch(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        run_verify(TINY, out_dir=str(tmp_path), verbose=0, callbacks=[_Interrupt(at=2)])
+    with open(tmp_path / "history.csv") as f:
+        assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1"]
+    metrics = run_verify(TINY, out_dir=str(tmp_path), verbose=0)
+    assert metrics["epochs_run_now"] == 1  # only the epoch that was lost
+    with open(tmp_path / "history.csv") as f:
+        assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1", "2"]
+    assert len(metrics["loss"]) == 3
+    assert not (tmp_path / "backup").exists()  # removed once training finished
+    # The report is complete.
+    for name in ("metrics.json", "loss.png", "predictions.png", "model.keras", "report.md"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert sorted(p.name for p in (tmp_path / "epochs").iterdir()) == [
+        "epoch_001.png", "epoch_002.png", "epoch_003.png"]
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert {"miou", "majority_baseline_miou", "checks"} <= set(saved)
+    assert {c["name"] for c in saved["checks"]} >= {
+        "paired_flip", "label_range", "frozen_encoder", "loss_decrease", "finite_outputs", "save_reload"}
+    assert "| save_reload | PASS |" in (tmp_path / "report.md").read_text()
+
+
+def test_failed_check_is_reported_not_raised_and_a_fresh_run_starts_over(tmp_path):
+    # A finished earlier run left 5 epochs in the folder, and no backup: this run is new.
+    (tmp_path / "history.csv").write_text("epoch,loss\n" + "".join(f"{i},1.0\n" for i in range(5)))
+    # No loss can fall by 200%: the check must fail, and the run must still finish.
+    strict = dataclasses.replace(TINY, epochs=2, min_loss_drop=2.0)
+    metrics = run_verify(strict, out_dir=str(tmp_path), verbose=0)
+    assert len(metrics["loss"]) == 2  # not appended to the stale 5
+    failed = [c for c in metrics["checks"] if not c["passed"]]
+    assert "loss_decrease" in [c["name"] for c in failed]
+    assert not metrics["passed"]
+    assert "FAIL" in format_table(metrics) and "expected at least 2" in format_table(metrics)
+
+
+def test_a_check_that_errors_is_an_error_row_and_the_report_is_still_written(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the check itself broke")
+
+    monkeypatch.setattr("unetcheck.checks.assert_finite", broken)
+    metrics = run_verify(dataclasses.replace(TINY, epochs=1), out_dir=str(tmp_path), verbose=0)
+    rows = {c["name"]: (c["status"], c["figure"]) for c in metrics["checks"]}
+    assert rows["finite_outputs"] == ("ERROR", "RuntimeError: the check itself broke")
+    assert rows["paired_flip"][0] == "PASS" and not metrics["passed"]
+    assert "| finite_outputs | **ERROR** | RuntimeError: the check itself broke |" in (tmp_path / "report.md").read_text()
+    assert "ERROR" in format_table(metrics)
+
+
+def test_main_job_reports_skipped_examples(tmp_path):
+    config = VerifyConfig(data=str(FIXTURES / "oxford_broken"), skip_bad=True, size=32, epochs=2, batch_size=2,
+                          min_loss_drop=0.0, min_miou_margin=-1.0, run_eagerly=True)  # 3 images: the path only
+    metrics = run_verify(config, verbose=0)
+    assert metrics["examples"] == {"train": 2, "test": 1}
+    assert [b["name"] for b in metrics["skipped"]][:2] == ["Bengal_302", "boxer_303"]
+    assert "skipped 6 bad example(s):" in format_table(metrics)
+
+
+def _tfds_with_a_bad_test_example(self, split, *args, **kwargs):
+    train = str(split).startswith("train")
+    examples = []
+    for i in range(4 if train else 3):
+        example = synthetic_example((train, i), 40, 50)
+        if not train and i == 1:  # labels outside 1..3: left out under --skip-bad
+            example["segmentation_mask"] = np.full((40, 50, 1), 9, np.uint8)
+        examples.append({**example, "file_name": f"{split}_{i}"})
+    return tf.data.Dataset.from_generator(lambda: iter(examples), output_signature={
+        "image": tf.TensorSpec((None, None, 3), tf.uint8),
+        "segmentation_mask": tf.TensorSpec((None, None, 1), tf.uint8),
+        "file_name": tf.TensorSpec((), tf.string)})
+
+
+def test_tfds_skip_bad_with_a_bad_test_example_checks_and_reports(tmp_path):
+    """The filtered test split has an unknown length: the label check must still read it."""
+    config = dataclasses.replace(TINY, data="tfds", skip_bad=True, epochs=1, batch_size=2)
+    with tfds.testing.mock_data(as_dataset_fn=_tfds_with_a_bad_test_example):
+        metrics = run_verify(config, out_dir=str(tmp_path), verbose=0)
+    rows = {c["name"]: c["status"] for c in metrics["checks"]}
+    assert rows["label_range"] == "PASS", metrics["checks"]
+    assert [b["name"] for b in metrics["skipped"]] == ["test_1"] and metrics["examples"]["test"] == 2
+    assert (tmp_path / "report.md").exists()

@@ -1,0 +1,164 @@
+"""The fast layers (`unet_model(fast=True)`) compute the tutorial's function: against the stock
+layers and NumPy."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from hypothesis import given
+from hypothesis import strategies as st
+
+from unetcheck import calibrate_encoder, unet_model
+from unetcheck.reference.model import to_stock
+from unetcheck.bench.machine import model_flops
+from unetcheck.reference.fast_layers import FusedBatchNormalization, SkipConv2DTranspose
+
+
+@given(
+    channels=st.lists(st.integers(1, 5), min_size=1, max_size=3),
+    side=st.integers(1, 5),
+    kernel=st.integers(1, 3),
+    strides=st.integers(1, 2),
+    padding=st.sampled_from(["same", "valid"]),
+    use_bias=st.booleans(),
+    filters=st.integers(1, 4),
+)
+def test_skip_conv_equals_conv_of_concatenation(channels, side, kernel, strides, padding, use_bias, filters):
+    # kernel^2 * filters below the channel count takes the matmul-to-taps path (the
+    # tutorial's last layer), otherwise one transposed convolution per input: both drawn.
+    rng = np.random.default_rng(sum(channels) + 7 * side)
+    inputs = [tf.constant(rng.normal(size=(2, side, side, c)), tf.float32) for c in channels]
+    ours = SkipConv2DTranspose(filters, kernel, strides=strides, padding=padding, use_bias=use_bias)
+    plain = keras.layers.Conv2DTranspose(filters, kernel, strides=strides, padding=padding, use_bias=use_bias)
+    ours(inputs)
+    plain(tf.concat(inputs, -1))
+    assert [w.shape for w in ours.weights] == [w.shape for w in plain.weights]
+    values = [rng.normal(size=w.shape).astype("float32") for w in plain.weights]
+    ours.set_weights(values)
+    plain.set_weights(values)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(inputs)
+        y_ours, y_plain = ours(inputs), plain(tf.concat(inputs, -1))
+        loss_ours, loss_plain = tf.reduce_sum(y_ours**2), tf.reduce_sum(y_plain**2)
+    # Same products summed in another order: float32 rounding (measured at most 7.6e-6 over
+    # 300 random layers, both paths); a wrong kernel slice or tap is off by O(1).
+    np.testing.assert_allclose(y_ours.numpy(), y_plain.numpy(), atol=1e-4)
+    # Gradients too, for every input: right also when the skip is trainable (fine-tuning).
+    # Measured at most 9.2e-5 where gradients reach 962 (300 layers), i.e. 1e-7 relative.
+    for a, b in zip(tape.gradient(loss_ours, inputs + ours.trainable_weights),
+                    tape.gradient(loss_plain, inputs + plain.trainable_weights)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_skip_conv_rejects_inputs_it_was_not_built_for():
+    layer = SkipConv2DTranspose(2, 3, strides=2, padding="same")
+    layer([tf.zeros((1, 4, 4, 3)), tf.zeros((1, 4, 4, 5))])
+    with pytest.raises(ValueError, match=r"built for input channels \[3, 5\]"):
+        layer([tf.zeros((1, 4, 4, 5)), tf.zeros((1, 4, 4, 3))])
+    with pytest.raises(ValueError, match="share their spatial dimensions"):
+        SkipConv2DTranspose(2, 3)([tf.zeros((1, 4, 4, 3)), tf.zeros((1, 2, 2, 5))])
+
+
+def _numpy_batchnorm(x, gamma, beta, mean, var, eps):
+    return (x - mean) / np.sqrt(var + eps) * gamma + beta
+
+
+def test_fused_batchnorm_trains_and_infers_as_batchnorm_defines():
+    """Against NumPy: batch statistics in training, the moving-average rule with the
+    biased batch variance (Keras's; the fused op returns the unbiased one), moving
+    statistics at inference."""
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(3, 4, 5, 6)) * 2 + 1).astype("float32")
+    layer = FusedBatchNormalization(momentum=0.9, epsilon=1e-3)
+    layer.build(x.shape)
+    gamma, beta = rng.normal(size=6).astype("float32"), rng.normal(size=6).astype("float32")
+    moving_mean, moving_var = rng.normal(size=6).astype("float32"), rng.uniform(1, 2, 6).astype("float32")
+    layer.set_weights([gamma, beta, moving_mean, moving_var])
+    assert layer._fusable(tf.constant(x), None)
+
+    y = layer(x, training=True).numpy()
+    mean, var = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))  # biased, over 60 values
+    # float32 statistics of 60 values ~N(1, 4): relative rounding ~1e-6.
+    np.testing.assert_allclose(y, _numpy_batchnorm(x, gamma, beta, mean, var, 1e-3), atol=1e-5)
+    new_mean, new_var = (w.numpy() for w in (layer.moving_mean, layer.moving_variance))
+    np.testing.assert_allclose(new_mean, 0.9 * moving_mean + 0.1 * mean, atol=1e-6)
+    # Unbiased variance would be 60/59 = 1.7% larger: 0.1 * 4 * 0.017 ~ 7e-3 off.
+    np.testing.assert_allclose(new_var, 0.9 * moving_var + 0.1 * var, atol=1e-5)
+
+    y = layer(x, training=False).numpy()
+    np.testing.assert_allclose(y, _numpy_batchnorm(x, gamma, beta, new_mean, new_var, 1e-3), atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, mask", [
+    ({"synchronized": True}, None),
+    ({"epsilon": 1e-6}, None),  # TensorFlow's fused op would raise it to 1.001e-5
+    ({}, np.ones((2, 3, 3), bool)),
+    ({"axis": 1}, None),
+])
+def test_fused_batchnorm_falls_back_where_the_fused_op_differs(kwargs, mask):
+    x = np.random.default_rng(1).normal(size=(2, 3, 3, 4)).astype("float32")
+    fused, plain = FusedBatchNormalization(**kwargs), keras.layers.BatchNormalization(**kwargs)
+    assert not fused._fusable(tf.constant(x), mask)
+    np.testing.assert_array_equal(fused(x, training=True, mask=mask).numpy(),
+                                  plain(x, training=True, mask=mask).numpy())
+
+
+@pytest.fixture(scope="module")
+def tutorial_and_fused():
+    keras.utils.set_random_seed(0)
+    images = np.random.default_rng(0).uniform(size=(8, 64, 64, 3)).astype("float32")
+    tutorial = calibrate_encoder(unet_model(input_size=64), images)
+    fused = unet_model(input_size=64, fast=True)
+    fused.set_weights(tutorial.get_weights())
+    return tutorial, fused, images
+
+
+def test_fused_model_has_the_tutorial_weights_in_order(tutorial_and_fused):
+    tutorial, fused, _ = tutorial_and_fused
+    assert [w.shape for w in fused.weights] == [w.shape for w in tutorial.weights]
+    assert [w.shape for w in fused.trainable_weights] == [w.shape for w in tutorial.trainable_weights]
+    assert not fused.get_layer("encoder").trainable
+    # Only the 3-filter last layer (27 taps < 64 + 96 input channels) goes through its taps.
+    taps = {layer.name: layer.through_taps for layer in fused.layers if isinstance(layer, SkipConv2DTranspose)}
+    assert taps == {"upsample_1_conv": False, "upsample_2_conv": False, "upsample_3_conv": False,
+                    "upsample_4_conv": False, "logits": True}
+
+
+def test_to_stock_gives_the_stock_graph_with_the_same_weights(tutorial_and_fused):
+    tutorial, fused, images = tutorial_and_fused
+    stock = to_stock(fused)
+    assert [type(layer) for layer in stock.layers] == [type(layer) for layer in tutorial.layers]
+    for a, b in zip(stock.get_weights(), tutorial.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(stock(images, training=False).numpy(), tutorial(images, training=False).numpy())
+    with pytest.raises(ValueError, match="is not a unet_model"):
+        to_stock(keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(3, 1)]))
+
+
+def test_fused_model_computes_the_tutorial_function(tutorial_and_fused):
+    tutorial, fused, images = tutorial_and_fused
+    # Inference: rounding only (measured 1.3e-6 at logit scale 2.7).
+    np.testing.assert_allclose(fused(images, training=False).numpy(),
+                               tutorial(images, training=False).numpy(), atol=2e-5)
+    # Training mode divides by the decoder's batch standard deviation over 8 images,
+    # which amplifies rounding (measured 2.4e-5 at scale 3.2).
+    np.testing.assert_allclose(fused(images, training=True).numpy(),
+                               tutorial(images, training=True).numpy(), atol=2e-4)
+
+
+def test_fused_training_step_skips_the_frozen_skips_input_gradients():
+    """Executed Conv2D FLOPs of a training step at 32x32 (a transposed convolution's input
+    gradient is a Conv2D): the tutorial's graph minus ours equals, from the layer shapes,
+    the input gradients of the first three concatenated frozen skips, 2 * (input pixels)
+    * skip channels * filters * 9 each, and for the last layer (3 filters, computed
+    through its 27 taps) the difference between a Conv2D to all 64 + 96 input channels and
+    one to the 27 tap channels (its decoder input's gradient is then a MatMul, not counted).
+    The encoder's forward Conv2Ds are in both."""
+    skips = [(2 * 2, 576, 256), (4 * 4, 192, 128), (8 * 8, 144, 64)]
+    expected = sum(2 * pixels * channels * filters * 9 for pixels, channels, filters in skips)
+    expected += 2 * (16 * 16) * (64 + 96 - 27) * 3 * 9
+    saved = (model_flops(32, op_types=("Conv2D",), passes=("train",))["train"]
+             - model_flops(32, fast=True, op_types=("Conv2D",), passes=("train",))["train"])
+    assert saved == expected

@@ -1,1 +1,0 @@
-"""Implementation of `unetcheck.checks`, by subject: data, model, training."""

@@ -1,0 +1,59 @@
+"""Assertions about any team's segmentation pipeline and model, in the manner of chex.
+
+Each `assert_*` raises `AssertionError` prefixed "[unetcheck.NAME]" that says what is
+wrong, where and by how much, and takes an optional `custom_message=`; a caller's
+mistake raises `ValueError`. They take any framework's objects: Keras models on any
+backend, PyTorch modules and tensors (on any device, requiring grad or not), JAX and
+TensorFlow arrays, plain functions on NumPy arrays. Importing this package imports
+NumPy only: a framework is touched only when its objects are passed in.
+
+    from unetcheck.checks import assert_frozen, assert_paired_flip
+"""
+
+from unetcheck.checks._core import predict
+from unetcheck.checks._core import snapshot
+from unetcheck.checks._core import to_numpy
+from unetcheck.checks.data import assert_labels_in_range
+from unetcheck.checks.data import assert_paired_flip
+from unetcheck.checks.data import assert_same_preprocessing
+from unetcheck.checks.outputs import assert_batch_independent
+from unetcheck.checks.outputs import assert_finite
+from unetcheck.checks.outputs import assert_flip_equivariant
+from unetcheck.checks.outputs import assert_outputs_fit_loss
+from unetcheck.checks.outputs import assert_probabilities_valid
+from unetcheck.checks.outputs import assert_same_predictions
+from unetcheck.checks.training import assert_all_trainable_change
+from unetcheck.checks.training import assert_deterministic
+from unetcheck.checks.training import assert_frozen
+from unetcheck.checks.training import assert_loss_curve_falls
+from unetcheck.checks.training import assert_loss_decreases
+from unetcheck.checks.training import assert_overfits_batch
+from unetcheck.checks.training import assert_state_loaded
+from unetcheck.checks.training import assert_weights_all_changed
+from unetcheck.checks.training import assert_weights_unchanged
+from unetcheck.checks.training import seed_everything
+
+__all__ = [
+    "assert_all_trainable_change",
+    "assert_batch_independent",
+    "assert_deterministic",
+    "assert_finite",
+    "assert_flip_equivariant",
+    "assert_frozen",
+    "assert_labels_in_range",
+    "assert_loss_curve_falls",
+    "assert_loss_decreases",
+    "assert_outputs_fit_loss",
+    "assert_overfits_batch",
+    "assert_paired_flip",
+    "assert_probabilities_valid",
+    "assert_same_predictions",
+    "assert_same_preprocessing",
+    "assert_state_loaded",
+    "assert_weights_all_changed",
+    "assert_weights_unchanged",
+    "predict",
+    "seed_everything",
+    "snapshot",
+    "to_numpy",
+]

@@ -1,0 +1,192 @@
+"""Checks on a model's outputs: finite, probabilities, a loss told the truth about them,
+batch independence, flip equivariance, the same predictions as another model.
+
+Every model argument is anything `unetcheck.checks.predict` takes: a Keras model, a
+PyTorch module, or a function of NumPy images (a JAX `apply`, say).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from unetcheck.checks._core import check, first_index, percent, predict, to_numpy
+
+
+@check
+def assert_finite(x: Any, name: str = "array") -> None:
+    """Checks that every element of `x` (any framework's array) is finite: no NaN, no inf.
+
+    Raises:
+      AssertionError: the count of NaN and inf values and the first index.
+    """
+    arr = to_numpy(x)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise AssertionError(
+            f"{name}: {int(np.isnan(arr).sum())} NaN and {int(np.isinf(arr).sum())} inf of {arr.size} values; "
+            f"first at index {first_index(bad)}"
+        )
+
+
+def _not_distributions(probs: np.ndarray, atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pixel: values outside [0, 1], sums away from 1, and the sums."""
+    outside = ((probs < -atol) | (probs > 1 + atol)).any(-1)
+    sums = probs.sum(-1)
+    return outside, np.abs(sums - 1) > atol, sums
+
+
+@check
+def assert_probabilities_valid(probs: Any, atol: float = 1e-5, channels_first: bool = False) -> None:
+    """Checks every pixel (not a sample) of `probs` (..., classes): finite, in [0, 1], summing to 1.
+
+    For a model's softmax output. Logits are not probabilities: to check that outputs fit
+    the loss they are given to, use `assert_outputs_fit_loss`.
+
+    Args:
+      atol: tolerance on each value and on each pixel's sum (float32 rounding).
+      channels_first: `probs` is (N, classes, H, W).
+
+    Raises:
+      AssertionError: the count of pixels with non-finite values, values outside [0, 1],
+        or sums away from 1, and the worst pixel.
+    """
+    arr = to_numpy(probs, channels_first).astype(np.float64)
+    bad = ~np.isfinite(arr).all(-1)
+    if bad.any():
+        raise AssertionError(f"{int(bad.sum())} of {bad.size} pixels ({percent(bad.sum(), bad.size)}) hold NaN or "
+                             f"inf, first at {first_index(bad)}")
+    outside, off, sums = _not_distributions(arr, atol)
+    if outside.any() or off.any():
+        worst = np.unravel_index(int(np.argmax(np.abs(sums - 1))), sums.shape)
+        raise AssertionError(
+            f"{int((outside | off).sum())} of {off.size} pixels ({percent((outside | off).sum(), off.size)}) are "
+            f"not distributions: {int(outside.sum())} with values outside [0, 1], {int(off.sum())} not summing to 1; "
+            f"worst sum {sums[worst]:.6g} at {tuple(int(i) for i in worst)}"
+        )
+
+
+@check
+def assert_outputs_fit_loss(outputs: Any, from_logits: bool, atol: float = 1e-5, channels_first: bool = False
+                            ) -> None:
+    """Checks that a model's outputs are what its loss is told they are.
+
+    With `from_logits=False` every pixel must be a distribution (a model without its
+    softmax head, trained with `from_logits=False`, fails). With `from_logits=True` the
+    outputs must not all be distributions already (a softmax head trained with
+    `from_logits=True` applies the softmax twice, which flattens the loss's gradients).
+
+    Args:
+      outputs: (..., classes) model outputs on a batch of real images.
+      from_logits: what the loss is given (`SparseCategoricalCrossentropy(from_logits=...)`,
+        or `True` for `torch.nn.CrossEntropyLoss`, which takes logits).
+      channels_first: `outputs` is (N, classes, H, W).
+
+    Raises:
+      AssertionError: how many pixels contradict the claim, and the likely slip.
+    """
+    arr = to_numpy(outputs, channels_first).astype(np.float64)
+    assert_finite.__wrapped__(arr, "outputs")
+    outside, off, sums = _not_distributions(arr, atol)
+    wrong = outside | off
+    if not from_logits and wrong.any():
+        raise AssertionError(
+            f"the loss is told from_logits=False, but {int(wrong.sum())} of {wrong.size} pixels "
+            f"({percent(wrong.sum(), wrong.size)}) are not distributions (sums from {sums.min():.4g} to "
+            f"{sums.max():.4g}, values from {arr.min():.4g} to {arr.max():.4g}): the softmax head is missing, "
+            "or pass from_logits=True")
+    if from_logits and not wrong.any():
+        raise AssertionError(
+            f"the loss is told from_logits=True, but all {wrong.size} pixels are already distributions (in [0, 1], "
+            "summing to 1): the model ends in a softmax, so the loss applies a second one. Drop the softmax head "
+            "or pass from_logits=False")
+
+
+@check
+def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channels_first: bool = False) -> None:
+    """Checks that, in inference mode, an example's output ignores the rest of its batch.
+
+    Each example is predicted alone, within the batch, and within a batch whose other
+    examples are replaced by noise. Fails when BatchNorm runs in training mode at
+    inference (PyTorch: `model.eval()` forgotten; Keras: `training=True` hard-wired).
+
+    Args:
+      model: a Keras model, a PyTorch module (called in the mode it is in), or a function.
+      images: (N, H, W, C) images, N >= 2, in any framework (channels last; the model gets
+        its layout through `channels_first`).
+      atol: largest absolute difference allowed (batched float reductions may round differently).
+      channels_first: the model takes and returns (N, C, H, W).
+
+    Raises:
+      AssertionError: which example changed with its batch and by how much.
+    """
+    images = to_numpy(images).astype(np.float32)
+    if len(images) < 2:
+        raise ValueError("need a batch of at least 2 images")
+    batched = predict(model, images, channels_first)
+    noise = np.random.default_rng(0).uniform(size=images.shape).astype(np.float32)
+    for i in range(len(images)):
+        alone = predict(model, images[i:i + 1], channels_first)[0]
+        mixed = noise.copy()
+        mixed[i] = images[i]
+        among_noise = predict(model, mixed, channels_first)[i]
+        for label, other in (("in its batch", batched[i]), ("among noise images", among_noise)):
+            gap = float(np.max(np.abs(other.astype(np.float64) - alone)))
+            if gap > atol:
+                raise AssertionError(
+                    f"example {i}'s output {label} differs from its output alone by up to {gap:.3g} "
+                    f"(allowed {atol:.3g}): the model mixes examples at inference (BatchNorm in training mode: "
+                    "model.eval() forgotten?)"
+                )
+
+
+@check
+def assert_flip_equivariant(model: Any, images: Any, min_agreement: float = 0.9, channels_first: bool = False
+                            ) -> None:
+    """Checks that the mask of a left-right flipped image is the flipped mask, on enough pixels.
+
+    Raises:
+      AssertionError: the share of pixels that agree and the example that agrees least.
+    """
+    images = to_numpy(images).astype(np.float32)
+    masks = np.argmax(predict(model, images, channels_first), -1)
+    flipped = np.argmax(predict(model, np.ascontiguousarray(images[:, :, ::-1]), channels_first), -1)
+    agree = flipped == masks[:, :, ::-1]
+    share = float(agree.mean())
+    if share < min_agreement:
+        per_example = agree.reshape(len(images), -1).mean(1)
+        worst = int(np.argmin(per_example))
+        raise AssertionError(
+            f"flipped predictions agree with flipped masks on {100 * share:.3g}% of pixels (required "
+            f"{100 * min_agreement:.3g}%); least in example {worst} ({100 * per_example[worst]:.3g}%)"
+        )
+
+
+@check
+def assert_same_predictions(model_a: Any, model_b: Any, images: Any, max_pixel_share: float = 0.0,
+                            atol: float = 0.0, channels_first: bool = False) -> None:
+    """Checks that two models give the same masks, and outputs within `atol`, on `images`.
+
+    E.g. a model before and after a save and reload, on CPU and on GPU, or in two
+    frameworks (each argument is a Keras model, a PyTorch module or a function).
+
+    Args:
+      max_pixel_share: largest share of pixels whose argmax class may differ.
+      atol: largest absolute difference allowed between the outputs.
+
+    Raises:
+      AssertionError: the share of pixels that get another class and the largest output gap.
+    """
+    images = to_numpy(images).astype(np.float32)
+    a, b = predict(model_a, images, channels_first), predict(model_b, images, channels_first)
+    if a.shape != b.shape:
+        raise AssertionError(f"output shapes differ: {a.shape} vs {b.shape}")
+    differ = np.argmax(a, -1) != np.argmax(b, -1)
+    gap = float(np.max(np.abs(a.astype(np.float64) - b))) if a.size else 0.0
+    if differ.mean() > max_pixel_share or gap > atol:
+        raise AssertionError(
+            f"{int(differ.sum())} of {differ.size} pixels ({percent(differ.sum(), differ.size)}) get another class "
+            f"(allowed {100 * max_pixel_share:.3g}%), first at {first_index(differ)}; largest output difference "
+            f"{gap:.3g} (allowed {atol:.3g})"
+        )

@@ -1,0 +1,47 @@
+"""Hypothesis strategies for images, trimaps and TFDS-style examples, for any team's tests.
+
+    from hypothesis import given
+    from unetcheck.checks.strategies import examples
+
+    @given(examples())
+    def test_my_loader(example): ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+
+def images(height: Any = st.integers(2, 72), width: Any = st.integers(2, 72)) -> st.SearchStrategy[np.ndarray]:
+    """uint8 RGB images (H, W, 3); pass ints or integer strategies for the sides."""
+    return st.tuples(_side(height), _side(width)).flatmap(
+        lambda hw: hnp.arrays(np.uint8, (hw[0], hw[1], 3), elements=st.integers(0, 255)))
+
+
+def trimaps(height: Any = st.integers(2, 72), width: Any = st.integers(2, 72),
+            labels: tuple[int, ...] = (1, 2, 3)) -> st.SearchStrategy[np.ndarray]:
+    """uint8 Oxford trimaps (H, W, 1) with values from `labels`."""
+    return st.tuples(_side(height), _side(width)).flatmap(
+        lambda hw: hnp.arrays(np.uint8, (hw[0], hw[1], 1), elements=st.sampled_from(labels)))
+
+
+def label_masks(num_classes: int = 3, max_batch: int = 8, max_side: int = 16) -> st.SearchStrategy[np.ndarray]:
+    """Batches of integer class masks (B, H, W, 1) with ids in [0, num_classes)."""
+    shape = st.tuples(st.integers(1, max_batch), st.integers(1, max_side), st.integers(1, max_side), st.just(1))
+    return hnp.arrays(np.int32, shape, elements=st.integers(0, num_classes - 1))
+
+
+@st.composite
+def examples(draw: st.DrawFn, min_side: int = 2, max_side: int = 72) -> dict[str, np.ndarray]:
+    """TFDS-style `{"image", "segmentation_mask"}` dicts: a photo and a same-sized trimap."""
+    h = draw(st.integers(min_side, max_side))
+    w = draw(st.integers(min_side, max_side))
+    return {"image": draw(images(h, w)), "segmentation_mask": draw(trimaps(h, w))}
+
+
+def _side(value: Any) -> st.SearchStrategy[int]:
+    return st.just(value) if isinstance(value, int) else value

@@ -1,0 +1,364 @@
+"""Checks on training: frozen parts, parameters that move, loss that falls, determinism.
+
+Each takes any framework's training: a Keras model (with `fit`), or a `train_step`
+callable of your own loop (PyTorch, JAX, anything) that runs one step and returns its
+loss, `(loss, accuracy)`, or a dict with "loss" (and "accuracy").
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from unetcheck.checks._core import check, resolve_part, snapshot, to_numpy, trainable_arrays
+
+#: Names of statistics a layer updates in training mode whatever its gradients: BatchNorm's.
+_RUNNING_STATISTICS = ("running_mean", "running_var", "num_batches_tracked", "moving_mean", "moving_variance")
+
+
+def _max_change(before: Any, after: Any) -> float:
+    a, b = to_numpy(before).astype(np.float64), to_numpy(after).astype(np.float64)
+    return float(np.max(np.abs(a - b))) if a.size else 0.0
+
+
+@check
+def assert_weights_unchanged(before: Mapping[str, Any], after: Mapping[str, Any], what: str = "weights") -> None:
+    """Checks that each named array in `after` equals its value in `before` exactly.
+
+    Args:
+      before, after: `{name: array}` (e.g. two `snapshot`s).
+      what: how the arrays are called in the message.
+
+    Raises:
+      AssertionError: the arrays that moved and the largest absolute change; for
+        BatchNorm statistics, how to freeze them.
+    """
+    missing = sorted(set(before) - set(after))
+    if missing:
+        raise ValueError(f"`after` lacks {len(missing)} of the names in `before`: {missing[:5]}")
+    moved = {name: _max_change(value, after[name]) for name, value in before.items()
+             if not np.array_equal(to_numpy(after[name]), to_numpy(value))}
+    if moved:
+        worst = max(moved, key=moved.get)
+        statistics = sorted(n for n in moved if n.rsplit(".", 1)[-1].rsplit("/", 1)[-1] in _RUNNING_STATISTICS)
+        hint = ""
+        if statistics:
+            hint = (f"; {len(statistics)} of them are BatchNorm statistics ({statistics[:3]}), which move in "
+                    "training mode without any gradient: put the frozen part in inference mode (PyTorch: "
+                    ".eval() after every .train(); Keras: trainable = False does it)")
+        raise AssertionError(
+            f"{len(moved)} of {len(before)} {what} changed: {sorted(moved)[:5]}; "
+            f"largest change {moved[worst]:.3g} in {worst}{hint}"
+        )
+
+
+@check
+def assert_weights_all_changed(before: Mapping[str, Any], after: Mapping[str, Any], what: str = "weights") -> None:
+    """Checks that every named array in `after` differs from its value in `before`.
+
+    Raises:
+      AssertionError: the arrays that did not move (no gradient reaches them).
+    """
+    still = [name for name, value in before.items() if np.array_equal(to_numpy(after[name]), to_numpy(value))]
+    if still:
+        raise AssertionError(f"{len(still)} of {len(before)} {what} did not change in training: {still[:5]} "
+                             "(no gradient reaches them: unused in forward, detached, or frozen by mistake?)")
+
+
+@check
+def assert_frozen(model: Any, part: Any, train_step: Callable[[], Any]) -> None:
+    """Checks that `train_step()` leaves every array of `part` unchanged: parameters and
+    buffers (BatchNorm's running statistics too).
+
+    Args:
+      model: the model `part` belongs to: a PyTorch module, a Keras model, or a mapping
+        of named arrays.
+      part: a name (a nested Keras layer, a dotted PyTorch submodule path, a key prefix of
+        a mapping), or the part itself (a module, a layer, a list of variables, a mapping,
+        or a zero-argument callable returning a mapping).
+      train_step: trains `model` a little (e.g. `lambda: model.fit(ds, steps_per_epoch=2)`,
+        or a few steps of your own loop).
+
+    Raises:
+      AssertionError: the arrays of `part` that training changed, and by how much; if
+        they are BatchNorm statistics, how to stop them moving.
+      ValueError: no part of that name.
+    """
+    resolved, label = resolve_part(model, part)
+    before = snapshot(resolved)
+    if not before:
+        raise ValueError(f"{label} holds no arrays: nothing to check")
+    train_step()
+    assert_weights_unchanged.__wrapped__(before, snapshot(resolved), f"arrays of {label}")
+
+
+@check
+def assert_all_trainable_change(model: Any, train_step: Callable[[], Any]) -> None:
+    """Checks that `train_step()` changes every trainable parameter of `model`.
+
+    Args:
+      model: a PyTorch module (its `requires_grad` parameters), a Keras model (its
+        `trainable_weights`), or a mapping of named arrays (all of them).
+      train_step: trains `model` a little.
+
+    Raises:
+      AssertionError: the parameters no gradient reached.
+    """
+    before = snapshot(trainable_arrays(model))
+    if not before:
+        raise AssertionError(f"{type(model).__name__} has no trainable parameters")
+    train_step()
+    after = snapshot(trainable_arrays(model))
+    assert_weights_all_changed.__wrapped__(before, after, "trainable parameters")
+
+
+@check
+def assert_state_loaded(model: Any, state: Mapping[str, Any]) -> None:
+    """Checks that `model` holds every array of a loaded checkpoint `state`, by name and value.
+
+    Catches a load that silently did nothing, or part of it: PyTorch's
+    `load_state_dict(..., strict=False)` with names that do not match (a missing or extra
+    prefix), a Keras `load_weights(..., skip_mismatch=True)`, a checkpoint of another model.
+
+    Args:
+      model: a PyTorch module, a Keras model or layer, or a mapping (see `snapshot`).
+      state: the checkpoint's `{name: array}` (a PyTorch `state_dict`, say).
+
+    Raises:
+      AssertionError: the checkpoint arrays the model lacks by name, and those whose
+        values differ, with a prefix that would make the names match where there is one.
+    """
+    held = snapshot(model)
+    if not state:
+        raise ValueError("the checkpoint `state` is empty")
+    missing = [name for name in state if name not in held]
+    differ = [name for name in state if name in held and (
+        held[name].shape != to_numpy(state[name]).shape or not np.array_equal(held[name], to_numpy(state[name])))]
+    if missing or differ:
+        hint = "; did the load run, and strictly (PyTorch's strict=False, Keras's skip_mismatch hide a mismatch)?"
+        for name in missing[:1]:
+            near = [other for other in held if other.endswith("." + name) or name.endswith("." + other)]
+            if near:
+                hint = (f"; names differ by a prefix ({name!r} in the checkpoint, {near[0]!r} in the model): "
+                        "load into the right submodule or rename the keys (strict=False hides this)")
+        raise AssertionError(
+            f"{len(missing) + len(differ)} of {len(state)} checkpoint arrays are not in the model: "
+            f"{len(missing)} missing by name {missing[:3]}, {len(differ)} with other values {differ[:3]}{hint}")
+
+
+@check
+def assert_loss_curve_falls(losses: Sequence[float], min_relative_drop: float) -> None:
+    """Checks that a recorded loss curve ends at least `min_relative_drop` below where it began.
+
+    Args:
+      losses: losses in order (per epoch or per step), e.g. `history.history["loss"]`.
+      min_relative_drop: e.g. 0.2 for the last at least 20% below the first.
+
+    Raises:
+      AssertionError: the first and last loss and the drop obtained; or non-finite losses.
+    """
+    if len(losses) < 2:
+        raise ValueError("need at least two losses")
+    arr = np.asarray([float(to_numpy(v)) for v in losses], dtype=np.float64)
+    if not np.isfinite(arr).all():
+        raise AssertionError(f"losses hold NaN or inf: {arr.tolist()[:10]}")
+    first, last = float(arr[0]), float(arr[-1])
+    drop = (first - last) / abs(first) if first else 0.0
+    if drop < min_relative_drop:
+        raise AssertionError(
+            f"loss fell from {first:.4g} to {last:.4g}, a relative drop of {drop:.3g}; "
+            f"expected at least {min_relative_drop:.3g}"
+        )
+
+
+def _step_result(result: Any) -> tuple[float, float | None]:
+    """(loss, accuracy or None) from a train step's return value."""
+    if isinstance(result, Mapping):
+        if "loss" not in result:
+            raise ValueError(f"a train step's dict must hold 'loss'; got keys {sorted(result)}")
+        accuracy = result.get("accuracy")
+        return float(to_numpy(result["loss"])), None if accuracy is None else float(to_numpy(accuracy))
+    if isinstance(result, (tuple, list)):
+        if len(result) != 2:
+            raise ValueError(f"a train step returns loss, (loss, accuracy) or a dict; got {len(result)} values")
+        return float(to_numpy(result[0])), float(to_numpy(result[1]))
+    if result is None:
+        raise ValueError("the train step returned None: return the step's loss")
+    return float(to_numpy(result)), None
+
+
+def _run_steps(train_step: Callable[[], Any], steps: int) -> list[tuple[float, float | None]]:
+    if not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps must be an int >= 2; got {steps!r}")
+    return [_step_result(train_step()) for _ in range(steps)]
+
+
+def _is_keras_model(obj: Any) -> bool:
+    return hasattr(obj, "fit") and hasattr(obj, "evaluate") and hasattr(obj, "compile")
+
+
+def _first_batch(data: Any) -> tuple[Any, Any]:
+    if isinstance(data, tuple) and len(data) >= 2:
+        return data[0], data[1]
+    batch = next(iter(data))
+    return batch[0], batch[1]
+
+
+def _fit_steps(model: Any, batch: tuple, steps: int) -> float | None:
+    """`steps` Keras training steps on the same batch, in one epoch (Keras's per-epoch
+    overhead once rather than per step); returns the first step's loss."""
+    if steps < 1:
+        return None
+    first: list[float] = []
+
+    def repeat() -> Any:
+        while True:
+            yield batch
+
+    def record(batch_index: int, logs: dict | None) -> None:
+        if batch_index == 0 and logs and "loss" in logs:
+            first.append(float(logs["loss"]))
+
+    import keras
+
+    model.fit(repeat(), epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
+              callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=record)])
+    return first[0] if first else None
+
+
+@check
+def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
+                          min_relative_drop: float = 0.1) -> None:
+    """Checks that `steps` training steps lower the loss by at least `min_relative_drop`.
+
+    Two forms:
+
+    - `assert_loss_decreases(train_step, steps=30, min_relative_drop=0.2)`: any loop;
+      `train_step()` runs one step and returns its loss (or `(loss, accuracy)`, or a dict).
+      The loss of the first step is compared with the mean of the last tenth of the steps
+      (at least one), which smooths the step-to-step noise of changing batches.
+    - `assert_loss_decreases(keras_model, data, steps, min_relative_drop)`: a compiled
+      Keras model, trained on `data` (a repeating dataset of (images, masks[, weights])
+      batches, or an `(images, masks)` tuple); the loss is evaluated on the first batch
+      before and after.
+
+    Raises:
+      AssertionError: the loss before and after and the drop obtained.
+    """
+    if _is_keras_model(model_or_step):
+        model = model_or_step
+        if data is None:
+            raise ValueError("a Keras model needs `data` to train on")
+        images, masks = _first_batch(data)
+        before = float(model.evaluate(images, masks, verbose=0, return_dict=True)["loss"])
+        if isinstance(data, tuple):
+            _fit_steps(model, data, steps)
+        else:
+            if hasattr(data, "with_options"):  # a tf.data.Dataset: fit returns at once without its autotuner
+                options = sys.modules["tensorflow"].data.Options()
+                options.autotune.enabled = False
+                data = data.with_options(options)
+            model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
+        after = float(model.evaluate(images, masks, verbose=0, return_dict=True)["loss"])
+    else:
+        if data is not None:
+            raise ValueError("a train step brings its own data: call assert_loss_decreases(train_step, steps=...)")
+        losses = [loss for loss, _ in _run_steps(model_or_step, steps)]
+        tail = max(1, steps // 10)
+        before, after = losses[0], float(np.mean(losses[-tail:]))
+    assert_loss_curve_falls.__wrapped__([before, after], min_relative_drop)
+
+
+@check
+def assert_overfits_batch(model_or_step: Any, images: Any = None, masks: Any = None, steps: int = 100,
+                          min_accuracy: float = 0.9) -> None:
+    """Checks that a model can fit one small batch: pixel accuracy reaches `min_accuracy`.
+
+    Two forms:
+
+    - `assert_overfits_batch(train_step, steps=100, min_accuracy=0.9)`: `train_step()`
+      trains one step on one fixed batch and returns `(loss, accuracy)` or a dict with
+      "loss" and "accuracy"; the last step's accuracy counts.
+    - `assert_overfits_batch(keras_model, images, masks, steps, min_accuracy)`: a Keras
+      model compiled with `metrics=["accuracy"]`; the accuracy of its last training step.
+
+    Raises:
+      AssertionError: the accuracy reached and the loss, first to last.
+    """
+    if _is_keras_model(model_or_step):
+        model = model_or_step
+        if images is None or masks is None:
+            raise ValueError("a Keras model needs the batch: assert_overfits_batch(model, images, masks, ...)")
+        # All but the last step in one epoch; the last one alone, so that its history holds
+        # that step's accuracy, not an average over the epoch.
+        first_loss = _fit_steps(model, (images, masks), steps - 1)
+        history = model.fit(images, masks, epochs=1, batch_size=len(to_numpy(images)), verbose=0).history
+        key = next((k for k in ("accuracy", "sparse_categorical_accuracy") if k in history), None)
+        if key is None:
+            raise ValueError("compile the model with metrics=['accuracy'] to check overfitting")
+        reached, last_loss = float(history[key][-1]), float(history["loss"][-1])
+        first_loss = last_loss if first_loss is None else first_loss
+    else:
+        if images is not None or masks is not None:
+            raise ValueError("a train step brings its own batch: call assert_overfits_batch(train_step, steps=...)")
+        results = _run_steps(model_or_step, steps)
+        if results[-1][1] is None:
+            raise ValueError("the train step must return (loss, accuracy) or a dict with 'accuracy'")
+        (first_loss, _), (last_loss, reached) = results[0], results[-1]
+    if reached < min_accuracy:
+        raise AssertionError(
+            f"after {steps} steps on one batch, pixel accuracy is {reached:.3g} (required {min_accuracy:.3g}); "
+            f"loss {first_loss:.4g} -> {last_loss:.4g}"
+        )
+
+
+def _leaves(tree: Any) -> list[np.ndarray]:
+    if isinstance(tree, Mapping):
+        return [leaf for key in sorted(tree) for leaf in _leaves(tree[key])]
+    if isinstance(tree, (list, tuple)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [np.array(to_numpy(tree))]
+
+
+def seed_everything(seed: int) -> None:
+    """Seeds Python's and NumPy's global generators, and those of PyTorch and Keras (with its
+    backend) where the session has already imported them. Imports no framework."""
+    random.seed(seed)
+    np.random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(seed)
+
+
+@check
+def assert_deterministic(fn: Callable[[], Any], seed: int = 0, seed_fn: Callable[[int], None] | None = None
+                         ) -> None:
+    """Checks that `fn()` returns identical results twice, each run after seeding with `seed`.
+
+    Args:
+      fn: returns an array, or a nested structure (list, tuple, dict) of arrays or numbers.
+      seed_fn: seeds before each run; by default `seed_everything` (Python, NumPy, and
+        PyTorch and Keras where imported). JAX has no global state: derive keys in `fn`.
+
+    Raises:
+      AssertionError: the first leaf that differs and by how much.
+    """
+    seed_fn = seed_fn or seed_everything
+    results = []
+    for _ in range(2):
+        seed_fn(seed)
+        results.append(_leaves(fn()))
+    first, second = results
+    if len(first) != len(second):
+        raise AssertionError(f"the two runs returned {len(first)} and {len(second)} values")
+    for index, (a, b) in enumerate(zip(first, second)):
+        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
+            gap = float(np.max(np.abs(a.astype(np.float64) - b))) if a.shape == b.shape else float("nan")
+            raise AssertionError(f"value {index} differs between two runs with seed {seed}: shapes {a.shape} "
+                                 f"and {b.shape}, largest difference {gap:.3g}")
+

@@ -1,0 +1,161 @@
+"""Command line: `unetcheck verify` (the main job), `validate-data`, `predict` and `bench`.
+
+Imports only the light configuration at start; TensorFlow loads when a command runs, so
+`unetcheck --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from unetcheck.errors import InputError
+from unetcheck.job.config import QUICK, describe
+from unetcheck.reference.distribute import STRATEGIES
+from unetcheck.reference.precision import PRECISIONS
+
+DEFAULT_OUT = os.path.join("out", "verify")
+
+
+def _class_weights(text: str) -> tuple[float, ...] | None:
+    if text.lower() == "none":
+        return None
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"class weights must be 'none' or numbers like 2,2,1; got {text!r}")
+
+
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", default="synthetic",
+                        help="synthetic (default), tfds (or tfds:VERSION), or the path of an Oxford-IIIT Pet folder")
+    parser.add_argument("--data-dir", help="TFDS data directory (with --data tfds)")
+    parser.add_argument("--skip-bad", action="store_true",
+                        help="leave out examples that cannot be used, and list them, instead of failing")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="unetcheck", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    verify = commands.add_parser("verify", help="train the reference, verify it, write a report")
+    _data_options(verify)
+    verify.add_argument("--quick", action="store_true", help=f"small preset: {describe(QUICK)}")
+    verify.add_argument("--epochs", type=int)
+    verify.add_argument("--steps-per-epoch", type=int, help="default: train examples // batch size")
+    verify.add_argument("--batch-size", type=int)
+    verify.add_argument("--size", type=int, help="image side in pixels, a multiple of 32")
+    verify.add_argument("--num-train", type=int, help="synthetic training examples")
+    verify.add_argument("--num-test", type=int, help="synthetic test examples")
+    verify.add_argument("--seed", type=int, help="seeds training: weights, shuffle order, flips (default 0)")
+    verify.add_argument("--data-seed", type=int, help="seeds the synthetic data (default: the --seed)")
+    verify.add_argument("--weights", help="encoder weights: none (default), imagenet or a file path")
+    verify.add_argument("--class-weights", type=_class_weights, help="per-class weights like 2,2,1, or none")
+    verify.add_argument("--strategy", choices=STRATEGIES,
+                        help="tf.distribute strategy (default: none); multiworker reads TF_CONFIG")
+    verify.add_argument("--cpu-replicas", type=int, help="rehearse on a CPU: split it into N logical devices")
+    verify.add_argument("--sync-batchnorm", action="store_true",
+                        help="synchronize the decoder's BatchNorm across replicas")
+    verify.add_argument("--fast-layers", action="store_true",
+                        help="train with unetcheck's faster layers (same function); model.keras is stock either way")
+    verify.add_argument("--precision", choices=PRECISIONS,
+                        help="compute precision (default float32); mixed_bfloat16 is faster on CPUs with "
+                        "AVX512_BF16 but inexact")
+    verify.add_argument("--out", default=DEFAULT_OUT, help=f"report folder (default: {DEFAULT_OUT}); "
+                        "an interrupted run resumes when started again with the same folder")
+
+    validate = commands.add_parser("validate-data", help="check a data source and say what it holds")
+    _data_options(validate)
+    validate.add_argument("--json", help="also write the findings to this JSON file")
+
+    predict = commands.add_parser("predict", help="write predicted masks for image files")
+    predict.add_argument("images", nargs="+", help="image files (JPEG, PNG, BMP, GIF)")
+    predict.add_argument("--model", required=True, help="a trained model.keras")
+    predict.add_argument("--out", required=True, help="folder for NAME_mask.png and NAME_overlay.png")
+    bench = commands.add_parser("bench", help="training speed: the tutorial's literal steps, the stock reference, "
+                                "the fast layers, the roofline")
+    bench.add_argument("--quick", action="store_true", help="batch sizes 8 and 64, fewer windows")
+    bench.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
+                       help="also time mixed_bfloat16 (default: only where the CPU has native bfloat16)")
+    bench.add_argument("--size", type=int, default=128)
+    bench.add_argument("--json", help="write every figure to this JSON file")
+    bench.add_argument("--plot", help="write img/s against batch size to this PNG")
+    return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from unetcheck.bench.speed import format_bench, plot_bench, run_bench, write_json
+
+    report = run_bench(quick=args.quick, size=args.size, bf16=args.bf16)
+    print(format_bench(report))
+    if args.json:
+        print(f"wrote {write_json(report, args.json)}")
+    if args.plot:
+        print(f"wrote {plot_bench(report, args.plot)}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from unetcheck.job.config import VerifyConfig
+    from unetcheck.job.report import format_table
+    from unetcheck.job.run import run_verify
+
+    overrides = {
+        key: value
+        for key, value in {
+            "data": args.data, "epochs": args.epochs, "batch_size": args.batch_size, "size": args.size,
+            "num_train": args.num_train, "num_test": args.num_test, "seed": args.seed, "data_seed": args.data_seed,
+            "steps_per_epoch": args.steps_per_epoch, "data_dir": args.data_dir, "skip_bad": args.skip_bad or None,
+            "strategy": args.strategy, "cpu_replicas": args.cpu_replicas, "precision": args.precision,
+            "sync_batchnorm": args.sync_batchnorm or None, "fast_layers": args.fast_layers or None,
+        }.items()
+        if value is not None
+    }
+    if args.weights is not None:
+        overrides["weights"] = None if args.weights.lower() == "none" else args.weights
+    if args.class_weights is not None:
+        overrides["class_weights"] = args.class_weights
+    config = VerifyConfig.quick(**overrides) if args.quick else VerifyConfig(**overrides)
+    metrics = run_verify(config, out_dir=args.out, verbose=2)
+    print(format_table(metrics))
+    print(f"report: {os.path.join(args.out, 'report.md')}")
+    return 0 if metrics["passed"] else 1
+
+
+def _validate(args: argparse.Namespace) -> int:
+    import json
+
+    from unetcheck.reference.data import describe_source, format_description, load_source
+
+    # Load with skip_bad so every bad example is found and listed, not only the first.
+    report = describe_source(load_source(args.data, data_dir=args.data_dir, skip_bad=True))
+    print(format_description(report))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+    return 0 if report["ok"] else 1
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from unetcheck.job.predict import predict_files
+
+    for path in predict_files(args.model, args.images, args.out):
+        print(path)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up notes out of the report
+    args = build_parser().parse_args(argv)
+    commands = {"verify": _verify, "validate-data": _validate, "predict": _predict, "bench": _bench}
+    try:
+        return commands[args.command](args)
+    except InputError as err:  # the user's input; anything else shows its traceback
+        print(f"unetcheck {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""What a verify run writes: the model, metrics.json, pictures, the checks table and report.md.
+
+Pictures through matplotlib with no display needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+from unetcheck.pets.trimaps import CLASS_NAMES
+
+#: One colour per class id: pet orange, background dark slate, border yellow.
+CLASS_COLOURS = ("#f28e2b", "#3b4a5a", "#f5e663")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on CI or servers
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def mask_to_rgb(mask: np.ndarray) -> np.ndarray:
+    """RGB rendering (uint8, `CLASS_COLOURS`) of an (H, W) or (H, W, 1) mask of class ids."""
+    palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLOURS], np.uint8)
+    return palette[np.asarray(mask).reshape(np.shape(mask)[:2]).astype(int)]
+
+
+def _legend(fig: Any) -> None:
+    import matplotlib.patches as mpatches
+
+    handles = [mpatches.Patch(color=c, label=n) for c, n in zip(CLASS_COLOURS, CLASS_NAMES)]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
+
+
+def plot_loss(loss: Sequence[float], val_loss: Sequence[float], path: str) -> str:
+    """Training and validation loss per epoch, as the tutorial plots them."""
+    plt = _pyplot()
+    epochs = np.arange(1, len(loss) + 1)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(epochs, loss, "r", label="Training loss")
+    ax.plot(epochs[: len(val_loss)], val_loss, "bo", label="Validation loss")
+    ax.set_title("Training and Validation Loss")
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Loss Value")
+    ax.set_ylim(0, max([1.0, *loss, *val_loss]) * 1.05)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_predictions(
+    images: np.ndarray, true_masks: np.ndarray, pred_masks: np.ndarray, path: str, title: str | None = None
+) -> str:
+    """One row per example: input image, true mask, predicted mask."""
+    plt = _pyplot()
+    n = len(images)
+    fig, axes = plt.subplots(n, 3, figsize=(7.5, 2.5 * n + 0.6), squeeze=False)
+    for row, (image, true, pred) in enumerate(zip(images, true_masks, pred_masks)):
+        for ax, picture, name in zip(
+            axes[row], (np.clip(image, 0, 1), mask_to_rgb(true), mask_to_rgb(pred)),
+            ("Input Image", "True Mask", "Predicted Mask"),
+        ):
+            ax.imshow(picture, interpolation="nearest")
+            ax.set_title(name)
+            ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    _legend(fig)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def check_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The checks table: (check, PASS/FAIL/ERROR, the figure behind it), one row per check."""
+    return [(c["name"], c["status"], c["figure"]) for c in metrics["checks"]]
+
+
+def headline(metrics: dict[str, Any]) -> str:
+    """The run's headline figures in one line."""
+    return (f"mIoU {metrics['miou']:.3f} (majority baseline {metrics['majority_baseline_miou']:.3f}), "
+            f"pixel accuracy {metrics['pixel_accuracy']:.3f}, wall {metrics['wall_s']:.0f} s")
+
+
+def format_table(metrics: dict[str, Any]) -> str:
+    """The checks table, skipped examples and headline figures as plain text."""
+    rows = check_rows(metrics)
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'check':<{width}}  result  figure", f"{'-' * width}  ------  ------"]
+    lines += [f"{n:<{width}}  {r:<6}  {f}" for n, r, f in rows]
+    if metrics.get("skipped"):
+        lines.append(f"\nskipped {len(metrics['skipped'])} bad example(s):")
+        lines += [f"  {b['split']}/{b['name']}: {b['reason']}" for b in metrics["skipped"]]
+    lines.append("\n" + headline(metrics))
+    return "\n".join(lines)
+
+
+def write_metrics(metrics: dict[str, Any], out_dir: str) -> str:
+    """Writes `metrics.json` into `out_dir`; returns its path."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "metrics.json")
+    with open(path, "w") as f:
+        json.dump(metrics, f, indent=2)
+    return path
+
+
+def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
+    """`report.md`: the checks table, the headline figures and the pictures."""
+    iou = ", ".join(f"{name} {value:.3f}" for name, value in metrics["iou_per_class"].items())
+    rows = "\n".join(f"| {name} | {status if status == 'PASS' else f'**{status}**'} | {figure.replace('|', '/')} |"
+                     for name, status, figure in check_rows(metrics))
+    config = metrics["config"]
+    text = f"""# unetcheck verify report
+
+{'All checks passed.' if metrics['passed'] else '**Some checks did not pass.**'}
+
+| check | result | figure |
+| --- | --- | --- |
+{rows}
+
+- mean IoU **{metrics['miou']:.3f}** (majority-class baseline {metrics['majority_baseline_miou']:.3f})
+- per-class IoU: {iou}
+- pixel accuracy {metrics['pixel_accuracy']:.3f}
+- data `{config['data']}`, {config['size']}x{config['size']}, {len(metrics['loss'])} epochs, \
+batch {config['batch_size']}, seed {config['seed']}; wall {metrics['wall_s']:.0f} s
+
+## Loss
+
+![loss](loss.png)
+
+## Predictions on test images
+
+![predictions](predictions.png)
+
+Per-epoch samples are in `epochs/`; the trained model is `model.keras` (stock Keras layers:
+`keras.models.load_model` loads it without unetcheck); every figure is in `metrics.json`.
+"""
+    path = os.path.join(out_dir, "report.md")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def write_report(metrics: dict[str, Any], model: Any, images: np.ndarray, masks: np.ndarray, out_dir: str) -> None:
+    """Writes every file of a run into `out_dir`: `model.keras` (the stock-layer `model`),
+    `metrics.json`, `loss.png`, `predictions.png` (up to four test images) and `report.md`."""
+    from unetcheck.reference.masks import create_mask
+
+    os.makedirs(out_dir, exist_ok=True)
+    model.save(os.path.join(out_dir, "model.keras"))
+    plot_loss(metrics["loss"], metrics["val_loss"], os.path.join(out_dir, "loss.png"))
+    shown = slice(0, min(4, len(images)))
+    pred = np.asarray(create_mask(model.predict(images[shown], verbose=0)))
+    plot_predictions(images[shown], masks[shown], pred, os.path.join(out_dir, "predictions.png"))
+    write_metrics(metrics, out_dir)
+    write_report_md(metrics, out_dir)

@@ -1,0 +1,164 @@
+"""The main job: train the reference on a source, verify it, and write the report.
+
+`run_verify` is what `unetcheck verify` runs: `train_reference` trains (resumable),
+`unetcheck.job.verification` checks, `unetcheck.job.report` writes the files. The model it
+writes is the tutorial's stock-layer graph whatever it trained with, so it loads in any
+Keras installation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import os
+import shutil
+import time
+from typing import Any, Sequence
+
+import keras
+import numpy as np
+
+from unetcheck import checks
+from unetcheck.checks.metrics import iou_per_class, majority_confusion, mean_iou, pixel_accuracy
+from unetcheck.job import report
+from unetcheck.job.config import VerifyConfig
+from unetcheck.job.verification import Trained, verify_trained
+from unetcheck.pets.trimaps import CLASS_NAMES, NUM_CLASSES
+from unetcheck.reference.augment import Augment
+from unetcheck.reference.data import load_source
+from unetcheck.reference.masks import create_mask
+from unetcheck.reference.model import calibrate_encoder, to_stock, unet_model
+from unetcheck.reference.pipeline import make_pipelines
+from unetcheck.reference.precision import precision
+from unetcheck.reference.train import compile_model, deterministic_ops, predict_confusion, set_seed, train
+
+
+class EpochSamples(keras.callbacks.Callback):
+    """The tutorial's DisplayCallback, saved instead of shown: one test example per epoch."""
+
+    def __init__(self, image: np.ndarray, mask: np.ndarray, out_dir: str) -> None:
+        super().__init__()
+        self.image, self.mask, self.out_dir = image, mask, out_dir
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        os.makedirs(self.out_dir, exist_ok=True)
+        pred = create_mask(self.model(self.image[None], training=False))
+        path = os.path.join(self.out_dir, f"epoch_{epoch + 1:03d}.png")
+        report.plot_predictions(self.image[None], self.mask[None], np.asarray(pred), path,
+                                title=f"Sample prediction after epoch {epoch + 1}")
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)
+
+
+def _read_history(path: str) -> dict[str, list[float]]:
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {}) if key != "epoch"}
+
+
+def _resumable(out_dir: str, test_image: np.ndarray, test_mask: np.ndarray) -> tuple[list, str]:
+    """Callbacks that make a run in `out_dir` resumable and log it; and the history CSV's path."""
+    os.makedirs(out_dir, exist_ok=True)
+    backup = os.path.join(out_dir, "backup")
+    history_csv = os.path.join(out_dir, "history.csv")
+    if not os.path.isdir(backup):  # a fresh run, not a resumed one: forget old epochs
+        _remove(history_csv)
+        _remove(os.path.join(out_dir, "epochs"))
+    return [
+        keras.callbacks.BackupAndRestore(backup),
+        keras.callbacks.CSVLogger(history_csv, append=True),
+        EpochSamples(test_image, test_mask, os.path.join(out_dir, "epochs")),
+    ], history_csv
+
+
+def run_verify(
+    config: VerifyConfig,
+    out_dir: str | None = None,
+    verbose: int | str = "auto",
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> dict[str, Any]:
+    """Trains the reference on `config.data`, verifies it, and returns every figure.
+
+    With `out_dir`, also writes the report there (`unetcheck.job.report`), and a run
+    interrupted after some epochs resumes from the last finished epoch when started again
+    with the same folder (`keras.callbacks.BackupAndRestore`; the optimizer's moments
+    restart). TensorFlow's ops run deterministically for the whole run.
+    """
+    started = time.perf_counter()
+    strategy = None
+    if config.strategy != "default" or config.cpu_replicas:
+        from unetcheck.reference.distribute import make_strategy
+
+        # First: logical CPU devices can only be made before TensorFlow starts its runtime.
+        strategy = make_strategy(config.strategy, config.cpu_replicas)
+    with deterministic_ops():
+        set_seed(config.seed)
+        synthetic = {"num_train": config.num_train, "num_test": config.num_test, "seed": config.synthetic_seed}
+        source = load_source(config.data, data_dir=config.data_dir, skip_bad=config.skip_bad,
+                             **(synthetic if config.data == "synthetic" else {}))
+        pipes = make_pipelines(source, size=config.size, batch_size=config.batch_size, seed=config.seed,
+                               class_weights=config.class_weights)
+        scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+        with scope, precision(config.precision):
+            model = unet_model(NUM_CLASSES, input_size=config.size, weights=config.weights,
+                               sync_batchnorm=config.sync_batchnorm, fast=config.fast_layers)
+            if config.weights is None:
+                calibrate_encoder(model, next(iter(pipes.train))[0])
+            compile_model(model, run_eagerly=config.run_eagerly)
+        encoder_before = checks.snapshot(model.get_layer("encoder"))
+        trainable_before = checks.snapshot(model.trainable_weights)
+        test_images, test_masks = (np.asarray(t) for t in next(iter(pipes.test))[:2])
+
+        fit_callbacks, history_csv = list(callbacks), None
+        if out_dir is not None:
+            resumable, history_csv = _resumable(out_dir, test_images[0], test_masks[0])
+            fit_callbacks = resumable + fit_callbacks
+        if config.strategy == "multiworker":  # Model.fit fails there: keras-team/keras#20585
+            from unetcheck.reference.loop import fit_with_loop
+
+            history = fit_with_loop(
+                model, strategy, pipes.train, config.epochs, config.steps_per_epoch or pipes.steps_per_epoch,
+                pipes.test, pipes.validation_steps, fit_callbacks, verbose=verbose)
+        else:
+            history = train(model, pipes, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
+                            callbacks=fit_callbacks, verbose=verbose)
+        logs = (_read_history(history_csv) if history_csv
+                else {k: list(map(float, v)) for k, v in history.history.items()})
+        stock = to_stock(model) if config.fast_layers else model
+        confusion = predict_confusion(stock, pipes.test, NUM_CLASSES)
+        miou, baseline = mean_iou(confusion), mean_iou(majority_confusion(confusion))
+        trained = Trained(model=model, stock=stock, pipelines=pipes, encoder_before=encoder_before,
+                          trainable_before=trainable_before, losses=logs["loss"], test_images=test_images,
+                          augment=Augment(seed=config.seed), miou=miou, baseline_miou=baseline)
+        results = verify_trained(trained, NUM_CLASSES, config.min_loss_drop, config.min_miou_margin)
+    metrics = {
+        "config": dataclasses.asdict(config),
+        "miou": miou,
+        "majority_baseline_miou": baseline,
+        "pixel_accuracy": pixel_accuracy(confusion),
+        "iou_per_class": dict(zip(CLASS_NAMES, (float(v) for v in iou_per_class(confusion)))),
+        "confusion": confusion.tolist(),
+        "examples": dict(source.num_examples),
+        "skipped": source.skipped,
+        "loss": logs["loss"],
+        "val_loss": logs.get("val_loss", []),
+        "accuracy": logs.get("accuracy", []),
+        "val_accuracy": logs.get("val_accuracy", []),
+        "epochs_run_now": len(history.history.get("loss", [])),
+        "checks": [r.as_dict() for r in results],
+        "passed": all(r.passed for r in results),
+        "precision": config.precision,
+        "strategy": config.strategy,
+        "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
+        "versions": {"keras": keras.__version__, "backend": keras.backend.backend()},
+        "wall_s": time.perf_counter() - started,
+    }
+    if out_dir is not None:
+        report.write_report(metrics, stock, test_images, test_masks, out_dir)
+    return metrics

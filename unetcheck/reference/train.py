@@ -1,0 +1,93 @@
+"""Compiling and training the U-Net as the tutorial does (Adam, sparse CE on logits)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator, Sequence
+
+import keras
+import numpy as np
+
+from unetcheck.checks.metrics import confusion_matrix
+from unetcheck.reference.masks import create_mask
+from unetcheck.reference.pipeline import Pipelines
+from unetcheck.errors import InputError
+
+
+def set_seed(seed: int) -> None:
+    """Seeds Python, NumPy and the Keras backend (`keras.utils.set_random_seed`).
+
+    Bitwise-repeatable training on TensorFlow also needs `deterministic_ops()`.
+    """
+    keras.utils.set_random_seed(seed)
+
+
+@contextlib.contextmanager
+def deterministic_ops() -> Iterator[None]:
+    """Runs the enclosed TensorFlow ops deterministically, then restores the previous setting.
+
+    TensorFlow's switch (`enable_op_determinism`) is process-wide and has no public way
+    back; this scopes it, so that one caller's choice does not leak into the next. A
+    no-op on other Keras backends.
+    """
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    import tensorflow as tf
+    from tensorflow.python.framework import config as tf_config  # the only way to switch it back off
+
+    was_on = tf_config.is_op_determinism_enabled()
+    tf.config.experimental.enable_op_determinism()
+    try:
+        yield
+    finally:
+        if not was_on:
+            tf_config.disable_op_determinism()
+
+
+def compile_model(model: keras.Model, learning_rate: float = 1e-3, **kwargs: Any) -> keras.Model:
+    """Compiles with the tutorial's Adam, SparseCategoricalCrossentropy(from_logits) and accuracy."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        **kwargs,
+    )
+    return model
+
+
+def train(
+    model: keras.Model,
+    pipelines: Pipelines,
+    epochs: int,
+    steps_per_epoch: int | None = None,
+    validation_steps: int | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int | str = "auto",
+) -> keras.callbacks.History:
+    """Fits a compiled `model` on `pipelines.train`, validating on part of `pipelines.test`.
+
+    Step counts default to the tutorial's (`pipelines.steps_per_epoch`, `validation_steps`).
+    """
+    if not isinstance(epochs, int) or epochs < 1:
+        raise InputError(f"epochs must be a positive int; got {epochs!r}")
+    return model.fit(
+        pipelines.train,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch or pipelines.steps_per_epoch,
+        validation_data=pipelines.test,
+        validation_steps=validation_steps or pipelines.validation_steps,
+        callbacks=list(callbacks),
+        verbose=verbose,
+        shuffle=False,  # the pipeline shuffles; Keras ignores (and warns about) shuffle=True on tf.data
+    )
+
+
+def predict_confusion(model: keras.Model, batches: Any, num_classes: int) -> np.ndarray:
+    """The confusion matrix of `model`'s argmax masks over (image, mask, ...) batches."""
+    total = np.zeros((num_classes, num_classes), np.int64)
+    for batch in batches:
+        images, masks = batch[0], batch[1]
+        pred = create_mask(model(images, training=False))
+        total += confusion_matrix(np.asarray(masks), np.asarray(pred), num_classes)
+    return total
