@@ -1,26 +1,53 @@
-"""The README's "Test your own pipeline" example runs as written, and can fail."""
+"""The README's "Test your own pipeline" examples run as written, and fail as it says."""
 
 from __future__ import annotations
 
 import re
 
+import numpy  # noqa: F401 - once, before pytester's in-process runs (which forget their imports)
+import tensorflow  # noqa: F401 - as numpy
+import torch
+
 from tests.paths import ROOT
 
 
-def _example() -> str:
-    text = (ROOT / "README.md").read_text()
-    section = text.split("## Test your own pipeline", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+def _examples() -> list[str]:
+    section = (ROOT / "README.md").read_text().split("## Test your own pipeline", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
-def test_readme_example_passes_as_written(pytester):
-    pytester.makepyfile(test_mine=_example())
+def _warm_up_torch() -> None:
+    """A first optimizer step imports modules that cannot be imported twice (tests/test_examples.py)."""
+    parameter = torch.nn.Parameter(torch.ones(1))
+    parameter.grad = torch.ones(1)
+    torch.optim.Adam([parameter]).step()
+
+
+_warm_up_torch()
+
+
+def test_the_readme_has_a_pytorch_and_a_keras_example():
+    torch_example, keras_example = _examples()
+    assert "import torch" in torch_example and "import tensorflow" in keras_example
+
+
+def test_pytorch_example_passes_as_written_and_fails_without_eval(pytester):
+    torch_example = _examples()[0]
+    pytester.makepyfile(test_mine=torch_example)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    pytester.makepyfile(test_mine=torch_example.replace("    net[:2].eval()", "    pass"))
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    output = result.stdout.str()
+    assert "arrays of frozen '1' changed: ['num_batches_tracked', 'running_mean', 'running_var']" in output
+    assert "BatchNorm statistics" in output and "which move in training mode without any gradient" in output
 
 
-def test_readme_example_fails_without_nearest(pytester):
-    code = _example().replace(', method="nearest"', "")
-    pytester.makepyfile(test_mine=code)
+def test_keras_example_passes_as_written_and_fails_without_nearest(pytester):
+    keras_example = _examples()[1]
+    pytester.makepyfile(test_mine=keras_example)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    pytester.makepyfile(test_mine=keras_example.replace(', method="nearest"', ""))
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=0, failed=2)
     result.stdout.fnmatch_lines(["*a mask resized bilinearly invents labels; resize masks with method='nearest'*"])

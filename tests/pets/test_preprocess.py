@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from unetcheck import load_image
-from unetcheck.checks.strategies import examples
+from unetcheck.checks.hypothesis_strategies import examples
 from unetcheck.pets.preprocess import oxford_preprocess, resize_bilinear, resize_nearest
 
 sides = st.integers(1, 48)

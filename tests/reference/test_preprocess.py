@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from unetcheck import load_image, normalize, synthetic_example
-from unetcheck.checks.strategies import examples as trimap_examples
+from unetcheck.checks.hypothesis_strategies import examples as trimap_examples
 
 
 @given(

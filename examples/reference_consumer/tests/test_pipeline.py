@@ -11,7 +11,7 @@ from unetcheck.checks import (
     assert_outputs_fit_loss,
     assert_same_preprocessing,
 )
-from unetcheck.checks.strategies import examples
+from unetcheck.checks.hypothesis_strategies import examples
 
 
 def test_preprocessing_matches_the_reference():

@@ -1,7 +1,7 @@
 """Hypothesis strategies for images, trimaps and TFDS-style examples, for any team's tests.
 
     from hypothesis import given
-    from unetcheck.checks.strategies import examples
+    from unetcheck.checks.hypothesis_strategies import examples
 
     @given(examples())
     def test_my_loader(example): ...
