@@ -59,7 +59,13 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'unetcheck' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    try:
+        value = getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as err:
+        if module.startswith("unetcheck.reference") and (err.name or "").split(".")[0] in ("tensorflow", "keras"):
+            raise ModuleNotFoundError(f"unetcheck.{name} is part of the reference pipeline, which needs TensorFlow "
+                                      f"and Keras: pip install 'unetcheck[reference]' ({err})", name=err.name) from err
+        raise
     globals()[name] = value  # later lookups skip this function
     return value
 

@@ -50,14 +50,22 @@ def write_reference_inputs(folder: str | os.PathLike, num_images: int, seed: int
 
 
 def step_outputs(weights_path: str, images: np.ndarray, masks: np.ndarray, jit_compile: Any = "auto",
-                 size: int | None = None) -> dict[str, np.ndarray]:
-    """Logits, then the loss of and weights after one SGD step of the reference on (images, masks)."""
+                 size: int | None = None, batchnorm_epsilon: float | None = None) -> dict[str, np.ndarray]:
+    """Logits, then the loss of and weights after one SGD step of the reference on (images, masks).
+
+    `batchnorm_epsilon` plants a porting slip: every BatchNormalization's epsilon set to it
+    (Keras's default is 1e-3, PyTorch's 1e-5), to show the parity bounds catch one.
+    """
     import keras
 
     from unetcheck.reference.model import unet_model
 
     model = unet_model(input_size=size or images.shape[1])
     model.load_weights(weights_path)
+    if batchnorm_epsilon is not None:
+        for layer in model._flatten_layers():
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.epsilon = batchnorm_epsilon
     model.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit_compile)
     # predict() runs the compiled (XLA where jit_compile) inference function.

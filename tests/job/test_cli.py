@@ -40,10 +40,13 @@ def test_verify_trains_passes_every_check_and_writes_the_report(verified):
     # job requires baseline + 0.1, so a run 0.12 worse still passes (other CPUs round differently).
     assert metrics["miou"] >= metrics["majority_baseline_miou"] + 0.1
     assert "Epoch 6/6" in stdout and "loss:" in stdout  # Keras's progress display
-    for name in ("metrics.json", "loss.png", "predictions.png", "model.keras", "report.md", "history.csv"):
+    for name in ("metrics.json", "per_image.json", "loss.png", "confusion.png", "predictions.png", "model.keras",
+                 "report.md", "history.csv"):
         assert (out / name).stat().st_size > 0, name
     report = (out / "report.md").read_text()
     assert all(f"| {name} | PASS |" in report for name in CHECK_NAMES)
+    assert "| class | IoU | Dice | boundary IoU |" in report and "| pet | " in report
+    assert set(metrics["boundary_iou_per_class"]) == {"pet", "background", "border"}
 
 
 def test_the_written_model_loads_and_predicts_identically_without_unetcheck(verified, tmp_path):
@@ -106,3 +109,33 @@ def test_validate_data_ok_and_missing(capsys, tmp_path):
     assert "train: 8 usable examples" in out and "no bad examples" in out
     assert main(["validate-data", "--data", str(tmp_path / "nowhere")]) == 2
     assert "unknown data source" in capsys.readouterr().err
+
+
+def test_compare_exit_codes_tables_and_refusals(verified, tmp_path, capsys):
+    from unetcheck.checks.metrics import PerImageMetrics
+
+    out = verified[0]
+    baseline = PerImageMetrics.load(out)
+    assert len(baseline) == verified[3]["examples"]["test"] and baseline.fingerprint == verified[3]["test_fingerprint"]
+    assert baseline.summary()["miou"] == pytest.approx(verified[3]["miou"])
+    assert main(["compare", str(out), str(out / "per_image.json"), "--markdown", str(tmp_path / "c.md")]) == 0
+    assert "no regression" in capsys.readouterr().out and "| miou |" in (tmp_path / "c.md").read_text()
+    # A candidate that predicts the majority class everywhere: a regression, exit 1.
+    worse = PerImageMetrics.load(out)
+    totals = worse.confusion.sum(2)  # true pixels per class
+    worse.confusion = np.zeros_like(worse.confusion)
+    worse.confusion[:, :, 1] = totals
+    worse.boundary_intersection = np.zeros_like(worse.boundary_intersection)
+    worse.save(tmp_path / "worse.json")
+    assert main(["compare", str(out), str(tmp_path / "worse.json"), "--json", str(tmp_path / "c.json")]) == 1
+    assert "REGRESSION in" in capsys.readouterr().out
+    assert "miou" in json.loads((tmp_path / "c.json").read_text())["regressed"]
+    assert main(["compare", str(out), str(out), str(tmp_path / "worse.json")]) == 1  # two baseline runs
+    assert "2 baseline runs" in capsys.readouterr().out
+    assert main(["compare", str(out)]) == 2
+    assert "give at least one baseline run and the candidate" in capsys.readouterr().err
+    other = PerImageMetrics.load(out)
+    other.fingerprint = "0" * 64
+    other.save(tmp_path / "other.json")
+    assert main(["compare", str(out), str(tmp_path / "other.json")]) == 2
+    assert "fingerprints differ" in capsys.readouterr().err

@@ -60,34 +60,30 @@ def test_interrupted_run_resumes_and_loses_no_finished_epoch(tmp_path):
     assert "| save_reload | PASS |" in (tmp_path / "report.md").read_text()
 
 
-def test_failed_check_is_reported_not_raised_and_a_fresh_run_starts_over(tmp_path):
+def test_failing_and_erroring_checks_are_rows_not_raised_and_a_fresh_run_starts_over(tmp_path, monkeypatch):
     # A finished earlier run left 5 epochs in the folder, and no backup: this run is new.
     (tmp_path / "history.csv").write_text("epoch,loss\n" + "".join(f"{i},1.0\n" for i in range(5)))
-    # No loss can fall by 200%: the check must fail, and the run must still finish.
-    strict = dataclasses.replace(TINY, epochs=2, min_loss_drop=2.0)
-    metrics = run_verify(strict, out_dir=str(tmp_path), verbose=0)
-    assert len(metrics["loss"]) == 2  # not appended to the stale 5
-    failed = [c for c in metrics["checks"] if not c["passed"]]
-    assert "loss_decrease" in [c["name"] for c in failed]
-    assert not metrics["passed"]
-    assert "FAIL" in format_table(metrics) and "expected at least 2" in format_table(metrics)
 
-
-def test_a_check_that_errors_is_an_error_row_and_the_report_is_still_written(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the check itself broke")
 
     monkeypatch.setattr("unetcheck.checks.assert_finite", broken)
-    metrics = run_verify(dataclasses.replace(TINY, epochs=1), out_dir=str(tmp_path), verbose=0)
+    # No loss can fall by 200%: that check must fail; another one errors; the run must finish.
+    strict = dataclasses.replace(TINY, epochs=2, min_loss_drop=2.0)
+    metrics = run_verify(strict, out_dir=str(tmp_path), verbose=0)
+    assert len(metrics["loss"]) == 2  # not appended to the stale 5
     rows = {c["name"]: (c["status"], c["figure"]) for c in metrics["checks"]}
+    assert rows["loss_decrease"][0] == "FAIL" and "expected at least 2" in rows["loss_decrease"][1]
     assert rows["finite_outputs"] == ("ERROR", "RuntimeError: the check itself broke")
     assert rows["paired_flip"][0] == "PASS" and not metrics["passed"]
-    assert "| finite_outputs | **ERROR** | RuntimeError: the check itself broke |" in (tmp_path / "report.md").read_text()
-    assert "ERROR" in format_table(metrics)
+    table, report = format_table(metrics), (tmp_path / "report.md").read_text()
+    assert "FAIL" in table and "ERROR" in table
+    assert "| finite_outputs | **ERROR** | RuntimeError: the check itself broke |" in report
+    assert "| loss_decrease | **FAIL** |" in report
 
 
 def test_main_job_reports_skipped_examples(tmp_path):
-    config = VerifyConfig(data=str(FIXTURES / "oxford_broken"), skip_bad=True, size=32, epochs=2, batch_size=2,
+    config = VerifyConfig(data=str(FIXTURES / "oxford_broken"), skip_bad=True, size=32, epochs=1, batch_size=2,
                           min_loss_drop=0.0, min_miou_margin=-1.0, run_eagerly=True)  # 3 images: the path only
     metrics = run_verify(config, verbose=0)
     assert metrics["examples"] == {"train": 2, "test": 1}

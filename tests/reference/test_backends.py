@@ -51,34 +51,53 @@ def _max_weight_gap(a: dict, b: dict) -> tuple[float, str]:
     return gaps[worst], worst
 
 
+#: Bounds, relative to the reference's largest logit (about 4.4) where so named. Measured on
+#: an Intel Xeon (AVX-512): largest logit gaps 6.1e-7 of the scale (JAX), 5.4e-7 (PyTorch),
+#: 3.8e-7 (XLA); loss 1.1e-7 relative; weights after one SGD step 2.0e-5 (JAX), 1.4e-5
+#: (PyTorch), 6.5e-6 (XLA). The bounds leave a 30-fold margin for other CPUs' kernels on
+#: the logits, where a BatchNorm epsilon off by 0.1% already moves them by 3.3e-4 of the
+#: scale and PyTorch's default epsilon (1e-5 for Keras's 1e-3) by 0.36
+#: (test_a_batchnorm_epsilon_slip_fails_the_bounds). One SGD step at learning rate 0.1 moves
+#: weights by up to about 1e-2; the weight bound catches a wrong gradient, not a rounding.
+LOGIT_BOUND = 2e-5
+LOSS_BOUND = 1e-5
+WEIGHT_BOUND = 1e-4
+
+
+def _logit_gap(ours: dict, ref: dict) -> float:
+    """The largest logit difference as a share of the reference's largest logit."""
+    return float(np.max(np.abs(ours["logits"] - ref["logits"]))) / float(np.max(np.abs(ref["logits"])))
+
+
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_backend_matches_tensorflow(backend, inputs, tensorflow_results):
     if importlib.util.find_spec(backend) is None:
         pytest.fail(f"{backend} is not installed: install unetcheck[{backend}] (CI does)")
     ours, ref = _run_backend(backend, inputs), tensorflow_results
     assert str(ours["backend"]) == backend
-    logit_gap = float(np.max(np.abs(ours["logits"] - ref["logits"])))
-    scale = float(np.max(np.abs(ref["logits"])))
-    # fp32 through ~60 layers with different kernels and summation orders: measured 2.6e-6
-    # at a scale of 4.4 (6e-7 of it). 1e-3 of the scale allows for other CPUs' kernels while
-    # staying far below what a wrong layer (e.g. another padding) would give (order 1).
-    assert logit_gap <= 1e-3 * scale, f"{backend}: max logit gap {logit_gap:.3g} (scale {scale:.3g})"
-    assert float(ours["loss"]) == pytest.approx(float(ref["loss"]), rel=1e-4)
+    assert _logit_gap(ours, ref) <= LOGIT_BOUND, f"{backend}: logit gap {_logit_gap(ours, ref):.3g} of the scale"
+    assert float(ours["loss"]) == pytest.approx(float(ref["loss"]), rel=LOSS_BOUND)
     gap, worst = _max_weight_gap(ours, ref)
-    # One SGD step (lr 0.1) moves weights by up to ~1e-2; float differences in the
-    # gradients must stay far below that.
-    assert gap <= 1e-4, f"{backend}: weights differ by {gap:.3g} after one step (worst {worst})"
+    assert gap <= WEIGHT_BOUND, f"{backend}: weights differ by {gap:.3g} after one step (worst {worst})"
 
 
 def test_xla_matches_plain_tensorflow(inputs, tensorflow_results):
     batch = np.load(inputs / "batch.npz")
     xla = step_outputs(str(inputs / "ref.weights.h5"), batch["images"], batch["masks"], jit_compile=True)
     plain = step_outputs(str(inputs / "ref.weights.h5"), batch["images"], batch["masks"], jit_compile=False)
-    # XLA fuses and reorders float operations: measured logit gap ~1e-6 at a scale of ~4.
-    np.testing.assert_allclose(xla["logits"], plain["logits"], rtol=0, atol=1e-4)
-    assert float(xla["loss"]) == pytest.approx(float(plain["loss"]), rel=1e-5)
+    assert _logit_gap(xla, plain) <= LOGIT_BOUND
+    assert float(xla["loss"]) == pytest.approx(float(plain["loss"]), rel=LOSS_BOUND)
     gap, worst = _max_weight_gap(xla, plain)
-    # Measured 1.1e-5 (XLA fuses and reorders the reductions); the same bound as the backends.
-    assert gap <= 1e-4, f"XLA step differs by {gap:.3g} (worst {worst})"
+    assert gap <= WEIGHT_BOUND, f"XLA step differs by {gap:.3g} (worst {worst})"
     # And the in-process run equals the subprocess reference.
     np.testing.assert_allclose(plain["logits"], tensorflow_results["logits"], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("epsilon", [1.001e-3, 1e-5], ids=["epsilon_0.1%_off", "pytorch_default_epsilon"])
+def test_a_batchnorm_epsilon_slip_fails_the_bounds(inputs, tensorflow_results, epsilon):
+    """The bounds above are tight enough to catch a porting slip in BatchNorm's epsilon."""
+    batch = np.load(inputs / "batch.npz")
+    slipped = step_outputs(str(inputs / "ref.weights.h5"), batch["images"], batch["masks"], jit_compile=False,
+                           batchnorm_epsilon=epsilon)
+    assert _logit_gap(slipped, tensorflow_results) > 10 * LOGIT_BOUND  # measured 3.3e-4 and 0.36
+    assert abs(float(slipped["loss"]) / float(tensorflow_results["loss"]) - 1) > LOSS_BOUND  # 2.4e-5, 9.5e-3

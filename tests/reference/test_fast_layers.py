@@ -143,9 +143,15 @@ def test_fused_model_computes_the_tutorial_function(tutorial_and_fused):
     np.testing.assert_allclose(fused(images, training=False).numpy(),
                                tutorial(images, training=False).numpy(), atol=2e-5)
     # Training mode divides by the decoder's batch standard deviation over 8 images,
-    # which amplifies rounding (measured 2.4e-5 at scale 3.2).
-    np.testing.assert_allclose(fused(images, training=True).numpy(),
-                               tutorial(images, training=True).numpy(), atol=2e-4)
+    # which amplifies rounding (measured 2.4e-5 at scale 3.2). It also moves the decoder's
+    # moving statistics: the shared models get their weights back for the other tests.
+    saved = tutorial.get_weights(), fused.get_weights()
+    try:
+        np.testing.assert_allclose(fused(images, training=True).numpy(),
+                                   tutorial(images, training=True).numpy(), atol=2e-4)
+    finally:
+        tutorial.set_weights(saved[0])
+        fused.set_weights(saved[1])
 
 
 def test_fused_training_step_skips_the_frozen_skips_input_gradients():

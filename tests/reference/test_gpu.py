@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from unetcheck import calibrate_encoder, compile_model, create_mask, synthetic_example, unet_model
-from unetcheck.checks import assert_finite, assert_loss_curve_falls
+from unetcheck.checks import assert_loss_curve_falls
 from unetcheck.reference.devices import on_cpu
+from unetcheck.reference.precision import precision
 
 pytestmark = pytest.mark.gpu
 
@@ -62,20 +63,24 @@ def test_gpu_logits_equal_cpu_logits_for_the_same_weights():
     assert agree >= 0.999, f"argmax masks agree on {agree:.4%} of pixels"
 
 
-@pytest.fixture
-def mixed_precision():
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_float16")
-    yield
-    keras.config.set_dtype_policy(previous)
-
-
-def test_mixed_precision_trains_without_nan(mixed_precision):
+def test_mixed_float16_stays_close_to_float32_and_trains():
     images, masks = _arrays(32, seed=2)
-    model = _model(images)
-    assert model.get_layer("encoder").compute_dtype == "float16"
-    history = model.fit(images, masks, batch_size=8, epochs=3, verbose=0)
-    assert_finite(np.asarray(history.history["loss"]), "mixed-precision losses")
-    for weight in model.trainable_weights:
-        assert_finite(weight.numpy(), weight.path)
-    assert_finite(model.predict(images[:4], verbose=0).astype(np.float32), "logits")
+    reference = _model(images)
+    with precision("mixed_float16"):
+        half = unet_model(input_size=SIZE)
+    assert half.get_layer("encoder").compute_dtype == "float16"
+    half.set_weights(reference.get_weights())
+    full_logits = np.asarray(reference.predict(images, verbose=0))
+    half_logits = np.asarray(half.predict(images, verbose=0)).astype(np.float32)
+    scale = float(np.max(np.abs(full_logits)))
+    gap = float(np.max(np.abs(half_logits - full_logits)))
+    # float16 keeps 10 bits of mantissa: measured on a CPU 0.23% of the logit scale, masks
+    # agreeing on 99.8%. Below 1e-5 of the scale it would not be float16 at all; above 2%
+    # (bfloat16's 8 bits give 1.6%) something runs in lower precision than asked.
+    assert 1e-5 * scale < gap < 2e-2 * scale, f"gap {gap:.3g} at logit scale {scale:.3g}"
+    agree = float(np.mean(half_logits.argmax(-1) == full_logits.argmax(-1)))
+    assert agree >= 0.99, f"masks agree on {agree:.2%}"
+    compile_model(half)
+    history = half.fit(images, masks, batch_size=8, epochs=4, verbose=0)
+    # The float32 bar of test_loss_decreases_on_the_gpu; loss scaling keeps float16 gradients alive.
+    assert_loss_curve_falls(history.history["loss"], 0.3)

@@ -96,13 +96,14 @@ class BenchPath:
         self.timer = _EpochTimer()
         self.predict_times: list[float] = []
         # Warm-up epoch and predict (tracing, thread pools, the cache filled), not timed.
-        self.model.fit(self.train, epochs=1, steps_per_epoch=steps, verbose=0)
+        self.model.fit(self.train, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
         self.images = next(iter(self.train))[0]
         self.model.predict(self.images, batch_size=batch_size, verbose=0)
 
     def window(self) -> float:
         """Trains one timed window of `steps` steps; returns its images/s."""
-        self.model.fit(self.train, epochs=1, steps_per_epoch=self.steps, callbacks=[self.timer], verbose=0)
+        self.model.fit(self.train, epochs=1, steps_per_epoch=self.steps, callbacks=[self.timer], verbose=0,
+                       shuffle=False)
         return self.steps * self.batch_size / self.timer.times[-1]
 
     def predict_window(self) -> None:

@@ -22,6 +22,7 @@ from unetcheck.checks.outputs import assert_flip_equivariant
 from unetcheck.checks.outputs import assert_outputs_fit_loss
 from unetcheck.checks.outputs import assert_probabilities_valid
 from unetcheck.checks.outputs import assert_same_predictions
+from unetcheck.checks.regression import assert_no_regression
 from unetcheck.checks.training import assert_all_trainable_change
 from unetcheck.checks.training import assert_deterministic
 from unetcheck.checks.training import assert_frozen
@@ -43,6 +44,7 @@ __all__ = [
     "assert_labels_in_range",
     "assert_loss_curve_falls",
     "assert_loss_decreases",
+    "assert_no_regression",
     "assert_outputs_fit_loss",
     "assert_overfits_batch",
     "assert_paired_flip",

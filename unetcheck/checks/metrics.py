@@ -1,50 +1,92 @@
-"""Segmentation metrics from label masks: confusion matrix, IoU, mean IoU, accuracy.
+"""Segmentation metrics on label masks of any framework: the confusion matrix, IoU and mean IoU,
+Dice, pixel accuracy, boundary IoU, per image and over a dataset.
 
-Plain NumPy on integer masks (argmax of logits, never thresholds). A class absent from
-both the truth and the prediction has an undefined IoU (0/0): it is reported as NaN and
-left out of the mean, as Keras's MeanIoU leaves it out.
+The absent-class rule, as `keras.metrics.MeanIoU` and torchmetrics' `MeanIoU` apply it: a
+class absent from both the truth and the prediction has an undefined IoU, Dice and boundary
+IoU (0/0), reported as NaN and left out of every mean. Dataset figures come from counts
+summed over the images (IoU = sum TP / sum (TP + FP + FN)), not from averaging per-image
+ratios, which is also what lets `unetcheck.checks.regression` resample images.
+
+Boundary IoU (Cheng et al., "Boundary IoU: Improving Object-Centric Image Segmentation
+Evaluation", CVPR 2021) is the IoU of the two masks' boundary bands: the pixels of each
+class mask within distance d of its contour (the image's edge counts as contour, as in
+the authors' code), d = `boundary_ratio` x the image diagonal, rounded, at least 1. It
+sees blurred or shifted edges that region IoU, dominated by the interiors, hides.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
+from unetcheck.checks._core import to_numpy
+
+#: The boundary band's width as a share of the image diagonal (the paper's default).
+BOUNDARY_RATIO = 0.02
+#: The per-image artifact's format tag.
+FORMAT = "unetcheck.per_image/1"
+
+
+def _labels(y: Any, name: str) -> np.ndarray:
+    arr = to_numpy(y)
+    if not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
+            return arr.astype(np.int64)
+        raise ValueError(f"{name} must hold integer class ids; got dtype {arr.dtype} with fractional values "
+                         "(take the argmax of logits first: create_mask)")
+    return arr.astype(np.int64)
+
 
 def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int) -> np.ndarray:
-    """Counts pixels by (true class, predicted class).
+    """Counts pixels by (true class, predicted class): a (num_classes, num_classes) int64 array.
 
     Raises:
-      ValueError: shapes that differ, or labels outside [0, num_classes).
+      ValueError: shapes that differ, non-integer labels, or labels outside [0, num_classes).
     """
-    y_true = np.asarray(y_true).astype(np.int64).ravel()
-    y_pred = np.asarray(y_pred).astype(np.int64).ravel()
+    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true has {y_true.size} pixels but y_pred has {y_pred.size}")
+        raise ValueError(f"y_true has shape {y_true.shape} but y_pred {y_pred.shape}")
+    y_true, y_pred = y_true.ravel(), y_pred.ravel()
     for name, arr in (("y_true", y_true), ("y_pred", y_pred)):
         if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
-            raise ValueError(
-                f"{name} holds labels in [{arr.min()}, {arr.max()}], outside [0, {num_classes})"
-            )
-    return np.bincount(y_true * num_classes + y_pred, minlength=num_classes**2).reshape(
-        num_classes, num_classes
-    )
+            raise ValueError(f"{name} holds labels in [{arr.min()}, {arr.max()}], outside [0, {num_classes})")
+    return np.bincount(y_true * num_classes + y_pred, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    numerator, denominator = np.asarray(numerator, np.float64), np.asarray(denominator, np.float64)
+    return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
 
 
 def iou_per_class(confusion: np.ndarray) -> np.ndarray:
     """IoU = TP / (TP + FP + FN) per class; NaN where a class is absent from both."""
     confusion = np.asarray(confusion, dtype=np.float64)
     tp = np.diag(confusion)
-    union = confusion.sum(0) + confusion.sum(1) - tp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
+    return _ratio(tp, confusion.sum(0) + confusion.sum(1) - tp)
+
+
+def dice_per_class(confusion: np.ndarray) -> np.ndarray:
+    """Dice (F1) = 2 TP / (2 TP + FP + FN) per class; NaN where a class is absent from both."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    tp = np.diag(confusion)
+    return _ratio(2 * tp, confusion.sum(0) + confusion.sum(1))
+
+
+def nan_mean(values: np.ndarray) -> float:
+    """Mean of the defined values (NaN if none is)."""
+    values = np.asarray(values, np.float64)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
 
 def mean_iou(confusion: np.ndarray) -> float:
     """Mean of the defined per-class IoUs (NaN if none is defined)."""
-    iou = iou_per_class(confusion)
-    return float(np.nanmean(iou)) if np.isfinite(iou).any() else float("nan")
+    return nan_mean(iou_per_class(confusion))
 
 
 def pixel_accuracy(confusion: np.ndarray) -> float:
@@ -60,3 +102,190 @@ def majority_confusion(confusion: np.ndarray) -> np.ndarray:
     majority = np.zeros_like(confusion)
     majority[:, int(np.argmax(support))] = support
     return majority
+
+
+def boundary_width(height: int, width: int, boundary_ratio: float = BOUNDARY_RATIO) -> int:
+    """The band's width d in pixels: `boundary_ratio` x the diagonal, rounded, at least 1."""
+    return max(1, int(round(boundary_ratio * float(np.hypot(height, width)))))
+
+
+def boundary_band(mask: np.ndarray, width: int) -> np.ndarray:
+    """The pixels of a 2-D boolean mask within `width` pixels (chessboard distance) of its
+    contour, the image's edge included: the mask minus its erosion by a 3x3 square, `width` times."""
+    inner = np.pad(mask.astype(bool), 1, constant_values=False)
+    for _ in range(width):
+        shrunk = inner.copy()
+        shrunk[1:-1, 1:-1] &= (inner[:-2, 1:-1] & inner[2:, 1:-1] & inner[1:-1, :-2] & inner[1:-1, 2:]
+                               & inner[:-2, :-2] & inner[:-2, 2:] & inner[2:, :-2] & inner[2:, 2:])
+        inner = shrunk
+        inner[0, :] = inner[-1, :] = inner[:, 0] = inner[:, -1] = False
+    return mask.astype(bool) & ~inner[1:-1, 1:-1]
+
+
+def boundary_counts(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int,
+                    boundary_ratio: float = BOUNDARY_RATIO) -> tuple[np.ndarray, np.ndarray]:
+    """Per class, the intersection and union of the two boundary bands of one (H, W) image."""
+    width = boundary_width(*y_true.shape[:2], boundary_ratio)
+    intersection, union = np.zeros(num_classes, np.int64), np.zeros(num_classes, np.int64)
+    for c in range(num_classes):
+        truth, pred = boundary_band(y_true == c, width), boundary_band(y_pred == c, width)
+        intersection[c], union[c] = int((truth & pred).sum()), int((truth | pred).sum())
+    return intersection, union
+
+
+def boundary_iou(y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: float = BOUNDARY_RATIO) -> np.ndarray:
+    """Boundary IoU per class over (N, H, W[, 1]) label masks (counts summed over the images);
+    NaN where a class is absent from both."""
+    per_image = per_image_metrics(y_true, y_pred, num_classes, boundary_ratio=boundary_ratio)
+    return _ratio(per_image.boundary_intersection.sum(0), per_image.boundary_union.sum(0))
+
+
+def fingerprint(images: Iterable[Any], masks: Iterable[Any], names: Sequence[str] | None = None) -> str:
+    """A SHA-256 of test images and masks (and their names): equal only for the same test set."""
+    digest = hashlib.sha256()
+    for image, mask in zip(images, masks, strict=True):
+        for arr in (np.ascontiguousarray(to_numpy(image), np.float32), np.ascontiguousarray(to_numpy(mask), np.int64)):
+            digest.update(str(arr.shape).encode())
+            digest.update(arr.tobytes())
+    for name in names or ():
+        digest.update(name.encode() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclasses.dataclass
+class PerImageMetrics:
+    """Per-image counts from which every dataset metric follows: one confusion matrix and
+    one pair of boundary-band intersection and union counts per class, for each image.
+
+    `summary()` gives the dataset's metrics; `summary(indices)` those of a resample of the
+    images (the bootstrap of `unetcheck.checks.regression`). `save` writes the artifact
+    that `unetcheck verify` writes as `per_image.json`; `load` reads it back.
+    """
+
+    class_names: tuple[str, ...]
+    names: list[str]
+    confusion: np.ndarray  # (N, K, K) pixels by (true, predicted) class
+    boundary_intersection: np.ndarray  # (N, K)
+    boundary_union: np.ndarray  # (N, K)
+    boundary_ratio: float = BOUNDARY_RATIO
+    fingerprint: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def summary(self, indices: np.ndarray | None = None) -> dict[str, Any]:
+        """Dataset metrics from the counts of all images, or of `indices` (with repeats)."""
+        pick = slice(None) if indices is None else np.asarray(indices)
+        confusion = self.confusion[pick].sum(0)
+        boundary = _ratio(self.boundary_intersection[pick].sum(0), self.boundary_union[pick].sum(0))
+        iou, dice = iou_per_class(confusion), dice_per_class(confusion)
+        per_class = {"iou": iou, "dice": dice, "boundary_iou": boundary}
+        return {
+            "miou": nan_mean(iou),
+            "mean_dice": nan_mean(dice),
+            "mean_boundary_iou": nan_mean(boundary),
+            "pixel_accuracy": pixel_accuracy(confusion),
+            **{metric: dict(zip(self.class_names, (float(v) for v in values))) for metric, values in per_class.items()},
+            "confusion": confusion.tolist(),
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per image: its name and its own metrics (NaN where a class is absent)."""
+        rows = []
+        for i, name in enumerate(self.names):
+            figures = self.summary(np.array([i]))
+            rows.append({"image": name, **{k: v for k, v in figures.items() if k != "confusion"}})
+        return rows
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Writes the artifact as JSON (counts, not ratios: exact, and enough to resample)."""
+        record = {
+            "format": FORMAT,
+            "class_names": list(self.class_names),
+            "boundary_ratio": self.boundary_ratio,
+            "fingerprint": self.fingerprint,
+            "images": [
+                {"image": name, "confusion": self.confusion[i].tolist(),
+                 "boundary_intersection": self.boundary_intersection[i].tolist(),
+                 "boundary_union": self.boundary_union[i].tolist()}
+                for i, name in enumerate(self.names)
+            ],
+        }
+        with open(path, "w") as f:
+            json.dump(record, f, indent=1)
+        return os.fspath(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "PerImageMetrics":
+        """Reads an artifact `save` wrote (or a folder holding `per_image.json`).
+
+        Raises:
+          ValueError: a file that is not such an artifact, saying what it lacks.
+        """
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            path = os.path.join(path, "per_image.json")
+        if not os.path.isfile(path):
+            raise ValueError(f"no per-image metrics at {path!r} (unetcheck verify writes per_image.json)")
+        with open(path) as f:
+            try:
+                record = json.load(f)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path!r} is not JSON: {err}") from None
+        if not isinstance(record, dict) or record.get("format") != FORMAT:
+            raise ValueError(f"{path!r} is not a per-image metrics file (format {FORMAT!r})")
+        images = record["images"]
+        return cls(
+            class_names=tuple(record["class_names"]),
+            names=[row["image"] for row in images],
+            confusion=np.array([row["confusion"] for row in images], np.int64).reshape(
+                len(images), len(record["class_names"]), len(record["class_names"])),
+            boundary_intersection=np.array([row["boundary_intersection"] for row in images], np.int64),
+            boundary_union=np.array([row["boundary_union"] for row in images], np.int64),
+            boundary_ratio=float(record["boundary_ratio"]),
+            fingerprint=record.get("fingerprint"),
+        )
+
+
+def per_image_metrics(y_true: Any, y_pred: Any, num_classes: int, names: Sequence[str] | None = None,
+                      class_names: Sequence[str] | None = None, boundary_ratio: float = BOUNDARY_RATIO,
+                      fingerprint: str | None = None) -> PerImageMetrics:
+    """Per-image counts of (N, H, W) or (N, H, W, 1) label masks, any framework's arrays.
+
+    Args:
+      y_true, y_pred: true and predicted class ids (argmax of the logits: `create_mask`).
+      num_classes: number of classes.
+      names: one name per image (default "0", "1", ...): matched across runs by `compare`.
+      class_names: default "class_0", ...
+      boundary_ratio: the boundary band's width as a share of the image diagonal.
+      fingerprint: of the test set (`fingerprint`), so that runs on other data are refused.
+
+    Raises:
+      ValueError: shapes that differ, bad labels, or as many names as images.
+    """
+    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true has shape {y_true.shape} but y_pred {y_pred.shape}")
+    if y_true.ndim == 4 and y_true.shape[-1] == 1:
+        y_true, y_pred = y_true[..., 0], y_pred[..., 0]
+    if y_true.ndim != 3:
+        raise ValueError(f"expected (N, H, W) or (N, H, W, 1) masks; got shape {y_true.shape}")
+    names = [str(i) for i in range(len(y_true))] if names is None else [str(n) for n in names]
+    if len(names) != len(y_true):
+        raise ValueError(f"{len(names)} names for {len(y_true)} images")
+    class_names = tuple(class_names) if class_names is not None else tuple(f"class_{c}" for c in range(num_classes))
+    if len(class_names) != num_classes:
+        raise ValueError(f"{len(class_names)} class names for {num_classes} classes")
+    confusion = np.stack([confusion_matrix(t, p, num_classes) for t, p in zip(y_true, y_pred)])
+    bands = [boundary_counts(t, p, num_classes, boundary_ratio) for t, p in zip(y_true, y_pred)]
+    return PerImageMetrics(class_names, names, confusion, np.stack([b[0] for b in bands]),
+                           np.stack([b[1] for b in bands]), boundary_ratio, fingerprint)
+
+
+def concatenate(parts: Sequence[PerImageMetrics]) -> PerImageMetrics:
+    """One `PerImageMetrics` of several (batches of one test set, in order)."""
+    first = parts[0]
+    return PerImageMetrics(first.class_names, [n for p in parts for n in p.names],
+                           np.concatenate([p.confusion for p in parts]),
+                           np.concatenate([p.boundary_intersection for p in parts]),
+                           np.concatenate([p.boundary_union for p in parts]), first.boundary_ratio, first.fingerprint)

@@ -1,4 +1,4 @@
-"""Command line: `unetcheck verify` (the main job), `validate-data`, `predict` and `bench`.
+"""Command line: `unetcheck verify` (the main job), `validate-data`, `predict`, `compare` and `bench`.
 
 Imports only the light configuration at start; TensorFlow loads when a command runs, so
 `unetcheck --help` answers at once.
@@ -17,6 +17,8 @@ from unetcheck.reference.distribute import STRATEGIES
 from unetcheck.reference.precision import PRECISIONS
 
 DEFAULT_OUT = os.path.join("out", "verify")
+#: What the `reference` extra installs: a command that needs one of these says so.
+REFERENCE_MODULES = {"tensorflow", "keras", "tensorflow_datasets", "matplotlib"}
 
 
 def _class_weights(text: str) -> tuple[float, ...] | None:
@@ -74,6 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("images", nargs="+", help="image files (JPEG, PNG, BMP, GIF)")
     predict.add_argument("--model", required=True, help="a trained model.keras")
     predict.add_argument("--out", required=True, help="folder for NAME_mask.png and NAME_overlay.png")
+    compare = commands.add_parser(
+        "compare", help="compare a candidate run with a baseline: paired bootstrap over the same test images",
+        description="unetcheck compare BASELINE [BASELINE ...] CANDIDATE. Several baseline runs (other seeds, "
+        "same data) add training noise to the verdict. Exits 1 where a figure dropped significantly and by more "
+        "than --tolerance, 2 when the runs were measured on different test sets.")
+    compare.add_argument("runs", nargs="+", metavar="RUN",
+                         help="the baseline run(s), then the candidate: verify --out folders or per_image.json files")
+    compare.add_argument("--tolerance", type=float, default=None,
+                         help="the smallest drop that counts, in the metric's units (default 0.02)")
+    compare.add_argument("--resamples", type=int, default=None, help="bootstrap resamples (default 2000)")
+    compare.add_argument("--level", type=float, default=None, help="confidence level (default 0.95)")
+    compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    compare.add_argument("--markdown", help="also write the comparison as markdown to this file")
+    compare.add_argument("--json", help="also write every figure to this JSON file")
     bench = commands.add_parser("bench", help="training speed: the tutorial's literal steps, the stock reference, "
                                 "the fast layers, the roofline")
     bench.add_argument("--quick", action="store_true", help="batch sizes 8 and 64, fewer windows")
@@ -146,14 +162,46 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    import json
+
+    from unetcheck.checks import regression
+    from unetcheck.checks.metrics import PerImageMetrics
+
+    options = {"tolerance": args.tolerance, "resamples": args.resamples, "level": args.level}
+    if len(args.runs) < 2:
+        raise InputError("give at least one baseline run and the candidate")
+    try:
+        runs = [PerImageMetrics.load(path) for path in args.runs]
+        comparison = regression.compare(runs[:-1], runs[-1], seed=args.seed,
+                                        **{k: v for k, v in options.items() if v is not None})
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    print(regression.format_comparison(comparison))
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(regression.comparison_markdown(comparison, ", ".join(args.runs[:-1]), args.runs[-1]))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(comparison.as_dict(), f, indent=2)
+    return 1 if comparison.regressions else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up notes out of the report
     args = build_parser().parse_args(argv)
-    commands = {"verify": _verify, "validate-data": _validate, "predict": _predict, "bench": _bench}
+    commands = {"verify": _verify, "validate-data": _validate, "predict": _predict, "compare": _compare,
+                "bench": _bench}
     try:
         return commands[args.command](args)
     except InputError as err:  # the user's input; anything else shows its traceback
         print(f"unetcheck {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as err:
+        if (err.name or "").split(".")[0] not in REFERENCE_MODULES:
+            raise
+        print(f"unetcheck {args.command}: error: it needs the reference pipeline's libraries (no module "
+              f"{err.name!r}): pip install 'unetcheck[reference]'", file=sys.stderr)
         return 2
 
 

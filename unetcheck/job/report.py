@@ -81,6 +81,34 @@ def plot_predictions(
     return path
 
 
+def plot_confusion(confusion: Sequence[Sequence[int]], path: str) -> str:
+    """The confusion matrix as a picture: each true class's row as shares, with the pixel counts."""
+    plt = _pyplot()
+    counts = np.asarray(confusion, np.float64)
+    shares = counts / np.maximum(counts.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for (i, j), share in np.ndenumerate(shares):
+        ax.text(j, i, f"{100 * share:.1f}%\n{int(counts[i, j]):,}", ha="center", va="center",
+                color="white" if share > 0.6 else "black", fontsize=8)
+    ax.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES)
+    ax.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title("Test pixels by true and predicted class")
+    fig.colorbar(image, ax=ax, fraction=0.046, label="share of the true class")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def class_rows(metrics: dict[str, Any]) -> list[tuple[str, float, float, float]]:
+    """The per-class table: (class, IoU, Dice, boundary IoU)."""
+    return [(name, metrics["iou_per_class"][name], metrics["dice_per_class"][name],
+             metrics["boundary_iou_per_class"][name]) for name in CLASS_NAMES]
+
+
 def check_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The checks table: (check, PASS/FAIL/ERROR, the figure behind it), one row per check."""
     return [(c["name"], c["status"], c["figure"]) for c in metrics["checks"]]
@@ -115,8 +143,9 @@ def write_metrics(metrics: dict[str, Any], out_dir: str) -> str:
 
 
 def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
-    """`report.md`: the checks table, the headline figures and the pictures."""
-    iou = ", ".join(f"{name} {value:.3f}" for name, value in metrics["iou_per_class"].items())
+    """`report.md`: the checks table, the headline figures, the per-class table and the pictures."""
+    classes = "\n".join(f"| {name} | {iou:.3f} | {dice:.3f} | {boundary:.3f} |"
+                        for name, iou, dice, boundary in class_rows(metrics))
     rows = "\n".join(f"| {name} | {status if status == 'PASS' else f'**{status}**'} | {figure.replace('|', '/')} |"
                      for name, status, figure in check_rows(metrics))
     config = metrics["config"]
@@ -129,10 +158,20 @@ def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
 {rows}
 
 - mean IoU **{metrics['miou']:.3f}** (majority-class baseline {metrics['majority_baseline_miou']:.3f})
-- per-class IoU: {iou}
-- pixel accuracy {metrics['pixel_accuracy']:.3f}
+- pixel accuracy {metrics['pixel_accuracy']:.3f}, mean boundary IoU {metrics['mean_boundary_iou']:.3f}
 - data `{config['data']}`, {config['size']}x{config['size']}, {len(metrics['loss'])} epochs, \
 batch {config['batch_size']}, seed {config['seed']}; wall {metrics['wall_s']:.0f} s
+
+## Per class
+
+| class | IoU | Dice | boundary IoU |
+| --- | --- | --- | --- |
+{classes}
+
+Over all test pixels; boundary IoU compares the bands within {metrics['boundary_ratio']:.0%} of the image
+diagonal of each mask's contour (Cheng et al. 2021), where blurred or shifted edges show.
+
+![confusion matrix](confusion.png)
 
 ## Loss
 
@@ -143,7 +182,8 @@ batch {config['batch_size']}, seed {config['seed']}; wall {metrics['wall_s']:.0f
 ![predictions](predictions.png)
 
 Per-epoch samples are in `epochs/`; the trained model is `model.keras` (stock Keras layers:
-`keras.models.load_model` loads it without unetcheck); every figure is in `metrics.json`.
+`keras.models.load_model` loads it without unetcheck); every figure is in `metrics.json`, and
+`per_image.json` holds each test image's counts, the baseline `unetcheck compare` reads.
 """
     path = os.path.join(out_dir, "report.md")
     with open(path, "w") as f:
@@ -151,14 +191,17 @@ Per-epoch samples are in `epochs/`; the trained model is `model.keras` (stock Ke
     return path
 
 
-def write_report(metrics: dict[str, Any], model: Any, images: np.ndarray, masks: np.ndarray, out_dir: str) -> None:
-    """Writes every file of a run into `out_dir`: `model.keras` (the stock-layer `model`),
-    `metrics.json`, `loss.png`, `predictions.png` (up to four test images) and `report.md`."""
+def write_report(metrics: dict[str, Any], per_image: Any, model: Any, images: np.ndarray, masks: np.ndarray,
+                 out_dir: str) -> None:
+    """Writes the report of a run into `out_dir` (where the job has written `model.keras`):
+    `metrics.json`, `per_image.json`, `loss.png`, `confusion.png`, `predictions.png` (`model`'s
+    masks for up to four test images) and `report.md`."""
     from unetcheck.reference.masks import create_mask
 
     os.makedirs(out_dir, exist_ok=True)
-    model.save(os.path.join(out_dir, "model.keras"))
+    per_image.save(os.path.join(out_dir, "per_image.json"))
     plot_loss(metrics["loss"], metrics["val_loss"], os.path.join(out_dir, "loss.png"))
+    plot_confusion(metrics["confusion"], os.path.join(out_dir, "confusion.png"))
     shown = slice(0, min(4, len(images)))
     pred = np.asarray(create_mask(model.predict(images[shown], verbose=0)))
     plot_predictions(images[shown], masks[shown], pred, os.path.join(out_dir, "predictions.png"))

@@ -20,7 +20,8 @@ import keras
 import numpy as np
 
 from unetcheck import checks
-from unetcheck.checks.metrics import iou_per_class, majority_confusion, mean_iou, pixel_accuracy
+from unetcheck.checks.metrics import PerImageMetrics, concatenate, fingerprint, majority_confusion, mean_iou
+from unetcheck.checks.metrics import per_image_metrics
 from unetcheck.job import report
 from unetcheck.job.config import VerifyConfig
 from unetcheck.job.verification import Trained, verify_trained
@@ -31,7 +32,7 @@ from unetcheck.reference.masks import create_mask
 from unetcheck.reference.model import calibrate_encoder, to_stock, unet_model
 from unetcheck.reference.pipeline import make_pipelines
 from unetcheck.reference.precision import precision
-from unetcheck.reference.train import compile_model, deterministic_ops, predict_confusion, set_seed, train
+from unetcheck.reference.train import compile_model, deterministic_ops, set_seed, train
 
 
 class EpochSamples(keras.callbacks.Callback):
@@ -75,6 +76,31 @@ def _resumable(out_dir: str, test_image: np.ndarray, test_mask: np.ndarray) -> t
         keras.callbacks.CSVLogger(history_csv, append=True),
         EpochSamples(test_image, test_mask, os.path.join(out_dir, "epochs")),
     ], history_csv
+
+
+def _test_names(source: Any) -> list[str]:
+    """The test examples' names in the test pipeline's order (their index where a source has none)."""
+    split = source.split("test")
+    if "file_name" not in split.element_spec:
+        return [str(i) for i in range(source.num_examples["test"])]
+    return [name.decode() for name in split.map(lambda example: example["file_name"]).as_numpy_iterator()]
+
+
+def evaluate_per_image(model: keras.Model, batches: Any, names: list[str]) -> PerImageMetrics:
+    """Per-image counts of `model`'s masks over the (images, masks, ...) test batches, with the
+    test set's fingerprint (its images, masks and names)."""
+    parts, images, masks, offset = [], [], [], 0
+    for batch in batches:
+        x, y = np.asarray(batch[0]), np.asarray(batch[1])
+        pred = np.asarray(create_mask(model(x, training=False)))
+        parts.append(per_image_metrics(y, pred, NUM_CLASSES, names=names[offset:offset + len(x)],
+                                       class_names=CLASS_NAMES))
+        images.append(x)
+        masks.append(y)
+        offset += len(x)
+    result = concatenate(parts)
+    result.fingerprint = fingerprint(np.concatenate(images), np.concatenate(masks), result.names)
+    return result
 
 
 def run_verify(
@@ -131,19 +157,31 @@ def run_verify(
         logs = (_read_history(history_csv) if history_csv
                 else {k: list(map(float, v)) for k, v in history.history.items()})
         stock = to_stock(model) if config.fast_layers else model
-        confusion = predict_confusion(stock, pipes.test, NUM_CLASSES)
-        miou, baseline = mean_iou(confusion), mean_iou(majority_confusion(confusion))
+        per_image = evaluate_per_image(stock, pipes.test, _test_names(source))
+        summary = per_image.summary()
+        confusion = np.asarray(summary["confusion"])
+        miou, baseline = summary["miou"], mean_iou(majority_confusion(confusion))
+        saved_model = None
+        if out_dir is not None:  # the model the job delivers; the save_reload check reads this file
+            saved_model = os.path.join(out_dir, "model.keras")
+            stock.save(saved_model)
         trained = Trained(model=model, stock=stock, pipelines=pipes, encoder_before=encoder_before,
                           trainable_before=trainable_before, losses=logs["loss"], test_images=test_images,
-                          augment=Augment(seed=config.seed), miou=miou, baseline_miou=baseline)
+                          augment=Augment(seed=config.seed), miou=miou, baseline_miou=baseline,
+                          saved_model=saved_model)
         results = verify_trained(trained, NUM_CLASSES, config.min_loss_drop, config.min_miou_margin)
     metrics = {
         "config": dataclasses.asdict(config),
         "miou": miou,
         "majority_baseline_miou": baseline,
-        "pixel_accuracy": pixel_accuracy(confusion),
-        "iou_per_class": dict(zip(CLASS_NAMES, (float(v) for v in iou_per_class(confusion)))),
-        "confusion": confusion.tolist(),
+        "pixel_accuracy": summary["pixel_accuracy"],
+        "mean_boundary_iou": summary["mean_boundary_iou"],
+        "iou_per_class": summary["iou"],
+        "dice_per_class": summary["dice"],
+        "boundary_iou_per_class": summary["boundary_iou"],
+        "boundary_ratio": per_image.boundary_ratio,
+        "confusion": summary["confusion"],
+        "test_fingerprint": per_image.fingerprint,
         "examples": dict(source.num_examples),
         "skipped": source.skipped,
         "loss": logs["loss"],
@@ -160,5 +198,5 @@ def run_verify(
         "wall_s": time.perf_counter() - started,
     }
     if out_dir is not None:
-        report.write_report(metrics, stock, test_images, test_masks, out_dir)
+        report.write_report(metrics, per_image, stock, test_images, test_masks, out_dir)
     return metrics

@@ -59,6 +59,7 @@ class Trained:
     augment: Any  # the pipeline's Augment (a fresh one with its seed)
     miou: float
     baseline_miou: float
+    saved_model: str | None = None  # the model.keras the job wrote, checked as written
 
 
 def verify_trained(trained: Trained, num_classes: int, min_loss_drop: float, min_miou_margin: float
@@ -98,8 +99,10 @@ def verify_trained(trained: Trained, num_classes: int, min_loss_drop: float, min
         import keras
 
         with tempfile.TemporaryDirectory() as scratch:
-            path = os.path.join(scratch, "model.keras")
-            trained.stock.save(path)
+            path = trained.saved_model
+            if path is None:
+                path = os.path.join(scratch, "model.keras")
+                trained.stock.save(path)
             checks.assert_same_predictions(trained.stock, keras.models.load_model(path), trained.test_images)
         return f"stock-layer model.keras reloaded: identical logits on {len(trained.test_images)} test images"
 

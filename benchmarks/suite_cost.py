@@ -1,0 +1,81 @@
+"""The test suite's cost in a form that compares across machines: wall seconds x fp32 matmul
+GFLOP/s (TFLOP-equivalents), per stage and per test file.
+
+    .venv/bin/python benchmarks/suite_cost.py [--stage default|stage2|both] [--json FILE] [-- PYTEST ARGS]
+
+Runs the default suite (`pytest`) and the second stage (`pytest -m "backends or distributed"`)
+as `make test` does, and measures fp32 matmul GFLOP/s the way `unetcheck bench` does
+(best of 3 timings of a 2048 x 2048 `tf.matmul`) before and after each stage, in a
+process of its own; the best measurement is the machine's rate. A suite whose time is
+arithmetic costs about the same TFLOP-equivalents on a fast machine and a slow one.
+Per test file: the sum of its tests' durations (setup, call, teardown) from pytest's
+`--durations=0`; with 2 workers these add up to about twice the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+STAGES = {"default": [], "stage2": ["-m", "backends or distributed"]}
+_DURATION = re.compile(r"^\s*([\d.]+)s (?:setup|call|teardown)\s+(\S+?)::")
+_MATMUL = "from unetcheck.bench.machine import matmul_gflops; print(matmul_gflops())"
+
+
+def _matmul() -> float:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run([sys.executable, "-c", _MATMUL], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True)
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
+def run_stage(name: str, extra: list[str]) -> dict:
+    """One stage's wall time, outcome line, per-file seconds and the matmul rate around it."""
+    before = _matmul()
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "--durations=0", "-p", "no:randomly",
+                           *STAGES[name], *extra], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = _matmul()
+    per_file: dict[str, float] = collections.defaultdict(float)
+    for line in proc.stdout.splitlines():
+        match = _DURATION.match(line)
+        if match:
+            per_file[match.group(2)] += float(match.group(1))
+    outcome = next((line.strip("= ") for line in reversed(proc.stdout.splitlines()) if " in " in line), "?")
+    gflops = max(before, after)
+    return {"stage": name, "wall_s": wall, "matmul_gflops": gflops, "matmul_samples": [before, after],
+            "tflop_equivalents": wall * gflops / 1000, "exit": proc.returncode, "outcome": outcome,
+            "per_file_s": dict(sorted(per_file.items(), key=lambda kv: -kv[1]))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", choices=("default", "stage2", "both"), default="both")
+    parser.add_argument("--json", help="write every figure to this file")
+    args, extra = parser.parse_known_args()
+    extra = [a for a in extra if a != "--"]
+    stages = ["default", "stage2"] if args.stage == "both" else [args.stage]
+    results = []
+    for name in stages:
+        result = run_stage(name, extra)
+        results.append(result)
+        print(f"{name}: {result['wall_s']:.0f} s wall x {result['matmul_gflops']:.0f} GFLOP/s = "
+              f"{result['tflop_equivalents']:.1f} TFLOP-equivalents ({result['outcome']}; matmul "
+              f"{', '.join(f'{g:.0f}' for g in result['matmul_samples'])})", flush=True)
+        for path, seconds in result["per_file_s"].items():
+            print(f"  {seconds:7.1f} s  {path}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

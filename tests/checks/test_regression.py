@@ -1,0 +1,90 @@
+"""The baseline comparison: a paired bootstrap that flags real drops, not noise, and refuses
+artifacts from different test sets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unetcheck.checks import assert_no_regression
+from unetcheck.checks.metrics import per_image_metrics
+from unetcheck.checks.regression import compare, comparison_markdown, format_comparison, student_t_quantile
+
+CLASSES = ("pet", "background", "border")
+
+
+def _run(truth, accuracy, seed, names=None, fingerprint="same-test-set"):
+    """Predictions that keep each pixel's true class with probability `accuracy`."""
+    rng = np.random.default_rng(seed)
+    pred = np.where(rng.uniform(size=truth.shape) < accuracy, truth, rng.integers(0, 3, truth.shape))
+    return per_image_metrics(truth, pred, 3, names=names, class_names=CLASSES, fingerprint=fingerprint)
+
+
+TRUTH = np.random.default_rng(0).integers(0, 3, (40, 24, 24))
+
+
+def test_the_same_quality_twice_is_not_a_regression():
+    # Two "trainings" of equal quality differing only by noise: nothing is flagged, the
+    # intervals straddle zero.
+    comparison = compare(_run(TRUTH, 0.8, seed=1), _run(TRUTH, 0.8, seed=2))
+    assert comparison.regressions == []
+    assert all(row.low < 0 < row.high for row in comparison.rows if row.metric == "miou")
+    assert_no_regression(_run(TRUTH, 0.8, seed=2), _run(TRUTH, 0.8, seed=1))
+
+
+def test_a_real_drop_is_flagged_with_its_interval():
+    baseline, candidate = _run(TRUTH, 0.85, seed=1), _run(TRUTH, 0.75, seed=2)
+    comparison = compare(baseline, candidate)
+    flagged = {row.label for row in comparison.regressions}
+    assert {"miou", "pixel_accuracy", "iou[pet]", "boundary_iou[border]"} <= flagged
+    miou = next(row for row in comparison.rows if row.label == "miou")
+    assert miou.high < 0 and miou.difference < -0.02
+    with pytest.raises(AssertionError, match=r"regressed \(paired bootstrap, 40 images, 2000 resamples, 95% "
+                                             r"interval, tolerance 0\.02\): miou 0\.\d+ -> 0\.\d+"):
+        assert_no_regression(candidate, baseline)
+    # A significant drop smaller than the tolerance is not a regression.
+    assert compare(baseline, candidate, tolerance=0.5).regressions == []
+    assert compare(candidate, baseline).regressions == []  # an improvement never is
+
+
+def test_the_verdict_is_repeatable_and_stated():
+    baseline, candidate = _run(TRUTH, 0.85, seed=1), _run(TRUTH, 0.8, seed=2)
+    assert compare(baseline, candidate, seed=3).rows == compare(baseline, candidate, seed=3).rows
+    table = format_comparison(compare(baseline, candidate, resamples=500, level=0.9))
+    assert "paired bootstrap over 40 test images, 500 resamples, seed 0, tolerance 0.02" in table
+    assert "90% interval" in table and "REGRESSION in" in table
+    assert "| miou |" in comparison_markdown(compare(baseline, candidate), "base/", "cand/")
+
+
+def test_different_test_sets_are_refused():
+    baseline = _run(TRUTH, 0.8, seed=1)
+    with pytest.raises(ValueError, match="different test images: 40 and 39 images"):
+        compare(baseline, _run(TRUTH[:39], 0.8, seed=2))
+    with pytest.raises(ValueError, match="in another order"):
+        compare(baseline, _run(TRUTH, 0.8, seed=2, names=[str(i) for i in reversed(range(40))]))
+    with pytest.raises(ValueError, match="fingerprints differ"):
+        compare(baseline, _run(TRUTH, 0.8, seed=2, fingerprint="another-test-set"))
+    with pytest.raises(ValueError, match="level must lie in"):
+        compare(baseline, baseline, level=95)
+
+
+def test_several_baseline_runs_add_training_noise_to_the_verdict():
+    # Three "seeds" of one training whose quality varies from run to run, as real seeds do.
+    baselines = [_run(TRUTH, accuracy, seed=s) for s, accuracy in ((1, 0.80), (2, 0.86), (3, 0.74))]
+    candidate = _run(TRUTH, 0.76, seed=4)  # within the seeds' spread
+    assert compare(baselines[1], candidate).regressions  # one baseline knows no training noise
+    comparison = compare(baselines, candidate)
+    assert comparison.regressions == [] and comparison.baseline_runs == 3
+    miou = next(row for row in comparison.rows if row.label == "miou")
+    assert miou.baseline == pytest.approx(np.mean([b.summary()["miou"] for b in baselines]))
+    assert miou.seed_sd > 0.03 and miou.low < miou.difference < miou.high
+    assert "3 baseline runs" in format_comparison(comparison)
+    assert {"miou", "pixel_accuracy"} <= {row.label for row in compare(baselines, _run(TRUTH, 0.3, seed=5)).regressions}
+
+
+def test_student_t_quantiles():
+    # Tabulated values (e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
+    for df, expected in ((1, 12.706), (2, 4.303), (4, 2.776), (9, 2.262), (30, 2.042)):
+        assert student_t_quantile(0.975, df) == pytest.approx(expected, abs=1e-3)
+    assert student_t_quantile(0.025, 4) == pytest.approx(-2.776, abs=1e-3)
+    assert student_t_quantile(0.95, 1000) == pytest.approx(1.645, abs=1e-3)

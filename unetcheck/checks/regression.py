@@ -1,0 +1,286 @@
+"""Did a change make segmentation worse than the baseline? A paired bootstrap over the same test
+images, and a verdict that knows run-to-run noise.
+
+For each metric (and class), the candidate's difference from the baseline, and a
+confidence interval of that difference from `resamples` resamples of the test images
+(the same resampled images for both runs: paired). A metric has *regressed* only when
+its drop is statistically significant (the whole interval below zero) *and* larger than
+`tolerance`: a significant drop of 0.001 mIoU is rarely worth failing a build.
+
+One baseline run covers the noise of the test images, not that of training: two trainings
+that differ only by their seed differ by more than that on a small data set
+(docs/baseline.md measures it). Given several baseline runs (seeds), the comparison is
+with their mean, and the interval also holds their spread: the candidate is one more
+training, so the seeds' variance s2 counts s2 (1 + 1/k) for k runs, and the interval's
+half-width is Student's t (k - 1 degrees of freedom) times the square root of that plus
+the bootstrap's variance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from unetcheck.checks._core import check
+from unetcheck.checks.metrics import PerImageMetrics
+
+#: The figures compared: dataset-wide ones, then per class.
+OVERALL = ("miou", "pixel_accuracy", "mean_boundary_iou")
+PER_CLASS = ("iou", "dice", "boundary_iou")
+RESAMPLES = 2000
+LEVEL = 0.95
+TOLERANCE = 0.02
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One metric (and class) compared."""
+
+    metric: str
+    class_name: str | None
+    baseline: float
+    candidate: float
+    low: float  # the difference's confidence interval
+    high: float
+    regressed: bool
+    seed_sd: float | None = None  # the baseline runs' spread (standard deviation), with several
+
+    @property
+    def difference(self) -> float:
+        return self.candidate - self.baseline
+
+    @property
+    def label(self) -> str:
+        return self.metric if self.class_name is None else f"{self.metric}[{self.class_name}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """Every row of a comparison and how it was made."""
+
+    rows: list[Row]
+    resamples: int
+    level: float
+    tolerance: float
+    seed: int
+    images: int
+    baseline_runs: int = 1
+
+    @property
+    def regressions(self) -> list[Row]:
+        return [row for row in self.rows if row.regressed]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"resamples": self.resamples, "level": self.level, "tolerance": self.tolerance, "seed": self.seed,
+                "images": self.images, "baseline_runs": self.baseline_runs,
+                "regressed": [row.label for row in self.regressions],
+                "rows": [{**dataclasses.asdict(row), "difference": row.difference} for row in self.rows]}
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+
+def _mean(values: np.ndarray) -> np.ndarray:
+    defined = np.isfinite(values)
+    return np.where(defined.any(-1), np.where(defined, values, 0).sum(-1) / np.maximum(defined.sum(-1), 1), np.nan)
+
+
+def _figures(metrics: PerImageMetrics, weights: np.ndarray) -> dict[tuple[str, str | None], np.ndarray]:
+    """Every compared figure for each row of `weights` (R, N): how often each image is drawn.
+
+    The same definitions as `PerImageMetrics.summary`, on counts summed with those weights,
+    for all resamples at once.
+    """
+    k = len(metrics.class_names)
+    confusion = (weights @ metrics.confusion.reshape(len(metrics), k * k)).reshape(-1, k, k)
+    tp = np.diagonal(confusion, axis1=1, axis2=2)
+    predicted, true = confusion.sum(1), confusion.sum(2)
+    per_class = {
+        "iou": _ratio(tp, predicted + true - tp),
+        "dice": _ratio(2 * tp, predicted + true),
+        "boundary_iou": _ratio(weights @ metrics.boundary_intersection, weights @ metrics.boundary_union),
+    }
+    figures: dict[tuple[str, str | None], np.ndarray] = {
+        ("miou", None): _mean(per_class["iou"]),
+        ("pixel_accuracy", None): tp.sum(-1) / np.maximum(confusion.sum((1, 2)), 1),
+        ("mean_boundary_iou", None): _mean(per_class["boundary_iou"]),
+    }
+    for metric in PER_CLASS:
+        figures.update({(metric, name): per_class[metric][:, c] for c, name in enumerate(metrics.class_names)})
+    return figures
+
+
+def check_same_test_set(baseline: PerImageMetrics, candidate: PerImageMetrics) -> None:
+    """Raises ValueError, saying why, unless the two were measured on the same test images."""
+    if baseline.class_names != candidate.class_names:
+        raise ValueError(f"different classes: {baseline.class_names} and {candidate.class_names}")
+    if baseline.names != candidate.names:
+        only = sorted(set(baseline.names) ^ set(candidate.names))
+        raise ValueError(f"different test images: {len(baseline)} and {len(candidate)} images"
+                         + (f", {len(only)} named in only one ({only[:3]})" if only else ", in another order"))
+    if baseline.fingerprint and candidate.fingerprint and baseline.fingerprint != candidate.fingerprint:
+        raise ValueError("the same image names but different pixels: the test sets' fingerprints differ "
+                         f"({baseline.fingerprint[:12]}... and {candidate.fingerprint[:12]}...)")
+    if baseline.boundary_ratio != candidate.boundary_ratio:
+        raise ValueError(f"boundary IoU measured with different bands: boundary_ratio {baseline.boundary_ratio} "
+                         f"and {candidate.boundary_ratio}")
+
+
+def student_t_quantile(p: float, df: int) -> float:
+    """Student's t quantile (NumPy alone): the t whose CDF with `df` degrees of freedom is `p`."""
+    if df >= 200:
+        return NormalDist().inv_cdf(p)
+    log_norm = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+
+    def cdf(t: float) -> float:  # 1/2 + the density's integral from 0 to |t| (Simpson's rule)
+        grid = np.linspace(0.0, abs(t), 4001)
+        density = np.exp(log_norm - (df + 1) / 2 * np.log1p(grid ** 2 / df))
+        area = (grid[1] - grid[0]) / 3 * (density[0] + density[-1] + 4 * density[1:-1:2].sum()
+                                          + 2 * density[2:-1:2].sum())
+        return 0.5 + math.copysign(area, t)
+
+    low, high = 0.0, 1.0
+    while cdf(high) < p:
+        high *= 2
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if cdf(middle) < p else (low, middle)
+    return (low + high) / 2 if p >= 0.5 else -student_t_quantile(1 - p, df)
+
+
+def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: PerImageMetrics,
+            tolerance: float = TOLERANCE, resamples: int = RESAMPLES, level: float = LEVEL,
+            seed: int = 0) -> Comparison:
+    """Each metric's difference, candidate minus baseline, with a paired bootstrap interval.
+
+    Args:
+      baseline: one baseline run, or several (trained with other seeds on the same data):
+        then the difference is from their mean and the interval holds their spread.
+      tolerance: the smallest drop (absolute, in the metric's units) that counts.
+      resamples: bootstrap resamples of the test images.
+      level: the interval's confidence level (percentile interval for one baseline run).
+      seed: of the resampling, so a verdict is repeatable.
+
+    Raises:
+      ValueError: artifacts from different test sets, or bad arguments.
+    """
+    baselines = [baseline] if isinstance(baseline, PerImageMetrics) else list(baseline)
+    if not baselines:
+        raise ValueError("no baseline run given")
+    for run in baselines:
+        check_same_test_set(run, candidate)
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1); got {level}")
+    if resamples < 100:
+        raise ValueError(f"resamples must be at least 100; got {resamples}")
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0; got {tolerance}")
+    n, k = len(candidate), len(baselines)
+    everything = np.ones((1, n))
+    bases, cand = [_figures(run, everything) for run in baselines], _figures(candidate, everything)
+    # Each resample draws n images with replacement; the same draws for every run (paired).
+    drawn = np.random.default_rng(seed).integers(0, n, (resamples, n))
+    weights = np.zeros((resamples, n))
+    np.add.at(weights, (np.arange(resamples)[:, None], drawn), 1.0)
+    base_draws, cand_draws = [_figures(run, weights) for run in baselines], _figures(candidate, weights)
+    t = student_t_quantile((1 + level) / 2, k - 1) if k > 1 else None
+    rows = []
+    for key in cand:
+        values = np.array([b[key][0] for b in bases])
+        value = float(np.mean(values))
+        diffs = cand_draws[key] - np.mean([b[key] for b in base_draws], axis=0)
+        diffs = diffs[np.isfinite(diffs)]
+        difference = float(cand[key][0] - value)
+        seed_sd = None
+        if not diffs.size or not np.isfinite(difference):
+            low = high = float("nan")
+        elif k == 1:
+            low, high = (float(q) for q in np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2]))
+        else:
+            seed_sd = float(np.std(values, ddof=1))
+            half = t * math.sqrt(float(np.var(diffs)) + seed_sd ** 2 * (1 + 1 / k))
+            low, high = difference - half, difference + half
+        regressed = bool(np.isfinite(high) and high < 0 and difference < -tolerance)
+        rows.append(Row(key[0], key[1], value, float(cand[key][0]), low, high, regressed, seed_sd))
+    return Comparison(rows, resamples, level, tolerance, seed, n, k)
+
+
+def _verdict(comparison: Comparison) -> str:
+    if not comparison.regressions:
+        return f"no regression (a drop counts when significant at {comparison.level:.0%} and over {comparison.tolerance})"
+    return (f"REGRESSION in {len(comparison.regressions)} figure(s): "
+            + ", ".join(f"{row.label} {row.difference:+.4f}" for row in comparison.regressions))
+
+
+def _baselines(comparison: Comparison) -> str:
+    if comparison.baseline_runs == 1:
+        return "one baseline run: test-image noise only, not training noise (pass several baseline runs)"
+    return (f"{comparison.baseline_runs} baseline runs: their mean, the interval widened by their spread "
+            "(training noise)")
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """The comparison as a terminal table, with how it was made and the verdict."""
+    header = f"{'metric':<28} {'baseline':>9} {'candidate':>9} {'diff':>8}  {comparison.level:.0%} interval"
+    lines = [header, "-" * len(header)]
+    for row in comparison.rows:
+        flag = "  REGRESSED" if row.regressed else ""
+        lines.append(f"{row.label:<28} {row.baseline:9.4f} {row.candidate:9.4f} {row.difference:+8.4f}  "
+                     f"[{row.low:+.4f}, {row.high:+.4f}]{flag}")
+    lines.append(f"\npaired bootstrap over {comparison.images} test images, {comparison.resamples} resamples, "
+                 f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}")
+    lines.append(_verdict(comparison))
+    return "\n".join(lines)
+
+
+def comparison_markdown(comparison: Comparison, baseline: str = "baseline", candidate: str = "candidate") -> str:
+    """The comparison as a markdown report."""
+    rows = "\n".join(
+        f"| {row.label} | {row.baseline:.4f} | {row.candidate:.4f} | {row.difference:+.4f} | "
+        f"[{row.low:+.4f}, {row.high:+.4f}] | {'**regressed**' if row.regressed else ''} |"
+        for row in comparison.rows)
+    return f"""# unetcheck compare
+
+Baseline `{baseline}`, candidate `{candidate}`: {_verdict(comparison)}.
+
+| metric | baseline | candidate | difference | {comparison.level:.0%} interval | |
+| --- | --- | --- | --- | --- | --- |
+{rows}
+
+Paired bootstrap over the same {comparison.images} test images: {comparison.resamples} resamples (seed
+{comparison.seed}); {_baselines(comparison)}. A figure regresses when its whole interval lies below
+zero and it dropped by more than {comparison.tolerance}.
+"""
+
+
+@check
+def assert_no_regression(candidate: PerImageMetrics, baseline: PerImageMetrics | Sequence[PerImageMetrics],
+                         tolerance: float = TOLERANCE, resamples: int = RESAMPLES, level: float = LEVEL,
+                         seed: int = 0) -> None:
+    """Checks that no metric of `candidate` dropped below `baseline` significantly and by more
+    than `tolerance`, by a paired bootstrap over the same test images (see `compare`).
+
+    Args:
+      candidate: `PerImageMetrics` (`unetcheck.checks.metrics.per_image_metrics`, or
+        `PerImageMetrics.load` of what `unetcheck verify` wrote).
+      baseline: one run's, or several runs' (other seeds, same data), which adds training
+        noise to the verdict.
+
+    Raises:
+      AssertionError: each regressed figure, its drop and interval.
+      ValueError: artifacts from different test sets.
+    """
+    comparison = compare(baseline, candidate, tolerance, resamples, level, seed)
+    if comparison.regressions:
+        raise AssertionError(
+            f"{len(comparison.regressions)} figure(s) regressed (paired bootstrap, {comparison.images} images, "
+            f"{resamples} resamples, {level:.0%} interval, tolerance {tolerance}): "
+            + "; ".join(f"{row.label} {row.baseline:.4f} -> {row.candidate:.4f} ({row.difference:+.4f}, "
+                        f"interval [{row.low:+.4f}, {row.high:+.4f}])" for row in comparison.regressions))
