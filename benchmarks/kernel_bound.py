@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/kernel_bound.py [--batch 64] [--steps 3] [--by-shape]
 
-Runs a few warm training steps of our default path (128x128) in a child process with
+Runs a few warm training steps of a bench path (`--path`, default the fast layers; 128x128) in a child process with
 `ONEDNN_VERBOSE=1` and one inter-op thread (so that no two primitives share the cores
 and each one's time is its own), and sums the time oneDNN reports for each primitive
 kind and implementation, with its GFLOP/s where the shapes give a FLOP count
@@ -43,7 +43,7 @@ def _flops(kind: str, shape: str) -> float | None:
     return None
 
 
-def _child(batch: int, steps: int) -> None:
+def _child(batch: int, steps: int, path_name: str) -> None:
     import tensorflow as tf
 
     tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -53,7 +53,7 @@ def _child(batch: int, steps: int) -> None:
 
     matmul = matmul_gflops()  # as `unetcheck bench`: the best of measurements before and after
     # Built and warmed up (tracing, primitive caches) as `unetcheck bench` does.
-    path = BenchPath("fast", synthetic_pets(num_train=2 * batch, num_test=8, seed=0), 128, batch, steps=3)
+    path = BenchPath(path_name, synthetic_pets(num_train=2 * batch, num_test=8, seed=0), 128, batch, steps=3)
     print(_START, flush=True)
     path.model.fit(path.train, epochs=1, steps_per_epoch=steps, verbose=0)
     print(_END, flush=True)
@@ -65,15 +65,16 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--by-shape", action="store_true", help="one line per primitive shape")
+    parser.add_argument("--path", default="fast", choices=("literal", "stock", "fast"), help="which bench path")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.batch, args.steps)
+        _child(args.batch, args.steps, args.path)
         return
 
     env = dict(os.environ, ONEDNN_VERBOSE="1", TF_CPP_MIN_LOG_LEVEL="3")
-    out = subprocess.run([sys.executable, __file__, "--child", "--batch", str(args.batch),
-                          "--steps", str(args.steps)], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, "--child", "--batch", str(args.batch), "--steps", str(args.steps),
+                          "--path", args.path], env=env, capture_output=True, text=True, check=True)
     lines = out.stdout.splitlines()
     inside = lines[lines.index(_START) + 1: lines.index(_END)]
     matmul = float(next(line for line in lines if line.startswith(_MATMUL))[len(_MATMUL):])

@@ -1,6 +1,6 @@
 """Where a training step's time goes: TensorFlow profiler trace of `fit`, summed per op.
 
-    python benchmarks/profile_step.py [--batch 32] [--steps 6] [--path unetcheck|literal] [--inter-op 1]
+    python benchmarks/profile_step.py [--batch 32] [--steps 6] [--path literal|stock|fast] [--inter-op 1]
 
 Traces a few warm training steps of the 128x128 model, reads the XPlane the profiler
 writes and prints the time per TensorFlow op type and per layer (from the op names),

@@ -1,5 +1,5 @@
-"""The main job in-process: resuming an interrupted run, failing and erroring checks reported
-(never raised), and sources with bad examples left out."""
+"""The main job in-process: a run's life (fresh, interrupted, resumed; checks that fail or error
+reported, never raised), and sources with bad examples left out."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from tests.paths import FIXTURES
-from unetcheck.pets.synthetic import synthetic_example
-
 from unetcheck.job.config import VerifyConfig
 from unetcheck.job.report import format_table
 from unetcheck.job.run import run_verify
+from unetcheck.pets.synthetic import synthetic_example
 
 # One eager step per epoch (tracing a graph costs more than 3 steps): about the run, not the model.
 TINY = VerifyConfig(size=32, epochs=3, batch_size=8, num_train=8, num_test=8, min_loss_drop=0.0,
@@ -37,49 +36,40 @@ class _Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt(f"interrupted at epoch {epoch}")
 
 
-def test_interrupted_run_resumes_and_loses_no_finished_epoch(tmp_path):
-    with pytest.raises(KeyboardInterrupt):
-        run_verify(TINY, out_dir=str(tmp_path), verbose=0, callbacks=[_Interrupt(at=2)])
-    with open(tmp_path / "history.csv") as f:
-        assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1"]
-    metrics = run_verify(TINY, out_dir=str(tmp_path), verbose=0)
-    assert metrics["epochs_run_now"] == 1  # only the epoch that was lost
-    with open(tmp_path / "history.csv") as f:
-        assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1", "2"]
-    assert len(metrics["loss"]) == 3
-    assert not (tmp_path / "backup").exists()  # removed once training finished
-    # The report is complete.
-    for name in ("metrics.json", "loss.png", "predictions.png", "model.keras", "report.md"):
-        assert (tmp_path / name).stat().st_size > 0, name
-    assert sorted(p.name for p in (tmp_path / "epochs").iterdir()) == [
-        "epoch_001.png", "epoch_002.png", "epoch_003.png"]
-    saved = json.loads((tmp_path / "metrics.json").read_text())
-    assert {"miou", "majority_baseline_miou", "checks"} <= set(saved)
-    assert {c["name"] for c in saved["checks"]} >= {
-        "paired_flip", "label_range", "frozen_encoder", "loss_decrease", "finite_outputs", "save_reload"}
-    assert "| save_reload | PASS |" in (tmp_path / "report.md").read_text()
-
-
-def test_failing_and_erroring_checks_are_rows_not_raised_and_a_fresh_run_starts_over(tmp_path, monkeypatch):
-    # A finished earlier run left 5 epochs in the folder, and no backup: this run is new.
+def test_a_fresh_run_forgets_old_epochs_an_interrupted_one_resumes_and_checks_are_rows(tmp_path, monkeypatch):
+    """One run of the job through its life: started in a folder that a finished earlier run
+    left (its history must be forgotten), interrupted (no finished epoch may be lost),
+    resumed; its checks fail or error as rows, never raised, and the report is written."""
     (tmp_path / "history.csv").write_text("epoch,loss\n" + "".join(f"{i},1.0\n" for i in range(5)))
 
     def broken(*args, **kwargs):
         raise RuntimeError("the check itself broke")
 
     monkeypatch.setattr("unetcheck.checks.assert_finite", broken)
-    # No loss can fall by 200%: that check must fail; another one errors; the run must finish.
-    strict = dataclasses.replace(TINY, epochs=2, min_loss_drop=2.0)
+    strict = dataclasses.replace(TINY, min_loss_drop=2.0)  # no loss can fall by 200%: that check fails
+    with pytest.raises(KeyboardInterrupt):
+        run_verify(strict, out_dir=str(tmp_path), verbose=0, callbacks=[_Interrupt(at=2)])
+    with open(tmp_path / "history.csv") as f:
+        assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1"]  # not appended to the stale 5
     metrics = run_verify(strict, out_dir=str(tmp_path), verbose=0)
-    assert len(metrics["loss"]) == 2  # not appended to the stale 5
+    assert metrics["epochs_run_now"] == 1  # only the epoch that was lost
+    with open(tmp_path / "history.csv") as f:
+        assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1", "2"]
+    assert len(metrics["loss"]) == 3
+    assert not (tmp_path / "backup").exists()  # removed once training finished
+    for name in ("metrics.json", "per_image.json", "loss.png", "predictions.png", "model.keras", "report.md"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert sorted(p.name for p in (tmp_path / "epochs").iterdir()) == [
+        "epoch_001.png", "epoch_002.png", "epoch_003.png"]
     rows = {c["name"]: (c["status"], c["figure"]) for c in metrics["checks"]}
     assert rows["loss_decrease"][0] == "FAIL" and "expected at least 2" in rows["loss_decrease"][1]
     assert rows["finite_outputs"] == ("ERROR", "RuntimeError: the check itself broke")
-    assert rows["paired_flip"][0] == "PASS" and not metrics["passed"]
+    assert rows["paired_flip"][0] == rows["save_reload"][0] == "PASS" and not metrics["passed"]
+    assert json.loads((tmp_path / "metrics.json").read_text())["checks"] == metrics["checks"]
     table, report = format_table(metrics), (tmp_path / "report.md").read_text()
     assert "FAIL" in table and "ERROR" in table
     assert "| finite_outputs | **ERROR** | RuntimeError: the check itself broke |" in report
-    assert "| loss_decrease | **FAIL** |" in report
+    assert "| loss_decrease | **FAIL** |" in report and "| save_reload | PASS |" in report
 
 
 def test_main_job_reports_skipped_examples(tmp_path):

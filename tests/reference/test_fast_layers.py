@@ -65,7 +65,13 @@ def _numpy_batchnorm(x, gamma, beta, mean, var, eps):
     return (x - mean) / np.sqrt(var + eps) * gamma + beta
 
 
-def test_fused_batchnorm_trains_and_infers_as_batchnorm_defines():
+@pytest.fixture
+def fused_kernel(monkeypatch):
+    """The fused kernel taken wherever the layer can (on every CPU, AVX2 too, where it is only slower)."""
+    monkeypatch.setattr("unetcheck.reference.fast_layers.fused_kernel_is_faster", lambda: True)
+
+
+def test_fused_batchnorm_trains_and_infers_as_batchnorm_defines(fused_kernel):
     """Against NumPy: batch statistics in training, the moving-average rule with the
     biased batch variance (Keras's; the fused op returns the unbiased one), moving
     statistics at inference."""
@@ -97,12 +103,28 @@ def test_fused_batchnorm_trains_and_infers_as_batchnorm_defines():
     ({}, np.ones((2, 3, 3), bool)),
     ({"axis": 1}, None),
 ])
-def test_fused_batchnorm_falls_back_where_the_fused_op_differs(kwargs, mask):
+def test_fused_batchnorm_falls_back_where_the_fused_op_differs(kwargs, mask, fused_kernel):
     x = np.random.default_rng(1).normal(size=(2, 3, 3, 4)).astype("float32")
     fused, plain = FusedBatchNormalization(**kwargs), keras.layers.BatchNormalization(**kwargs)
     assert not fused._fusable(tf.constant(x), mask)
     np.testing.assert_array_equal(fused(x, training=True, mask=mask).numpy(),
                                   plain(x, training=True, mask=mask).numpy())
+
+
+@pytest.mark.parametrize("cap, flags, expected", [
+    (None, {"avx2", "avx512f"}, True), ("AVX512_CORE", {"avx512f"}, True), ("avx2", {"avx2", "avx512f"}, False),
+    (None, {"avx2", "fma"}, False)], ids=["avx512", "capped_at_avx512", "capped_at_avx2", "avx2_cpu"])
+def test_the_fused_kernel_is_taken_only_where_onednn_runs_avx512(monkeypatch, cap, flags, expected):
+    from unetcheck.reference import devices
+    from unetcheck.reference.fast_layers import fused_kernel_is_faster
+
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    if cap is None:
+        monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    else:
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+    monkeypatch.setattr(devices, "cpu_flags", lambda: frozenset(flags))
+    assert fused_kernel_is_faster() is expected
 
 
 @pytest.fixture(scope="module")

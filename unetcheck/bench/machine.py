@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from unetcheck.reference.devices import cpu_flags
+
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
     """Best-of-3 fp32 `tf.matmul` throughput on an n x n product, in GFLOP/s."""
@@ -77,20 +79,11 @@ def model_flops(size: int, fast: bool = False, op_types: tuple[str, ...] | None 
     return {name: count(traced[name][0].get_concrete_function(*traced[name][1])) for name in passes}
 
 
-def cpu_flags() -> set[str]:
-    try:
-        with open("/proc/cpuinfo") as f:
-            line = next(line for line in f if line.startswith("flags"))
-        return set(line.split(":", 1)[1].split())
-    except (OSError, StopIteration):
-        return set()
-
-
 #: The CPU flags a report names: vector width, FMA, native bfloat16, AMX.
 REPORTED_FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile")
 
 
-def native_bfloat16(flags: set[str] | None = None) -> bool:
+def native_bfloat16(flags: frozenset[str] | None = None) -> bool:
     """Whether the CPU computes bfloat16 natively (AVX512_BF16 or AMX); elsewhere it is emulated, slowly."""
     flags = cpu_flags() if flags is None else flags
     return bool({"avx512_bf16", "amx_bf16"} & flags)

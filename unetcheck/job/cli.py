@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", help="also write every figure to this JSON file")
     bench = commands.add_parser("bench", help="training speed: the tutorial's literal steps, the stock reference, "
                                 "the fast layers, the roofline")
-    bench.add_argument("--quick", action="store_true", help="batch sizes 8 and 64, fewer windows")
+    bench.add_argument("--quick", action="store_true",
+                       help="the tutorial's code against the fast layers only, batch sizes 8 and 64, short windows")
     bench.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                        help="also time mixed_bfloat16 (default: only where the CPU has native bfloat16)")
     bench.add_argument("--size", type=int, default=128)

@@ -9,9 +9,12 @@ matmul per input to the kernel-tap products, then a transposed convolution of th
 with an identity kernel.
 `FusedBatchNormalization` is Keras's BatchNormalization run through TensorFlow's fused
 kernel (one oneDNN primitive, which grappler also fuses with the following ReLU or into
-the preceding convolution at inference) instead of Keras's chain of element-wise ops.
+the preceding convolution at inference) instead of Keras's chain of element-wise ops,
+where oneDNN runs AVX-512: its AVX2 batch-norm kernel took 10 times as long as its AVX-512
+one for the same step (449 against 63 ms at batch 64, benchmarks/kernel_bound.py), slower
+than Keras's element-wise ops, so there the layer computes as Keras's does.
 Both keep the weights, their shapes and order, and the moving-statistics rule; outputs
-differ from the tutorial's layers only by float rounding (tests/test_layers.py).
+differ from the tutorial's layers only by float rounding (tests/reference/test_fast_layers.py).
 """
 
 from __future__ import annotations
@@ -127,15 +130,16 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
 
     Same weights, epsilon and momentum rule as Keras's layer, including the biased batch
     variance in the moving average (the fused kernel returns the unbiased one, corrected
-    here). Falls back to Keras's own computation on other backends, for a mask, for a
-    normalized axis other than the last, with renorm, for `synchronized=True` and for an
-    epsilon under 1.001e-5 (which TensorFlow's fused op would silently raise).
+    here). Falls back to Keras's own computation on other backends, where oneDNN runs no
+    AVX-512 (`fused_kernel_is_faster`), for a mask, for a normalized axis other than the
+    last, with renorm, for `synchronized=True` and for an epsilon under 1.001e-5 (which
+    TensorFlow's fused op would silently raise).
     """
 
     def _fusable(self, inputs: Any, mask: Any) -> bool:
         axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
         rank = len(inputs.shape)
-        return (keras.backend.backend() == "tensorflow" and mask is None and rank == 4
+        return (keras.backend.backend() == "tensorflow" and fused_kernel_is_faster() and mask is None and rank == 4
                 and [a % rank for a in axes] == [rank - 1] and self.scale and self.center
                 and not self.renorm and not self.synchronized
                 and self.epsilon >= 1.001e-5)  # TensorFlow raises a smaller epsilon to this
@@ -162,6 +166,14 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                 epsilon=self.epsilon, is_training=False,
             )
         return ops.cast(y, self.compute_dtype)
+
+
+def fused_kernel_is_faster() -> bool:
+    """Whether TensorFlow's fused batch norm beats Keras's element-wise ops here: where oneDNN
+    runs AVX-512 (module docstring)."""
+    from unetcheck.reference.devices import onednn_avx512
+
+    return onednn_avx512()
 
 
 def fuse_batchnorm(model: keras.Model) -> keras.Model:
