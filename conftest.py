@@ -1,8 +1,10 @@
 """Suite-wide settings: hypothesis profiles.
 
-The `gpu` marker, its skip-with-reason and the reference fixtures come from unetcheck's
-own pytest plugin (`unetcheck.pytest_plugin`, loaded through its entry point once the
-package is installed; pass `-p unetcheck.pytest_plugin` where it is only on the path).
+The `gpu` marker with its skip-with-reason (asked for by `unetcheck_gpu = "keras"` in
+pyproject.toml) and the reference fixtures come from unetcheck's own pytest plugin
+(`unetcheck.pytest_plugin`, loaded through its entry point once the package is installed;
+pass `-p unetcheck.pytest_plugin` where it is only on the path). Test order is random
+(pytest-randomly; the seed is printed, `-p no:randomly` turns it off).
 """
 
 from __future__ import annotations

@@ -5,30 +5,13 @@ from __future__ import annotations
 
 import shutil
 
-# Imported here, once: pytester's in-process runs forget the modules they import, and a
-# C extension (NumPy's, TensorFlow's, PyTorch's) cannot be loaded twice in one process.
-import albumentations  # noqa: F401
-import hypothesis.extra.numpy  # noqa: F401
-import numpy  # noqa: F401
 import pytest
-import tensorflow  # noqa: F401
-import torch  # noqa: F401
 
+from tests.harness import import_before_pytester
 from tests.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
-
-
-def _import_what_a_torch_step_imports() -> None:
-    """PyTorch's first optimizer step imports ~800 modules (torch._dynamo, sympy, ...), some of
-    which register native operators and cannot be imported a second time: do it here, before
-    pytester's runs, which forget their imports."""
-    parameter = torch.nn.Parameter(torch.ones(1))
-    parameter.grad = torch.ones(1)
-    torch.optim.Adam([parameter]).step()
-
-
-_import_what_a_torch_step_imports()
+import_before_pytester()
 
 
 def _project(pytester: pytest.Pytester, name: str, **switches: object) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-import numpy  # noqa: F401 - once, before pytester's in-process runs (which forget their imports)
 import pytest
-import tensorflow  # noqa: F401 - as numpy (the fixtures import it)
-import yaml  # noqa: F401 - as numpy
+
+from tests.harness import import_before_pytester
+
+import_before_pytester()
 
 UNRELATED = """
 import random
@@ -88,3 +89,28 @@ def test_options_fixtures_and_golden_versions(pytester):
 
 def test_help_shows_the_option_group(pytester):
     pytester.runpytest("--help").stdout.fnmatch_lines(["unetcheck reference fixtures:", "*--unetcheck-size*"])
+
+
+def test_reference_pipelines_start_from_the_same_state_in_every_test(pytester):
+    """No random state shared across tests: the first training batch (shuffle order and flips)
+    is the same in each test that asks for the pipelines, whatever ran before it."""
+    pytester.makepyfile(
+        """
+        import numpy as np
+
+        FIRST = []
+
+        def _first(pipelines):
+            images, masks = next(iter(pipelines.train))
+            return np.asarray(images), np.asarray(masks)
+
+        def test_one(reference_pipelines):
+            FIRST.append(_first(reference_pipelines))
+
+        def test_two(reference_pipelines):
+            FIRST.append(_first(reference_pipelines))
+            for a, b in zip(*FIRST):
+                np.testing.assert_array_equal(a, b)
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=2)

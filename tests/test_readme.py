@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import re
 
-import numpy  # noqa: F401 - once, before pytester's in-process runs (which forget their imports)
-import tensorflow  # noqa: F401 - as numpy
-import torch
-
+from tests.harness import import_before_pytester
 from tests.paths import ROOT
+
+import_before_pytester()
 
 
 def _examples() -> list[str]:
     section = (ROOT / "README.md").read_text().split("## Test your own pipeline", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, re.S)
-
-
-def _warm_up_torch() -> None:
-    """A first optimizer step imports modules that cannot be imported twice (tests/test_examples.py)."""
-    parameter = torch.nn.Parameter(torch.ones(1))
-    parameter.grad = torch.ones(1)
-    torch.optim.Adam([parameter]).step()
-
-
-_warm_up_torch()
 
 
 def test_the_readme_has_a_pytorch_and_a_keras_example():

@@ -72,6 +72,7 @@ def test_batch_independent_keras_torch_and_functions():
 
 
 def test_flip_equivariant():
+    keras.utils.set_random_seed(0)  # weights whose argmax varies across the image
     pointwise = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])
     assert_flip_equivariant(pointwise, IMAGES, min_agreement=1.0)
     shifted = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1),

@@ -20,3 +20,20 @@ def predict_without_unetcheck(model_path: Path, images: np.ndarray, scratch: Pat
                           cwd=scratch, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return np.load(scratch / "out.npy")
+
+
+def import_before_pytester() -> None:
+    """Imports, once and before any pytester run, what the in-process runs of example projects
+    import: pytester forgets the modules a run imported, and a C extension (NumPy's,
+    TensorFlow's, PyTorch's) cannot be loaded twice in one process. PyTorch's first optimizer
+    step imports several hundred more (torch._dynamo, sympy), some registering native
+    operators: one step is taken here too."""
+    import albumentations  # noqa: F401
+    import hypothesis.extra.numpy  # noqa: F401
+    import tensorflow  # noqa: F401
+    import torch
+    import yaml  # noqa: F401
+
+    parameter = torch.nn.Parameter(torch.ones(1))
+    parameter.grad = torch.ones(1)
+    torch.optim.Adam([parameter]).step()
