@@ -11,8 +11,8 @@ import sys
 import pytest
 
 import unetcheck
-from unetcheck import checks
 from tests.paths import ROOT
+from unetcheck import checks
 
 PUBLIC = [
     "Augment", "CLASS_NAMES", "ENCODER_TAPS", "NUM_CLASSES", "Pipelines", "Source", "TUTORIAL_CLASS_WEIGHTS",
@@ -24,7 +24,8 @@ PUBLIC = [
 CHECKS = [
     "assert_all_trainable_change", "assert_batch_independent", "assert_deterministic", "assert_finite",
     "assert_flip_equivariant", "assert_frozen", "assert_labels_in_range", "assert_loss_curve_falls",
-    "assert_loss_decreases", "assert_no_regression", "assert_outputs_fit_loss", "assert_overfits_batch", "assert_paired_flip",
+    "assert_loss_decreases", "assert_no_regression", "assert_outputs_fit_loss", "assert_overfits_batch",
+    "assert_paired_flip",
     "assert_probabilities_valid", "assert_same_predictions", "assert_same_preprocessing", "assert_state_loaded",
     "assert_weights_all_changed", "assert_weights_unchanged", "predict", "seed_everything", "snapshot", "to_numpy",
 ]
@@ -70,7 +71,7 @@ def test_checks_plugin_and_cli_import_no_framework():
 
 
 def test_help_answers_without_tensorflow():
-    code = "import sys; from unetcheck.job.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n" \
-           "print('tensorflow' in sys.modules)"
+    code = ("import sys; from unetcheck.job.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"
+            "    pass\nprint('tensorflow' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "verify" in proc.stdout and proc.stdout.strip().endswith("False"), proc.stdout + proc.stderr

@@ -86,5 +86,4 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see
     from unetcheck.reference.preprocess import load_image, normalize
     from unetcheck.reference.sample_weights import TUTORIAL_CLASS_WEIGHTS, add_sample_weights
     from unetcheck.reference.sources import Source, synthetic_pets
-    from unetcheck.reference.train import (compile_model, deterministic_ops, predict_confusion, set_seed,
-                                           train)
+    from unetcheck.reference.train import compile_model, deterministic_ops, predict_confusion, set_seed, train

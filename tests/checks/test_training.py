@@ -165,7 +165,8 @@ def test_state_loaded_catches_a_load_that_did_nothing():
                                              r".*names differ by a prefix \('0.weight' in the checkpoint, "
                                              r"'encoder.0.weight' in the model\)"):
         assert_state_loaded(net, checkpoint)
-    with pytest.raises(AssertionError, match=r"2 of 7 .*0 missing by name \[\], 2 with other values \['0.weight', '0.bias'\]"):
+    with pytest.raises(AssertionError,
+                       match=r"2 of 7 .*0 missing by name \[\], 2 with other values \['0.weight', '0.bias'\]"):
         assert_state_loaded(net.encoder, checkpoint)  # right names; BatchNorm starts equal, the conv does not
     net.encoder.load_state_dict(checkpoint)
     assert_state_loaded(net.encoder, checkpoint)

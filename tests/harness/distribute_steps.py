@@ -64,6 +64,15 @@ def loop_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.n
     return {w.path: keras.ops.convert_to_numpy(w) for w in model.weights}
 
 
+def weight_gap(runs: dict, sync: int) -> float:
+    """The largest difference between any weight of the 2-replica run and the one-device run
+    (synchronized BatchNorm or not), from the arrays `main` writes."""
+    keys = [k for k in runs if k.startswith(f"replicas_sync{sync}_")]
+    assert len(keys) > 200  # every weight of the U-Net, moving statistics included
+    return max(float(np.max(np.abs(runs[k].astype(np.float64) - runs[k.replace("replicas", "single")])))
+               for k in keys)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.harness.distribute_steps", description=__doc__)
     parser.add_argument("--weights", required=True)

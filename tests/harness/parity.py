@@ -34,8 +34,8 @@ def write_reference_inputs(folder: str | os.PathLike, num_images: int, seed: int
     """
     import keras
 
-    from unetcheck.reference.model import calibrate_encoder, unet_model
     from unetcheck.pets.synthetic import synthetic_example
+    from unetcheck.reference.model import calibrate_encoder, unet_model
 
     examples = [synthetic_example((seed, i), size, size) for i in range(num_images)]
     images = np.stack([e["image"] for e in examples]).astype(np.float32) / 255.0

@@ -14,8 +14,8 @@ import sys
 import numpy as np
 import pytest
 
-from tests.paths import ROOT
 from tests.harness.parity import step_outputs, write_reference_inputs
+from tests.paths import ROOT
 
 SIZE = 32
 pytestmark = pytest.mark.backends

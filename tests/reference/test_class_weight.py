@@ -6,8 +6,8 @@ import keras
 import pytest
 import yaml
 
-from tests.paths import FIXTURES
 from tests.harness.class_weight_probe import CASES, probe_class_weight
+from tests.paths import FIXTURES
 
 PINNED = yaml.safe_load((FIXTURES / "class_weight_keras.yml").read_text())
 MINOR = ".".join(keras.__version__.split(".")[:2])

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from unetcheck import calibrate_encoder, unet_model
-from unetcheck.reference.model import to_stock
 from unetcheck.bench.machine import model_flops
 from unetcheck.reference.fast_layers import FusedBatchNormalization, SkipConv2DTranspose
+from unetcheck.reference.model import to_stock
 
 
 @given(

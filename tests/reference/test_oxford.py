@@ -11,8 +11,8 @@ import tensorflow_datasets as tfds
 
 from tests.paths import FIXTURES
 from unetcheck import load_image
-from unetcheck.reference.oxford import oxford_folder, oxford_tfds
 from unetcheck.pets.synthetic import synthetic_example
+from unetcheck.reference.oxford import oxford_folder, oxford_tfds
 
 TINY = FIXTURES / "oxford_tiny"
 BROKEN = FIXTURES / "oxford_broken"

@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
+from tests.harness.parity import write_reference_inputs
 from unetcheck.reference.model import unet_model
 from unetcheck.reference.precision import precision
-from tests.harness.parity import write_reference_inputs
 
 
 def test_mixed_bfloat16_differs_from_float32_by_a_pinned_amount(tmp_path):

@@ -10,29 +10,29 @@ NumPy only: a framework is touched only when its objects are passed in.
     from unetcheck.checks import assert_frozen, assert_paired_flip
 """
 
-from unetcheck.checks._core import predict
-from unetcheck.checks._core import snapshot
-from unetcheck.checks._core import to_numpy
-from unetcheck.checks.data import assert_labels_in_range
-from unetcheck.checks.data import assert_paired_flip
-from unetcheck.checks.data import assert_same_preprocessing
-from unetcheck.checks.outputs import assert_batch_independent
-from unetcheck.checks.outputs import assert_finite
-from unetcheck.checks.outputs import assert_flip_equivariant
-from unetcheck.checks.outputs import assert_outputs_fit_loss
-from unetcheck.checks.outputs import assert_probabilities_valid
-from unetcheck.checks.outputs import assert_same_predictions
+from unetcheck.checks._core import predict, snapshot, to_numpy
+from unetcheck.checks.data import assert_labels_in_range, assert_paired_flip, assert_same_preprocessing
+from unetcheck.checks.outputs import (
+    assert_batch_independent,
+    assert_finite,
+    assert_flip_equivariant,
+    assert_outputs_fit_loss,
+    assert_probabilities_valid,
+    assert_same_predictions,
+)
 from unetcheck.checks.regression import assert_no_regression
-from unetcheck.checks.training import assert_all_trainable_change
-from unetcheck.checks.training import assert_deterministic
-from unetcheck.checks.training import assert_frozen
-from unetcheck.checks.training import assert_loss_curve_falls
-from unetcheck.checks.training import assert_loss_decreases
-from unetcheck.checks.training import assert_overfits_batch
-from unetcheck.checks.training import assert_state_loaded
-from unetcheck.checks.training import assert_weights_all_changed
-from unetcheck.checks.training import assert_weights_unchanged
-from unetcheck.checks.training import seed_everything
+from unetcheck.checks.training import (
+    assert_all_trainable_change,
+    assert_deterministic,
+    assert_frozen,
+    assert_loss_curve_falls,
+    assert_loss_decreases,
+    assert_overfits_batch,
+    assert_state_loaded,
+    assert_weights_all_changed,
+    assert_weights_unchanged,
+    seed_everything,
+)
 
 __all__ = [
     "assert_all_trainable_change",

@@ -214,7 +214,8 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
 
 def _verdict(comparison: Comparison) -> str:
     if not comparison.regressions:
-        return f"no regression (a drop counts when significant at {comparison.level:.0%} and over {comparison.tolerance})"
+        return (f"no regression (a drop counts when significant at {comparison.level:.0%} and over "
+                f"{comparison.tolerance})")
     return (f"REGRESSION in {len(comparison.regressions)} figure(s): "
             + ", ".join(f"{row.label} {row.difference:+.4f}" for row in comparison.regressions))
 

@@ -6,6 +6,7 @@ import os
 from typing import Sequence
 
 import numpy as np
+
 from unetcheck.errors import InputError
 
 
@@ -21,8 +22,8 @@ def predict_files(model_path: str, image_paths: Sequence[str], out_dir: str) -> 
     import keras
     import tensorflow as tf
 
-    from unetcheck.reference.masks import create_mask
     from unetcheck.job.report import mask_to_rgb
+    from unetcheck.reference.masks import create_mask
 
     if not os.path.isfile(model_path):
         raise InputError(f"no model file at {model_path!r}; train one with `unetcheck verify`")

@@ -20,8 +20,14 @@ import keras
 import numpy as np
 
 from unetcheck import checks
-from unetcheck.checks.metrics import PerImageMetrics, concatenate, fingerprint, majority_confusion, mean_iou
-from unetcheck.checks.metrics import per_image_metrics
+from unetcheck.checks.metrics import (
+    PerImageMetrics,
+    concatenate,
+    fingerprint,
+    majority_confusion,
+    mean_iou,
+    per_image_metrics,
+)
 from unetcheck.job import report
 from unetcheck.job.config import VerifyConfig
 from unetcheck.job.verification import Trained, verify_trained

@@ -13,8 +13,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from unetcheck.pets.trimaps import check_example
 from unetcheck.errors import InputError
+from unetcheck.pets.trimaps import check_example
 
 
 def output_size(size: int | tuple[int, int]) -> tuple[int, int]:

@@ -11,8 +11,8 @@ from typing import Iterator
 
 import numpy as np
 
-from unetcheck.pets.trimaps import SPLITS
 from unetcheck.errors import InputError
+from unetcheck.pets.trimaps import SPLITS
 
 
 def _pet_shape(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray, radius: float) -> np.ndarray:

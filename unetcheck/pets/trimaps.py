@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+
 from unetcheck.errors import InputError
 
 #: The dataset's splits: its `trainval.txt` list is "train", `test.txt` is "test".

@@ -11,9 +11,9 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from unetcheck.errors import InputError
 from unetcheck.pets.preprocess import oxford_preprocess
 from unetcheck.pets.synthetic import synthetic_examples
-from unetcheck.errors import InputError
 
 
 def load_arrays(examples: Iterable[Mapping[str, Any]], size: int | tuple[int, int] = 128

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from unetcheck.reference.scan import scan_examples
-from unetcheck.pets.trimaps import CLASS_NAMES, SPLITS
-from unetcheck.reference.sources import Source, synthetic_pets
 from unetcheck.errors import InputError
+from unetcheck.pets.trimaps import CLASS_NAMES, SPLITS
+from unetcheck.reference.scan import scan_examples
+from unetcheck.reference.sources import Source, synthetic_pets
 
 SYNTHETIC = "synthetic"
 TFDS = "tfds"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+
 from unetcheck.errors import InputError
 
 STRATEGIES = ("default", "mirrored", "multiworker")

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 import keras
+
 from unetcheck.errors import InputError
 
 #: MobileNetV2 layers whose outputs feed the decoder, at 1/2, 1/4, 1/8, 1/16, 1/32 scale.

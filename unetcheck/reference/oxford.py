@@ -19,10 +19,10 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from unetcheck.reference.scan import ExampleStats, classify, label_stats, scan_examples
-from unetcheck.pets.trimaps import SPLITS
-from unetcheck.reference.sources import Source
 from unetcheck.errors import InputError
+from unetcheck.pets.trimaps import SPLITS
+from unetcheck.reference.scan import ExampleStats, classify, label_stats, scan_examples
+from unetcheck.reference.sources import Source
 
 if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf

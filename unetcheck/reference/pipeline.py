@@ -6,11 +6,11 @@ import dataclasses
 import functools
 from typing import TYPE_CHECKING, Sequence
 
+from unetcheck.errors import InputError
 from unetcheck.reference.augment import Augment
 from unetcheck.reference.preprocess import load_image
-from unetcheck.reference.sources import Source
 from unetcheck.reference.sample_weights import add_sample_weights, normalized_class_weights
-from unetcheck.errors import InputError
+from unetcheck.reference.sources import Source
 
 if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf

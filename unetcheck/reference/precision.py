@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Iterator
+
 from unetcheck.errors import InputError
 
 #: Keras dtype policies a model can be built with. The mixed ones change the arithmetic

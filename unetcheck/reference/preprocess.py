@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from unetcheck.pets import trimaps
 from unetcheck.errors import InputError
+from unetcheck.pets import trimaps
 
 if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from keras import ops
+
 from unetcheck.errors import InputError
 
 #: The tutorial's class weights: pet 2, background 2, border 1.

@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from unetcheck.errors import InputError
 from unetcheck.pets.synthetic import check_counts_and_sizes, synthetic_examples
 from unetcheck.pets.trimaps import SPLITS
-from unetcheck.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf

@@ -9,9 +9,9 @@ import keras
 import numpy as np
 
 from unetcheck.checks.metrics import confusion_matrix
+from unetcheck.errors import InputError
 from unetcheck.reference.masks import create_mask
 from unetcheck.reference.pipeline import Pipelines
-from unetcheck.errors import InputError
 
 
 def set_seed(seed: int) -> None:

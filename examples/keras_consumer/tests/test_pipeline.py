@@ -4,7 +4,6 @@ import keras
 import numpy as np
 import pipeline
 import pytest
-import tensorflow as tf
 
 from unetcheck.checks import (
     assert_batch_independent,

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from unetcheck.checks import (
     assert_frozen,
     assert_labels_in_range,
-    assert_paired_flip,
     assert_outputs_fit_loss,
+    assert_paired_flip,
     assert_same_preprocessing,
 )
 from unetcheck.checks.hypothesis_strategies import examples
