@@ -14,4 +14,4 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 model = keras.models.load_model(sys.argv[1])
-np.save(sys.argv[3], model.predict(np.load(sys.argv[2]), verbose=0))
+np.save(sys.argv[3], np.asarray(model(np.load(sys.argv[2]), training=False)))  # eager: no graph to trace

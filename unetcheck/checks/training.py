@@ -208,6 +208,13 @@ def _first_batch(data: Any) -> tuple[Any, Any]:
     return batch[0], batch[1]
 
 
+def _inference_loss(model: Any, images: Any, masks: Any) -> float:
+    """The compiled loss of `model` on one batch in inference mode, as `evaluate` gives it,
+    computed eagerly: `evaluate` would trace a graph for two calls."""
+    return float(to_numpy(model.compute_loss(x=images, y=masks, y_pred=model(images, training=False),
+                                             training=False)))
+
+
 def _fit_steps(model: Any, batch: tuple, steps: int) -> float | None:
     """`steps` Keras training steps on the same batch, in one epoch (Keras's per-epoch
     overhead once rather than per step); returns the first step's loss."""
@@ -254,7 +261,7 @@ def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
         if data is None:
             raise ValueError("a Keras model needs `data` to train on")
         images, masks = _first_batch(data)
-        before = float(model.evaluate(images, masks, verbose=0, return_dict=True)["loss"])
+        before = _inference_loss(model, images, masks)
         if isinstance(data, tuple):
             _fit_steps(model, data, steps)
         else:
@@ -263,7 +270,7 @@ def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
                 options.autotune.enabled = False
                 data = data.with_options(options)
             model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
-        after = float(model.evaluate(images, masks, verbose=0, return_dict=True)["loss"])
+        after = _inference_loss(model, images, masks)
     else:
         if data is not None:
             raise ValueError("a train step brings its own data: call assert_loss_decreases(train_step, steps=...)")
