@@ -203,7 +203,7 @@ def write_report(metrics: dict[str, Any], per_image: Any, model: Any, images: np
     plot_loss(metrics["loss"], metrics["val_loss"], os.path.join(out_dir, "loss.png"))
     plot_confusion(metrics["confusion"], os.path.join(out_dir, "confusion.png"))
     shown = slice(0, min(4, len(images)))
-    pred = np.asarray(create_mask(model(images[shown], training=False)))  # eager: no predict graph to trace for 4 images
+    pred = np.asarray(create_mask(model(images[shown], training=False)))  # eager: no graph to trace for 4 images
     plot_predictions(images[shown], masks[shown], pred, os.path.join(out_dir, "predictions.png"))
     write_metrics(metrics, out_dir)
     write_report_md(metrics, out_dir)
