@@ -6,7 +6,11 @@ import numpy as np
 
 from unetcheck import synthetic_pets
 from unetcheck.bench.literal import literal_pipeline
-from unetcheck.bench.speed import format_bench, plot_bench
+from unetcheck.bench.machine import native_bfloat16
+from unetcheck.bench.speed import BATCH_SIZES, bench_plan, format_bench, plot_bench
+
+AVX2 = frozenset({"avx2", "fma"})  # the AVX2 runners': no native bfloat16
+SAPPHIRE_RAPIDS = frozenset({"avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16"})
 
 
 def test_literal_pipeline_is_the_tutorials_with_its_defects():
@@ -31,3 +35,18 @@ def test_table_and_plot(tmp_path):
     assert table.count("50.0") == 4
     plot_bench(_report(), str(tmp_path / "bench.png"))
     assert (tmp_path / "bench.png").stat().st_size > 5000
+
+
+def test_bfloat16_is_timed_only_where_native_or_asked_for():
+    assert not native_bfloat16(AVX2) and native_bfloat16(SAPPHIRE_RAPIDS)
+    assert native_bfloat16(frozenset({"avx2", "amx_bf16"}))  # AMX alone computes bfloat16 too
+    assert bench_plan(False, BATCH_SIZES, None, AVX2)[0] == ("literal", "stock", "fast")
+    assert bench_plan(False, BATCH_SIZES, None, SAPPHIRE_RAPIDS)[0] == ("literal", "stock", "fast", "fast_bf16")
+    assert bench_plan(False, BATCH_SIZES, True, AVX2)[0][-1] == "fast_bf16"  # --bf16 asks for it anyway
+    assert "fast_bf16" not in bench_plan(False, BATCH_SIZES, False, SAPPHIRE_RAPIDS)[0]
+
+
+def test_quick_times_the_headline_pair_at_8_and_64_in_one_step_windows():
+    paths, windows, steps, batch_sizes, bf16 = bench_plan(True, BATCH_SIZES, None, AVX2)
+    assert (paths, windows, steps, batch_sizes, bf16) == (("literal", "fast"), 3, 1, (8, 64), False)
+    assert bench_plan(False, BATCH_SIZES, None, AVX2)[1:4] == (7, 4, BATCH_SIZES)

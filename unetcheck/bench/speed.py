@@ -152,6 +152,23 @@ def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: 
     return {path: built[path].figures(windows) for path in paths}
 
 
+def bench_plan(quick: bool, batch_sizes: tuple[int, ...], bf16: bool | None, flags: frozenset[str]
+               ) -> tuple[tuple[str, ...], int, int, tuple[int, ...], bool]:
+    """What a bench run times: (paths, windows, steps per window, batch sizes, bf16 timed).
+
+    The bfloat16 path only where the CPU computes bfloat16 natively, unless `bf16` says;
+    `--quick`: the headline pair (the tutorial's code and the fast layers) at batch 8 and 64,
+    in 3 windows of one step.
+    """
+    if bf16 is None:
+        bf16 = native_bfloat16(flags)
+    paths = tuple(p for p in PATHS if (bf16 or p != "fast_bf16") and not (quick and p == "stock"))
+    windows, steps = (3, 1) if quick else (7, 4)
+    if quick:
+        batch_sizes = tuple(b for b in batch_sizes if b in (8, 64)) or batch_sizes
+    return paths, windows, steps, batch_sizes, bf16
+
+
 def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...] = BATCH_SIZES,
               bf16: bool | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Measures the paths at each batch size and the roofline around them; returns every figure.
@@ -163,15 +180,9 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
     import tensorflow as tf
 
     flags = cpu_flags()
-    if bf16 is None:
-        bf16 = native_bfloat16(flags)
-        if not bf16:
-            log("this CPU has no native bfloat16 (no AVX512_BF16 or AMX): the mixed_bfloat16 path is left out")
-    # --quick: the headline pair (the tutorial's code and the fast layers), short windows.
-    paths = tuple(p for p in PATHS if (bf16 or p != "fast_bf16") and not (quick and p == "stock"))
-    windows, steps = (3, 1) if quick else (7, 4)
-    if quick:
-        batch_sizes = tuple(b for b in batch_sizes if b in (8, 64)) or batch_sizes
+    paths, windows, steps, batch_sizes, bf16 = bench_plan(quick, batch_sizes, bf16, flags)
+    if "fast_bf16" not in paths and not native_bfloat16(flags):
+        log("this CPU has no native bfloat16 (no AVX512_BF16 or AMX): the mixed_bfloat16 path is left out")
     # The matmul rate is measured before the windows and after each batch size's, and the
     # best is the peak: this shared machine's speed drifts (441-490 GFLOP/s between runs),
     # and one measurement taken in a slow moment would inflate every fraction.
