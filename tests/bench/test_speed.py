@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from unetcheck import synthetic_pets
 from unetcheck.bench.literal import literal_pipeline
@@ -31,19 +32,39 @@ def _report():
 
 def test_table_and_plot(tmp_path):
     table = format_bench(_report())
+    assert "capped" not in table
+    table = format_bench({**_report(), "onednn_max_cpu_isa": "AVX2"})
     assert "speedup_batch64 1.000 roofline_fraction_batch64 0.500" in table
     assert table.count("50.0") == 4
+    assert table.endswith("TF 2.21.0, oneDNN capped at AVX2")
     plot_bench(_report(), str(tmp_path / "bench.png"))
     assert (tmp_path / "bench.png").stat().st_size > 5000
 
 
-def test_bfloat16_is_timed_only_where_native_or_asked_for():
+@pytest.fixture
+def no_isa_cap(monkeypatch):
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    return monkeypatch
+
+
+def test_bfloat16_is_timed_only_where_native_or_asked_for(no_isa_cap):
     assert not native_bfloat16(AVX2) and native_bfloat16(SAPPHIRE_RAPIDS)
     assert native_bfloat16(frozenset({"avx2", "amx_bf16"}))  # AMX alone computes bfloat16 too
     assert bench_plan(False, BATCH_SIZES, None, AVX2)[0] == ("literal", "stock", "fast")
     assert bench_plan(False, BATCH_SIZES, None, SAPPHIRE_RAPIDS)[0] == ("literal", "stock", "fast", "fast_bf16")
     assert bench_plan(False, BATCH_SIZES, True, AVX2)[0][-1] == "fast_bf16"  # --bf16 asks for it anyway
     assert "fast_bf16" not in bench_plan(False, BATCH_SIZES, False, SAPPHIRE_RAPIDS)[0]
+
+
+@pytest.mark.parametrize("cap, native", [("AVX2", False), ("avx512_core", False), ("AVX512_CORE_BF16", True),
+                                         ("AVX10_1_512_AMX", True), ("ALL", True)])
+def test_an_isa_cap_below_bfloat16_leaves_it_out(no_isa_cap, cap, native):
+    """Under ONEDNN_MAX_CPU_ISA=AVX2 oneDNN has no bfloat16 convolution: timing it failed
+    with "could not create a primitive descriptor for the convolution"."""
+    no_isa_cap.setenv("ONEDNN_MAX_CPU_ISA", cap)
+    assert native_bfloat16(SAPPHIRE_RAPIDS) is native
+    assert ("fast_bf16" in bench_plan(False, BATCH_SIZES, None, SAPPHIRE_RAPIDS)[0]) is native
 
 
 def test_quick_times_the_headline_pair_at_8_and_64_in_one_step_windows():

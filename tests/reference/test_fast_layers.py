@@ -113,7 +113,8 @@ def test_fused_batchnorm_falls_back_where_the_fused_op_differs(kwargs, mask, fus
 
 @pytest.mark.parametrize("cap, flags, expected", [
     (None, {"avx2", "avx512f"}, True), ("AVX512_CORE", {"avx512f"}, True), ("avx2", {"avx2", "avx512f"}, False),
-    (None, {"avx2", "fma"}, False)], ids=["avx512", "capped_at_avx512", "capped_at_avx2", "avx2_cpu"])
+    (None, {"avx2", "fma"}, False), ("AVX2_VNNI_2", {"avx512f"}, False), ("ALL", {"avx512f"}, True)],
+    ids=["avx512", "capped_at_avx512", "capped_at_avx2", "avx2_cpu", "capped_at_avx2_vnni_2", "all"])
 def test_the_fused_kernel_is_taken_only_where_onednn_runs_avx512(monkeypatch, cap, flags, expected):
     from unetcheck.reference import devices
     from unetcheck.reference.fast_layers import fused_kernel_is_faster

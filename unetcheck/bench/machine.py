@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from unetcheck.reference.devices import cpu_flags
+from unetcheck.reference.devices import cpu_flags, onednn_allows
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -84,6 +84,9 @@ REPORTED_FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile")
 
 
 def native_bfloat16(flags: frozenset[str] | None = None) -> bool:
-    """Whether the CPU computes bfloat16 natively (AVX512_BF16 or AMX); elsewhere it is emulated, slowly."""
+    """Whether oneDNN computes bfloat16 natively here: the CPU has AVX512_BF16 or AMX and
+    `ONEDNN_MAX_CPU_ISA` does not cap oneDNN below them. Elsewhere bfloat16 is emulated,
+    slowly, and under such a cap oneDNN may have no bfloat16 convolution at all."""
     flags = cpu_flags() if flags is None else flags
-    return bool({"avx512_bf16", "amx_bf16"} & flags)
+    return bool(("avx512_bf16" in flags and onednn_allows("AVX512_CORE_BF16"))
+                or ("amx_bf16" in flags and onednn_allows("AVX512_CORE_AMX")))

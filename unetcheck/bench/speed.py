@@ -229,6 +229,7 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
         "cores": os.cpu_count(),
         "cpu_model": _cpu_model(),
         "cpu_flags": [f for f in REPORTED_FLAGS if f in flags],
+        "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA", os.environ.get("DNNL_MAX_CPU_ISA")),
     }
 
 
@@ -253,7 +254,8 @@ def format_bench(report: dict[str, Any]) -> str:
     lines.append(" ".join(f"{k} {v:.3f}" for k, v in speedups.items()))
     lines.append(f"roofline {report['roofline_img_s']:.1f} img/s (matmul {report['matmul_gflops']:.0f} GFLOP/s), "
                  f"{report.get('cpu_model', 'CPU')}, {report['cores']} cores, flags {','.join(report['cpu_flags'])}, "
-                 f"TF {report['versions']['tensorflow']}")
+                 f"TF {report['versions']['tensorflow']}"
+                 + (f", oneDNN capped at {report['onednn_max_cpu_isa']}" if report.get("onednn_max_cpu_isa") else ""))
     return "\n".join(lines)
 
 

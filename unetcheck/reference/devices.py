@@ -61,10 +61,21 @@ def cpu_flags() -> frozenset[str]:
         return frozenset()
 
 
-def onednn_avx512() -> bool:
-    """Whether oneDNN runs AVX-512 kernels here: the CPU has AVX-512 and `ONEDNN_MAX_CPU_ISA`
-    (oneDNN's documented cap) does not hold it to an older instruction set."""
+#: oneDNN's instruction-set names in increasing order; names on one line are aliases.
+_ONEDNN_ISAS = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI",
+                "AVX512_CORE_BF16", "AVX512_CORE_FP16 AVX10_1_512", "AVX512_CORE_AMX AVX10_1_512_AMX",
+                "AVX512_CORE_AMX_FP16 AVX10_1_512_AMX_FP16")
+
+
+def onednn_allows(isa: str) -> bool:
+    """Whether `ONEDNN_MAX_CPU_ISA` (oneDNN's documented cap; `DNNL_MAX_CPU_ISA` before it) lets
+    oneDNN use `isa` (a name of `_ONEDNN_ISAS`); no cap, or one not known here, allows all."""
     cap = os.environ.get("ONEDNN_MAX_CPU_ISA", os.environ.get("DNNL_MAX_CPU_ISA", "ALL")).upper()
-    if cap not in ("", "ALL", "DEFAULT") and not cap.startswith(("AVX512", "AVX10")) and "AMX" not in cap:
-        return False
-    return "avx512f" in cpu_flags()
+    rank = {name: i for i, names in enumerate(_ONEDNN_ISAS) for name in names.split()}
+    return cap not in rank or rank[isa] <= rank[cap]
+
+
+def onednn_avx512() -> bool:
+    """Whether oneDNN runs AVX-512 kernels here: the CPU has AVX-512 and no cap holds oneDNN
+    to an older instruction set."""
+    return onednn_allows("AVX512_CORE") and "avx512f" in cpu_flags()
