@@ -138,6 +138,15 @@ def test_the_eager_loss_is_the_loss_evaluate_reports():
         assert _inference_loss(model, IMAGES, MASKS) == pytest.approx(evaluated, rel=1e-5)
         assert abs(evaluated - float(crossentropy(MASKS, model(IMAGES, training=True)))) > 1e-2
 
+    class OlderLoss(keras.Sequential):  # compute_loss overridden as before Keras 3.3: no `training`
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+            return super().compute_loss(x, y, y_pred, sample_weight) * 2.0
+
+    older = OlderLoss([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])
+    older.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    assert _inference_loss(older, IMAGES, MASKS) == pytest.approx(
+        older.evaluate(IMAGES, MASKS, verbose=0, return_dict=True)["loss"], rel=1e-5)
+
 
 def test_loss_decreases_and_overfits_with_any_train_step():
     torch.manual_seed(0)

@@ -210,9 +210,13 @@ def _first_batch(data: Any) -> tuple[Any, Any]:
 
 def _inference_loss(model: Any, images: Any, masks: Any) -> float:
     """The compiled loss of `model` on one batch in inference mode, as `evaluate` gives it,
-    computed eagerly: `evaluate` would trace a graph for two calls."""
+    computed eagerly: `evaluate` would trace a graph for two calls. A `compute_loss`
+    overridden without Keras 3.3's `training` argument is called without it, as Keras does."""
+    import inspect
+
+    takes_training = "training" in inspect.signature(model.compute_loss).parameters
     return float(to_numpy(model.compute_loss(x=images, y=masks, y_pred=model(images, training=False),
-                                             training=False)))
+                                             **({"training": False} if takes_training else {}))))
 
 
 def _fit_steps(model: Any, batch: tuple, steps: int) -> float | None:
