@@ -46,6 +46,19 @@ def test_iou_of_a_mask_with_itself_is_one_for_present_classes(mask):
     np.testing.assert_array_equal(bands[present], 1.0)
 
 
+@given(pairs=batches)
+def test_a_stack_of_confusion_matrices_gives_each_ones_metrics(pairs):
+    """The bootstrap evaluates its resamples as one stack: each must equal its matrix alone."""
+    truth, pred = pairs
+    stack = np.stack([confusion_matrix(t, p, 3) for t, p in zip(truth, pred)])
+    for name, metric in (("iou", iou_per_class), ("dice", dice_per_class), ("accuracy", pixel_accuracy),
+                         ("miou", mean_iou)):
+        batched = np.asarray(metric(stack))
+        assert batched.shape[0] == len(stack), name
+        for i, confusion in enumerate(stack):
+            np.testing.assert_array_equal(batched[i], metric(confusion), err_msg=name)
+
+
 @given(data=st.data(), mask=masks)
 def test_iou_matches_the_set_definition(data, mask):
     pred = data.draw(hnp.arrays(np.int64, mask.shape, elements=st.integers(0, 2)))

@@ -32,6 +32,18 @@ def test_the_same_quality_twice_is_not_a_regression():
     assert_no_regression(_run(TRUTH, 0.8, seed=2), _run(TRUTH, 0.8, seed=1))
 
 
+def test_the_compared_figures_are_the_summary_figures():
+    baseline, candidate = _run(TRUTH, 0.85, seed=1), _run(TRUTH, 0.7, seed=2)
+    rows = {row.label: row for row in compare(baseline, candidate).rows}
+    for run, side in ((baseline, "baseline"), (candidate, "candidate")):
+        summary = run.summary()
+        assert getattr(rows["miou"], side) == summary["miou"]
+        assert getattr(rows["pixel_accuracy"], side) == summary["pixel_accuracy"]
+        assert getattr(rows["mean_boundary_iou"], side) == summary["mean_boundary_iou"]
+        for metric in ("iou", "dice", "boundary_iou"):
+            assert [getattr(rows[f"{metric}[{c}]"], side) for c in CLASSES] == [summary[metric][c] for c in CLASSES]
+
+
 def test_a_real_drop_is_flagged_with_its_interval():
     baseline, candidate = _run(TRUTH, 0.85, seed=1), _run(TRUTH, 0.75, seed=2)
     comparison = compare(baseline, candidate)

@@ -64,35 +64,47 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
 
 
+def _scalar_or_array(values: np.ndarray) -> Any:
+    return float(values) if np.ndim(values) == 0 else values
+
+
+# The metrics below take one confusion matrix (K, K) or a stack of them (..., K, K), as the
+# bootstrap in `unetcheck.checks.regression` evaluates thousands of resamples at once.
+
+
 def iou_per_class(confusion: np.ndarray) -> np.ndarray:
     """IoU = TP / (TP + FP + FN) per class; NaN where a class is absent from both."""
     confusion = np.asarray(confusion, dtype=np.float64)
-    tp = np.diag(confusion)
-    return _ratio(tp, confusion.sum(0) + confusion.sum(1) - tp)
+    tp = np.diagonal(confusion, axis1=-2, axis2=-1)
+    return _ratio(tp, confusion.sum(-2) + confusion.sum(-1) - tp)
 
 
 def dice_per_class(confusion: np.ndarray) -> np.ndarray:
     """Dice (F1) = 2 TP / (2 TP + FP + FN) per class; NaN where a class is absent from both."""
     confusion = np.asarray(confusion, dtype=np.float64)
-    tp = np.diag(confusion)
-    return _ratio(2 * tp, confusion.sum(0) + confusion.sum(1))
+    tp = np.diagonal(confusion, axis1=-2, axis2=-1)
+    return _ratio(2 * tp, confusion.sum(-2) + confusion.sum(-1))
 
 
-def nan_mean(values: np.ndarray) -> float:
-    """Mean of the defined values (NaN if none is)."""
+def nan_mean(values: np.ndarray) -> Any:
+    """Mean of the defined values over the last axis (NaN where none is); a float for one vector."""
     values = np.asarray(values, np.float64)
-    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+    defined = np.isfinite(values)
+    count = defined.sum(-1)
+    mean = np.where(count > 0, np.where(defined, values, 0).sum(-1) / np.maximum(count, 1), np.nan)
+    return _scalar_or_array(mean)
 
 
-def mean_iou(confusion: np.ndarray) -> float:
+def mean_iou(confusion: np.ndarray) -> Any:
     """Mean of the defined per-class IoUs (NaN if none is defined)."""
     return nan_mean(iou_per_class(confusion))
 
 
-def pixel_accuracy(confusion: np.ndarray) -> float:
+def pixel_accuracy(confusion: np.ndarray) -> Any:
     """Share of pixels whose predicted class is the true class."""
-    confusion = np.asarray(confusion)
-    return float(np.trace(confusion) / max(confusion.sum(), 1))
+    confusion = np.asarray(confusion, np.float64)
+    total = confusion.sum((-2, -1))
+    return _scalar_or_array(np.trace(confusion, axis1=-2, axis2=-1) / np.maximum(total, 1))
 
 
 def majority_confusion(confusion: np.ndarray) -> np.ndarray:

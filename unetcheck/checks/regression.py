@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from unetcheck.checks._core import check
-from unetcheck.checks.metrics import PerImageMetrics
+from unetcheck.checks.metrics import PerImageMetrics, _ratio, dice_per_class, iou_per_class, nan_mean, pixel_accuracy
 
 #: The figures compared: dataset-wide ones, then per class.
 OVERALL = ("miou", "pixel_accuracy", "mean_boundary_iou")
@@ -82,35 +82,23 @@ class Comparison:
                 "rows": [{**dataclasses.asdict(row), "difference": row.difference} for row in self.rows]}
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
-
-
-def _mean(values: np.ndarray) -> np.ndarray:
-    defined = np.isfinite(values)
-    return np.where(defined.any(-1), np.where(defined, values, 0).sum(-1) / np.maximum(defined.sum(-1), 1), np.nan)
-
-
 def _figures(metrics: PerImageMetrics, weights: np.ndarray) -> dict[tuple[str, str | None], np.ndarray]:
     """Every compared figure for each row of `weights` (R, N): how often each image is drawn.
 
-    The same definitions as `PerImageMetrics.summary`, on counts summed with those weights,
-    for all resamples at once.
+    `PerImageMetrics.summary`'s metrics, on counts summed with those weights, for all
+    resamples at once.
     """
     k = len(metrics.class_names)
     confusion = (weights @ metrics.confusion.reshape(len(metrics), k * k)).reshape(-1, k, k)
-    tp = np.diagonal(confusion, axis1=1, axis2=2)
-    predicted, true = confusion.sum(1), confusion.sum(2)
     per_class = {
-        "iou": _ratio(tp, predicted + true - tp),
-        "dice": _ratio(2 * tp, predicted + true),
+        "iou": iou_per_class(confusion),
+        "dice": dice_per_class(confusion),
         "boundary_iou": _ratio(weights @ metrics.boundary_intersection, weights @ metrics.boundary_union),
     }
     figures: dict[tuple[str, str | None], np.ndarray] = {
-        ("miou", None): _mean(per_class["iou"]),
-        ("pixel_accuracy", None): tp.sum(-1) / np.maximum(confusion.sum((1, 2)), 1),
-        ("mean_boundary_iou", None): _mean(per_class["boundary_iou"]),
+        ("miou", None): nan_mean(per_class["iou"]),
+        ("pixel_accuracy", None): pixel_accuracy(confusion),
+        ("mean_boundary_iou", None): nan_mean(per_class["boundary_iou"]),
     }
     for metric in PER_CLASS:
         figures.update({(metric, name): per_class[metric][:, c] for c, name in enumerate(metrics.class_names)})
