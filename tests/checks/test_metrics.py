@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -145,6 +147,11 @@ def test_per_image_artifact_round_trips_and_refuses_other_files(tmp_path):
         PerImageMetrics.load(tmp_path / "other.json")
     with pytest.raises(ValueError, match="no per-image metrics at"):
         PerImageMetrics.load(tmp_path / "nowhere")
+    record = json.loads((tmp_path / "per_image.json").read_text())
+    del record["boundary_ratio"], record["images"][1]["boundary_union"]
+    (tmp_path / "cut.json").write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="lacks boundary_ratio, boundary_union: not a complete"):
+        PerImageMetrics.load(tmp_path / "cut.json")
     with pytest.raises(ValueError, match="4 names for 2 images"):
         per_image_metrics(truth[:2], truth[:2], 3, names=list("abcd"))
     assert fingerprint(truth, pred) != fingerprint(truth, np.roll(pred, 1))

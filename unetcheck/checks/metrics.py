@@ -169,8 +169,9 @@ class PerImageMetrics:
     """Per-image counts from which every dataset metric follows: one confusion matrix and
     one pair of boundary-band intersection and union counts per class, for each image.
 
-    `summary()` gives the dataset's metrics; `summary(indices)` those of a resample of the
-    images (the bootstrap of `unetcheck.checks.regression`). `save` writes the artifact
+    `summary()` gives the dataset's metrics; `summary(indices)` those of some of the images
+    (`rows()`: each alone; `unetcheck.checks.regression` sums the counts of all its
+    bootstrap resamples at once, with the same metric functions). `save` writes the artifact
     that `unetcheck verify` writes as `per_image.json`; `load` reads it back.
     """
 
@@ -246,6 +247,11 @@ class PerImageMetrics:
                 raise ValueError(f"{path!r} is not JSON: {err}") from None
         if not isinstance(record, dict) or record.get("format") != FORMAT:
             raise ValueError(f"{path!r} is not a per-image metrics file (format {FORMAT!r})")
+        lacking = [key for key in ("class_names", "boundary_ratio", "images") if key not in record]
+        lacking += sorted({key for row in record.get("images", []) for key in
+                           ("image", "confusion", "boundary_intersection", "boundary_union") if key not in row})
+        if lacking:
+            raise ValueError(f"{path!r} lacks {', '.join(lacking)}: not a complete per-image metrics file")
         images = record["images"]
         return cls(
             class_names=tuple(record["class_names"]),
