@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.harness import import_before_pytester
 
 pytest_plugins = ["pytester"]  # tests/test_plugin.py runs consumer projects
 
@@ -27,3 +30,15 @@ settings.register_profile(
 settings.register_profile("dev", parent=settings.get_profile("ci"), derandomize=False, max_examples=200)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
+
+@pytest.fixture(scope="session")
+def _imported_before_pytester() -> None:
+    import_before_pytester()
+
+
+@pytest.fixture
+def pytester(_imported_before_pytester: None, pytester: pytest.Pytester) -> pytest.Pytester:
+    """pytester, after what its in-process runs import has been imported once (see
+    `import_before_pytester`): only in the workers that run such tests, not at collection."""
+    return pytester

@@ -7,11 +7,9 @@ import shutil
 
 import pytest
 
-from tests.harness import import_before_pytester
 from tests.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
-import_before_pytester()
 
 
 def _project(pytester: pytest.Pytester, name: str, **switches: object) -> None:

@@ -6,10 +6,6 @@ import re
 
 import pytest
 
-from tests.harness import import_before_pytester
-
-import_before_pytester()
-
 UNRELATED = """
 import random
 import sys

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.harness import import_before_pytester
 from tests.paths import ROOT
-
-import_before_pytester()
 
 
 def _examples() -> list[str]:

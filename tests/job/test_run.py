@@ -1,5 +1,5 @@
 """The main job in-process: a run's life (fresh, interrupted, resumed; checks that fail or error
-reported, never raised), and sources with bad examples left out."""
+reported, never raised; bad examples left out and reported), and TFDS with a bad test example."""
 
 from __future__ import annotations
 
@@ -39,14 +39,18 @@ class _Interrupt(keras.callbacks.Callback):
 def test_a_fresh_run_forgets_old_epochs_an_interrupted_one_resumes_and_checks_are_rows(tmp_path, monkeypatch):
     """One run of the job through its life: started in a folder that a finished earlier run
     left (its history must be forgotten), interrupted (no finished epoch may be lost),
-    resumed; its checks fail or error as rows, never raised, and the report is written."""
+    resumed; its checks fail or error as rows, never raised, and the report is written.
+    Its data is an Oxford folder with bad examples, left out under `skip_bad` and reported."""
     (tmp_path / "history.csv").write_text("epoch,loss\n" + "".join(f"{i},1.0\n" for i in range(5)))
 
     def broken(*args, **kwargs):
         raise RuntimeError("the check itself broke")
 
     monkeypatch.setattr("unetcheck.checks.assert_finite", broken)
-    strict = dataclasses.replace(TINY, min_loss_drop=2.0)  # no loss can fall by 200%: that check fails
+    # 2 usable training images, 1 test image: one step per epoch. No loss can fall by 200%:
+    # that check fails.
+    strict = dataclasses.replace(TINY, data=str(FIXTURES / "oxford_broken"), skip_bad=True, batch_size=2,
+                                 min_loss_drop=2.0)
     with pytest.raises(KeyboardInterrupt):
         run_verify(strict, out_dir=str(tmp_path), verbose=0, callbacks=[_Interrupt(at=2)])
     with open(tmp_path / "history.csv") as f:
@@ -70,15 +74,9 @@ def test_a_fresh_run_forgets_old_epochs_an_interrupted_one_resumes_and_checks_ar
     assert "FAIL" in table and "ERROR" in table
     assert "| finite_outputs | **ERROR** | RuntimeError: the check itself broke |" in report
     assert "| loss_decrease | **FAIL** |" in report and "| save_reload | PASS |" in report
-
-
-def test_main_job_reports_skipped_examples(tmp_path):
-    config = VerifyConfig(data=str(FIXTURES / "oxford_broken"), skip_bad=True, size=32, epochs=1, batch_size=2,
-                          min_loss_drop=0.0, min_miou_margin=-1.0, run_eagerly=True)  # 3 images: the path only
-    metrics = run_verify(config, verbose=0)
     assert metrics["examples"] == {"train": 2, "test": 1}
     assert [b["name"] for b in metrics["skipped"]][:2] == ["Bengal_302", "boxer_303"]
-    assert "skipped 6 bad example(s):" in format_table(metrics)
+    assert "skipped 6 bad example(s):" in table
 
 
 def _tfds_with_a_bad_test_example(self, split, *args, **kwargs):
