@@ -22,7 +22,8 @@ class TrainingModeNorm(keras.layers.Layer):
 
 
 def tiny_keras(extra=None, seed=0):
-    """Conv -> [extra] -> 1x1 conv to 3 logits, compiled with Adam and accuracy."""
+    """Conv -> [extra] -> 1x1 conv to 3 logits, compiled with Adam and accuracy. `extra` is
+    made before this seeds: give it a seeded initializer if it has random weights."""
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((8, 8, 3))
     x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
