@@ -2,9 +2,11 @@
 
     python -m tests.harness.distribute_steps --weights W.weights.h5 --batch B.npz --out OUT.npz --steps 3
 
-trains the reference N steps on one global batch on one device, then on 2 logical CPUs
-with per-replica and with synchronized BatchNorm, and writes every weight of each run.
-With `--strategy multiworker`, run one process per worker with TF_CONFIG set.
+trains the reference N steps on one global batch on 2 logical CPUs with per-replica and
+with synchronized BatchNorm, then on one device (the tutorial's BatchNorm: with one
+replica, synchronized BatchNorm computes the same statistics), and writes every weight of
+each run. With `--strategy multiworker`, run one process per worker with TF_CONFIG set;
+the chief (task 0) alone makes the one-device run.
 """
 
 from __future__ import annotations
@@ -65,11 +67,11 @@ def loop_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.n
 
 
 def weight_gap(runs: dict, sync: int) -> float:
-    """The largest difference between any weight of the 2-replica run and the one-device run
-    (synchronized BatchNorm or not), from the arrays `main` writes."""
+    """The largest difference between any weight of the 2-replica run (synchronized BatchNorm
+    or not) and the one-device run, from the arrays `main` writes."""
     keys = [k for k in runs if k.startswith(f"replicas_sync{sync}_")]
     assert len(keys) > 200  # every weight of the U-Net, moving statistics included
-    return max(float(np.max(np.abs(runs[k].astype(np.float64) - runs[k.replace("replicas", "single")])))
+    return max(float(np.max(np.abs(runs[k].astype(np.float64) - runs[f"single_{k.rsplit('_', 1)[1]}"])))
                for k in keys)
 
 
@@ -91,15 +93,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         strategy, run = make_strategy("mirrored", args.cpu_replicas), train_steps
     else:
         strategy, run = tf.distribute.MultiWorkerMirroredStrategy(), loop_steps
-    runs = {}
-    for sync in (False, True):
-        runs[f"replicas_sync{int(sync)}"] = run(strategy, args.weights, images, masks, args.steps, sync)
-        runs[f"single_sync{int(sync)}"] = run(tf.distribute.OneDeviceStrategy("/cpu:0"), args.weights,
-                                              images, masks, args.steps, sync)
+    task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
+    runs = {f"replicas_sync{int(sync)}": run(strategy, args.weights, images, masks, args.steps, sync)
+            for sync in (False, True)}
+    if task == 0:
+        runs["single"] = run(tf.distribute.OneDeviceStrategy("/cpu:0"), args.weights, images, masks, args.steps,
+                             False)
     flat = {f"{name}_{i:03d}": w for name, weights in runs.items() for i, w in enumerate(weights.values())}
     meta = {"replicas": strategy.num_replicas_in_sync, "steps": args.steps, "strategy": args.strategy,
-            "paths": list(runs["single_sync0"])}
-    task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
+            "paths": list(runs["replicas_sync0"])}
     np.savez(args.out.replace("{task}", str(task)), meta=np.array(json.dumps(meta)), **flat)
     return 0
 
