@@ -171,7 +171,7 @@ def test_overfits_batch_keras_form():
     # (unseeded, it drew one from Python's random, which pytest-randomly reseeds per run).
     # Measured over 30 seeds of everything (benchmarks/overfit_margin.py): 32 filters reach
     # 0.949-1.0 after 150 steps (16 filters: 0.508-1.0, one seed in 30 under 0.8); 0.8
-    # leaves room for other CPUs' rounding, and 2 steps reach far less (checked below).
+    # leaves room for other CPUs' rounding.
     wider = keras.layers.Conv2D(32, 3, padding="same", activation="relu",
                                 kernel_initializer=keras.initializers.GlorotUniform(seed=0))
     assert_overfits_batch(tiny_keras(wider), IMAGES, MASKS, steps=150, min_accuracy=0.8)
