@@ -84,7 +84,8 @@ def test_flip_equivariant():
 def test_same_predictions_across_frameworks(tmp_path):
     model = tiny_keras()
     model.save(tmp_path / "m.keras")
-    assert_same_predictions(model, keras.models.load_model(tmp_path / "m.keras"), IMAGES)
+    # compile=False: the never-trained optimizer's state is not what is compared.
+    assert_same_predictions(model, keras.models.load_model(tmp_path / "m.keras", compile=False), IMAGES)
     other = tiny_keras(seed=5)
     with pytest.raises(AssertionError, match=r"pixels \(.*%\) get another class \(allowed 0%\).*largest output"):
         assert_same_predictions(model, other, IMAGES)
