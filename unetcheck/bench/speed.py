@@ -182,7 +182,8 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
     flags = cpu_flags()
     paths, windows, steps, batch_sizes, bf16 = bench_plan(quick, batch_sizes, bf16, flags)
     if "fast_bf16" not in paths and not native_bfloat16(flags):
-        log("this CPU has no native bfloat16 (no AVX512_BF16 or AMX): the mixed_bfloat16 path is left out")
+        log("no native bfloat16 here (no AVX512_BF16 or AMX, or ONEDNN_MAX_CPU_ISA caps oneDNN below them): "
+            "the mixed_bfloat16 path is left out")
     # The matmul rate is measured before the windows and after each batch size's, and the
     # best is the peak: this shared machine's speed drifts (441-490 GFLOP/s between runs),
     # and one measurement taken in a slow moment would inflate every fraction.

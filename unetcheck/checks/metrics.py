@@ -107,6 +107,12 @@ def pixel_accuracy(confusion: np.ndarray) -> Any:
     return _scalar_or_array(np.trace(confusion, axis1=-2, axis2=-1) / np.maximum(total, 1))
 
 
+def ratio_of_counts(intersection: np.ndarray, union: np.ndarray) -> np.ndarray:
+    """Intersection / union of pixel counts (boundary IoU's), element by element; NaN where
+    the union is empty (a class absent from both masks)."""
+    return _ratio(np.asarray(intersection, np.float64), np.asarray(union, np.float64))
+
+
 def majority_confusion(confusion: np.ndarray) -> np.ndarray:
     """The confusion matrix of always predicting the most frequent true class."""
     confusion = np.asarray(confusion)
@@ -149,7 +155,7 @@ def boundary_iou(y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: flo
     """Boundary IoU per class over (N, H, W[, 1]) label masks (counts summed over the images);
     NaN where a class is absent from both."""
     per_image = per_image_metrics(y_true, y_pred, num_classes, boundary_ratio=boundary_ratio)
-    return _ratio(per_image.boundary_intersection.sum(0), per_image.boundary_union.sum(0))
+    return ratio_of_counts(per_image.boundary_intersection.sum(0), per_image.boundary_union.sum(0))
 
 
 def fingerprint(images: Iterable[Any], masks: Iterable[Any], names: Sequence[str] | None = None) -> str:
@@ -190,7 +196,7 @@ class PerImageMetrics:
         """Dataset metrics from the counts of all images, or of `indices` (with repeats)."""
         pick = slice(None) if indices is None else np.asarray(indices)
         confusion = self.confusion[pick].sum(0)
-        boundary = _ratio(self.boundary_intersection[pick].sum(0), self.boundary_union[pick].sum(0))
+        boundary = ratio_of_counts(self.boundary_intersection[pick].sum(0), self.boundary_union[pick].sum(0))
         iou, dice = iou_per_class(confusion), dice_per_class(confusion)
         per_class = {"iou": iou, "dice": dice, "boundary_iou": boundary}
         return {

@@ -27,7 +27,14 @@ from typing import Any
 import numpy as np
 
 from unetcheck.checks._core import check
-from unetcheck.checks.metrics import PerImageMetrics, _ratio, dice_per_class, iou_per_class, nan_mean, pixel_accuracy
+from unetcheck.checks.metrics import (
+    PerImageMetrics,
+    dice_per_class,
+    iou_per_class,
+    nan_mean,
+    pixel_accuracy,
+    ratio_of_counts,
+)
 
 #: The figures compared: dataset-wide ones, then per class.
 OVERALL = ("miou", "pixel_accuracy", "mean_boundary_iou")
@@ -93,7 +100,7 @@ def _figures(metrics: PerImageMetrics, weights: np.ndarray) -> dict[tuple[str, s
     per_class = {
         "iou": iou_per_class(confusion),
         "dice": dice_per_class(confusion),
-        "boundary_iou": _ratio(weights @ metrics.boundary_intersection, weights @ metrics.boundary_union),
+        "boundary_iou": ratio_of_counts(weights @ metrics.boundary_intersection, weights @ metrics.boundary_union),
     }
     figures: dict[tuple[str, str | None], np.ndarray] = {
         ("miou", None): nan_mean(per_class["iou"]),
