@@ -27,7 +27,8 @@ CHECKS = [
     "assert_loss_decreases", "assert_no_regression", "assert_outputs_fit_loss", "assert_overfits_batch",
     "assert_paired_flip",
     "assert_probabilities_valid", "assert_same_predictions", "assert_same_preprocessing", "assert_state_loaded",
-    "assert_weights_all_changed", "assert_weights_unchanged", "predict", "seed_everything", "snapshot", "to_numpy",
+    "assert_weights_all_changed", "assert_weights_unchanged", "build_fit_state", "predict", "seed_everything",
+    "snapshot", "to_numpy",
 ]
 
 

@@ -22,6 +22,7 @@ from unetcheck.checks import (
     assert_state_loaded,
     assert_weights_all_changed,
     assert_weights_unchanged,
+    build_fit_state,
 )
 
 
@@ -120,6 +121,30 @@ def test_loss_decreases_keras_form():
     assert autotuned == [False]  # the user's dataset, fitted without tf.data's autotuner
     with pytest.raises(ValueError, match="needs `data`"):
         assert_loss_decreases(tiny_keras(), steps=3)
+
+
+def _count_traces(model):
+    traces, step = [], model.train_step
+    model.train_step = lambda data: traces.append(1) or step(data)  # runs once per trace
+    return traces
+
+
+def test_the_keras_form_traces_the_training_step_once():
+    """Adam's moments and the accuracy's counters, made inside fit's first trace, would cost
+    a second trace of the step (tensorflow/tensorflow#48851): the check makes them first."""
+    model = tiny_keras()
+    traces = _count_traces(model)
+    assert_loss_decreases(model, (IMAGES, MASKS), steps=30, min_relative_drop=0.1)
+    assert len(traces) == 1
+    assert model.optimizer.iterations.numpy() == 30
+    with tf.distribute.OneDeviceStrategy("/cpu:0").scope():  # its variables must be made in its scope
+        distributed = tiny_keras()
+    traces = _count_traces(distributed)
+    build_fit_state(distributed, IMAGES, MASKS, distributed(IMAGES))
+    assert all(not np.any(v.numpy()) for metric in distributed.metrics for v in metric.variables)  # reset
+    history = distributed.fit(IMAGES, MASKS, batch_size=2, epochs=2, verbose=0).history
+    assert len(traces) == 1
+    assert len(history["accuracy"]) == 2
 
 
 def test_the_eager_loss_is_the_loss_evaluate_reports():

@@ -46,6 +46,22 @@ def test_same_seed_gives_identical_losses_and_predictions():
     np.testing.assert_array_equal(predict_confusion(model_a, pipes.test, 3), predict_confusion(model_b, pipes.test, 3))
 
 
+def test_compiled_model_traces_its_training_step_once():
+    """Adam's moments and the metrics' counters made inside fit's first trace cost a second
+    trace of the whole step (tensorflow/tensorflow#48851); compile_model makes them first."""
+    import keras
+
+    set_seed(0)
+    model = compile_model(keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 3, padding="same")]))
+    traces, step = [], model.train_step
+    model.train_step = lambda data: traces.append(1) or step(data)  # runs once per trace
+    rng = np.random.default_rng(0)
+    history = model.fit(rng.uniform(size=(8, 8, 8, 3)), rng.integers(0, 3, (8, 8, 8, 1)), batch_size=4, epochs=2,
+                        verbose=0)
+    assert len(traces) == 1  # 2 without compile_model's builds
+    assert len(history.history["accuracy"]) == 2
+
+
 def test_deterministic_ops_is_scoped():
     was = tf_config.is_op_determinism_enabled()
     with deterministic_ops():

@@ -31,6 +31,7 @@ from unetcheck.checks.training import (
     assert_state_loaded,
     assert_weights_all_changed,
     assert_weights_unchanged,
+    build_fit_state,
     seed_everything,
 )
 
@@ -54,6 +55,7 @@ __all__ = [
     "assert_state_loaded",
     "assert_weights_all_changed",
     "assert_weights_unchanged",
+    "build_fit_state",
     "predict",
     "seed_everything",
     "snapshot",

@@ -7,6 +7,7 @@ loss, `(loss, accuracy)`, or a dict with "loss" (and "accuracy").
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -208,14 +209,32 @@ def _first_batch(data: Any) -> tuple[Any, Any]:
     return batch[0], batch[1]
 
 
+def build_fit_state(model: Any, images: Any, masks: Any, predictions: Any) -> None:
+    """Makes a compiled Keras model's optimizer and metric variables now, as `fit` would.
+
+    Made inside `fit`'s first trace instead, they make TensorFlow trace the whole training
+    step a second time (tensorflow/tensorflow#48851). One batch (any size; `predictions`
+    the model's output on `images`) builds the metrics, which are then reset.
+    """
+    strategy = getattr(model, "distribute_strategy", None)  # TensorFlow: variables belong to its scope
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.compute_metrics(images, masks, predictions)
+        model.reset_metrics()
+
+
 def _inference_loss(model: Any, images: Any, masks: Any) -> float:
     """The compiled loss of `model` on one batch in inference mode, as `evaluate` gives it,
     computed eagerly: `evaluate` would trace a graph for two calls. A `compute_loss`
-    overridden without Keras 3.3's `training` argument is called without it, as Keras does."""
+    overridden without Keras 3.3's `training` argument is called without it, as Keras does.
+    Builds the model's training state on the way (`build_fit_state`)."""
     import inspect
 
+    predictions = model(images, training=False)
+    build_fit_state(model, images, masks, predictions)
     takes_training = "training" in inspect.signature(model.compute_loss).parameters
-    return float(to_numpy(model.compute_loss(x=images, y=masks, y_pred=model(images, training=False),
+    return float(to_numpy(model.compute_loss(x=images, y=masks, y_pred=predictions,
                                              **({"training": False} if takes_training else {}))))
 
 
@@ -304,6 +323,7 @@ def assert_overfits_batch(model_or_step: Any, images: Any = None, masks: Any = N
         model = model_or_step
         if images is None or masks is None:
             raise ValueError("a Keras model needs the batch: assert_overfits_batch(model, images, masks, ...)")
+        build_fit_state(model, images, masks, model(images, training=False))
         # All but the last step in one epoch; the last one alone, so that its history holds
         # that step's accuracy, not an average over the epoch.
         first_loss = _fit_steps(model, (images, masks), steps - 1)

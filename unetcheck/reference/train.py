@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from unetcheck.checks.metrics import confusion_matrix
+from unetcheck.checks.training import build_fit_state
 from unetcheck.errors import InputError
 from unetcheck.reference.masks import create_mask
 from unetcheck.reference.pipeline import Pipelines
@@ -46,13 +47,19 @@ def deterministic_ops() -> Iterator[None]:
 
 
 def compile_model(model: keras.Model, learning_rate: float = 1e-3, **kwargs: Any) -> keras.Model:
-    """Compiles with the tutorial's Adam, SparseCategoricalCrossentropy(from_logits) and accuracy."""
+    """Compiles with the tutorial's Adam, SparseCategoricalCrossentropy(from_logits) and accuracy.
+
+    Adam's moments (for the weights trainable now) and the accuracy's counters are made here,
+    so that `fit` traces its step once, not twice (`unetcheck.checks.build_fit_state`).
+    """
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
         **kwargs,
     )
+    pixel = np.zeros((1, 1, 1, 1), np.float32)  # one pixel of each is enough to build the metrics
+    build_fit_state(model, pixel, pixel.astype(np.int32), np.zeros((1, 1, 1, model.output_shape[-1]), np.float32))
     return model
 
 
