@@ -53,7 +53,8 @@ def _files_dataset(paths: list[tuple[str, str, str]]) -> "tf.data.Dataset":
     import tensorflow as tf
 
     columns = tuple(list(column) for column in zip(*paths))
-    return tf.data.Dataset.from_tensor_slices(columns).map(_decode, num_parallel_calls=tf.data.AUTOTUNE)
+    return tf.data.Dataset.from_tensor_slices(columns).map(tf.autograph.experimental.do_not_convert(_decode),
+                                                           num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def _decode_failure(image_path: str, trimap_path: str) -> str:
@@ -75,7 +76,8 @@ def _scan_files(paths: list[tuple[str, str, str]]) -> tuple[list[ExampleStats], 
     import tensorflow as tf
 
     ds = _files_dataset(paths).map(
-        lambda ex: (ex["file_name"], label_stats(ex["image"], ex["segmentation_mask"])),
+        tf.autograph.experimental.do_not_convert(
+            lambda ex: (ex["file_name"], label_stats(ex["image"], ex["segmentation_mask"]))),
         num_parallel_calls=tf.data.AUTOTUNE,
     )
     # Undecodable examples do not come out of ignore_errors(): found by name below.

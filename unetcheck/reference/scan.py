@@ -60,7 +60,8 @@ def scan_examples(ds: "tf.data.Dataset") -> tuple[list[ExampleStats], dict[str, 
         name = ex.get("file_name", tf.constant(""))
         return name, label_stats(ex["image"], ex["segmentation_mask"])
 
-    summaries = ds.map(summarize, num_parallel_calls=tf.data.AUTOTUNE).as_numpy_iterator()
+    summaries = ds.map(tf.autograph.experimental.do_not_convert(summarize),
+                       num_parallel_calls=tf.data.AUTOTUNE).as_numpy_iterator()
     return classify((name.decode() or f"example {index}", stats) for index, (name, stats) in enumerate(summaries))
 
 
