@@ -2,6 +2,7 @@
 GFLOP/s (TFLOP-equivalents), per stage and per test file.
 
     .venv/bin/python benchmarks/suite_cost.py [--stage default|stage2|both] [--json FILE] [-- PYTEST ARGS]
+    .venv/bin/python benchmarks/suite_cost.py --against ../older-checkout --rounds 3 [--stage ...]
 
 Runs the default suite (`pytest`) and the second stage (`pytest -m "backends or distributed"`)
 as `make test` does, and measures fp32 matmul GFLOP/s the way `unetcheck bench` does
@@ -9,7 +10,13 @@ as `make test` does, and measures fp32 matmul GFLOP/s the way `unetcheck bench` 
 process of its own; the best measurement is the machine's rate. A suite whose time is
 arithmetic costs about the same TFLOP-equivalents on a fast machine and a slow one.
 Per test file: the sum of its tests' durations (setup, call, teardown) from pytest's
-`--durations=0`; with 2 workers these add up to about twice the wall time.
+`--durations=0`; with 2 workers these add up to about twice the wall time. CPU seconds
+are the user + system time of pytest and every process it waited for.
+
+A shared machine's speed drifts by a fifth within an hour, so two versions of the suite
+compare only when timed alternately: `--against CHECKOUT` runs each stage there and here
+in turn, `--rounds` times (with this interpreter: the checkout must need the same packages;
+`python -m pytest` imports the `unetcheck` of the folder it runs in).
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import collections
 import json
 import os
 import re
+import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -36,13 +45,18 @@ def _matmul() -> float:
     return float(proc.stdout.strip().splitlines()[-1])
 
 
-def run_stage(name: str, extra: list[str]) -> dict:
-    """One stage's wall time, outcome line, per-file seconds and the matmul rate around it."""
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_stage(name: str, extra: list[str], root: str = ROOT) -> dict:
+    """One stage's wall and CPU time, outcome line, per-file seconds and the matmul rate around it."""
     before = _matmul()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "--durations=0", "-p", "no:randomly",
-                           *STAGES[name], *extra], cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+                           *STAGES[name], *extra], cwd=root, capture_output=True, text=True)
+    wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
     after = _matmul()
     per_file: dict[str, float] = collections.defaultdict(float)
     for line in proc.stdout.splitlines():
@@ -51,27 +65,45 @@ def run_stage(name: str, extra: list[str]) -> dict:
             per_file[match.group(2)] += float(match.group(1))
     outcome = next((line.strip("= ") for line in reversed(proc.stdout.splitlines()) if " in " in line), "?")
     gflops = max(before, after)
-    return {"stage": name, "wall_s": wall, "matmul_gflops": gflops, "matmul_samples": [before, after],
+    return {"stage": name, "root": os.path.abspath(root), "wall_s": wall, "cpu_s": cpu, "matmul_gflops": gflops,
+            "matmul_samples": [before, after],
             "tflop_equivalents": wall * gflops / 1000, "exit": proc.returncode, "outcome": outcome,
             "per_file_s": dict(sorted(per_file.items(), key=lambda kv: -kv[1]))}
+
+
+def _print(result: dict, label: str, per_file: bool) -> None:
+    print(f"{label}: {result['wall_s']:.0f} s wall ({result['cpu_s']:.0f} s CPU) x {result['matmul_gflops']:.0f} "
+          f"GFLOP/s = {result['tflop_equivalents']:.1f} TFLOP-equivalents ({result['outcome']}; matmul "
+          f"{', '.join(f'{g:.0f}' for g in result['matmul_samples'])})", flush=True)
+    if per_file:
+        for path, seconds in result["per_file_s"].items():
+            print(f"  {seconds:7.1f} s  {path}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", choices=("default", "stage2", "both"), default="both")
     parser.add_argument("--json", help="write every figure to this file")
+    parser.add_argument("--against", metavar="CHECKOUT", help="another checkout, timed alternately with this one")
+    parser.add_argument("--rounds", type=int, default=1, help="with --against: runs of each, alternating")
     args, extra = parser.parse_known_args()
     extra = [a for a in extra if a != "--"]
     stages = ["default", "stage2"] if args.stage == "both" else [args.stage]
+    roots = {"this": ROOT, **({"against": args.against} if args.against else {})}
     results = []
     for name in stages:
-        result = run_stage(name, extra)
-        results.append(result)
-        print(f"{name}: {result['wall_s']:.0f} s wall x {result['matmul_gflops']:.0f} GFLOP/s = "
-              f"{result['tflop_equivalents']:.1f} TFLOP-equivalents ({result['outcome']}; matmul "
-              f"{', '.join(f'{g:.0f}' for g in result['matmul_samples'])})", flush=True)
-        for path, seconds in result["per_file_s"].items():
-            print(f"  {seconds:7.1f} s  {path}")
+        for round_ in range(args.rounds if args.against else 1):
+            for label, root in roots.items():
+                result = run_stage(name, extra, root)
+                results.append({**result, "label": label, "round": round_})
+                _print(result, f"{name} {label}" if args.against else name, per_file=not args.against)
+        if args.against:
+            for label in roots:
+                mine = [r for r in results if r["stage"] == name and r["label"] == label]
+                print(f"{name} {label}, median of {len(mine)}: "
+                      f"{statistics.median(r['wall_s'] for r in mine):.0f} s wall, "
+                      f"{statistics.median(r['cpu_s'] for r in mine):.0f} s CPU, "
+                      f"{statistics.median(r['tflop_equivalents'] for r in mine):.1f} TFLOP-equivalents")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
