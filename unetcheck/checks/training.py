@@ -224,15 +224,14 @@ def build_fit_state(model: Any, images: Any, masks: Any, predictions: Any) -> No
         model.reset_metrics()
 
 
-def _inference_loss(model: Any, images: Any, masks: Any) -> float:
+def _inference_loss(model: Any, images: Any, masks: Any, predictions: Any = None) -> float:
     """The compiled loss of `model` on one batch in inference mode, as `evaluate` gives it,
     computed eagerly: `evaluate` would trace a graph for two calls. A `compute_loss`
-    overridden without Keras 3.3's `training` argument is called without it, as Keras does.
-    Builds the model's training state on the way (`build_fit_state`)."""
+    overridden without Keras 3.3's `training` argument is called without it, as Keras does."""
     import inspect
 
-    predictions = model(images, training=False)
-    build_fit_state(model, images, masks, predictions)
+    if predictions is None:
+        predictions = model(images, training=False)
     takes_training = "training" in inspect.signature(model.compute_loss).parameters
     return float(to_numpy(model.compute_loss(x=images, y=masks, y_pred=predictions,
                                              **({"training": False} if takes_training else {}))))
@@ -284,7 +283,9 @@ def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
         if data is None:
             raise ValueError("a Keras model needs `data` to train on")
         images, masks = _first_batch(data)
-        before = _inference_loss(model, images, masks)
+        predictions = model(images, training=False)
+        build_fit_state(model, images, masks, predictions)
+        before = _inference_loss(model, images, masks, predictions)
         if isinstance(data, tuple):
             _fit_steps(model, data, steps)
         else:
