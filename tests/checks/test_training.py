@@ -105,9 +105,20 @@ def test_frozen_on_a_mapping_of_named_arrays():
         assert_frozen(lambda: params, "head", step)
 
 
+def _count_traces(model):
+    traces, step = [], model.train_step
+    model.train_step = lambda data: traces.append(1) or step(data)  # runs once per trace
+    return traces
+
+
 @pytest.mark.filterwarnings("ignore:The model does not have any trainable weights:UserWarning")  # meant to fail
 def test_loss_decreases_keras_form():
-    assert_loss_decreases(tiny_keras(), (IMAGES, MASKS), steps=30, min_relative_drop=0.1)
+    model = tiny_keras()
+    traces = _count_traces(model)
+    assert_loss_decreases(model, (IMAGES, MASKS), steps=30, min_relative_drop=0.1)
+    # Adam's moments and the accuracy's counters, made inside fit's first trace, would cost a
+    # second trace of the step (tensorflow/tensorflow#48851): the check makes them first.
+    assert len(traces) == 1 and model.optimizer.iterations.numpy() == 30
     with pytest.raises(AssertionError, match=r"relative drop of .*expected at least 0.5"):
         frozen_everything = tiny_keras()
         frozen_everything.trainable = False
@@ -123,28 +134,16 @@ def test_loss_decreases_keras_form():
         assert_loss_decreases(tiny_keras(), steps=3)
 
 
-def _count_traces(model):
-    traces, step = [], model.train_step
-    model.train_step = lambda data: traces.append(1) or step(data)  # runs once per trace
-    return traces
-
-
-def test_the_keras_form_traces_the_training_step_once():
-    """Adam's moments and the accuracy's counters, made inside fit's first trace, would cost
-    a second trace of the step (tensorflow/tensorflow#48851): the check makes them first."""
-    model = tiny_keras()
+def test_build_fit_state_in_a_strategy_scope():
+    """A model made under a tf.distribute strategy: its training state is made in that scope
+    (made outside, the build raises), fit then traces once, and the metrics start at zero."""
+    with tf.distribute.OneDeviceStrategy("/cpu:0").scope():
+        model = tiny_keras()
     traces = _count_traces(model)
-    assert_loss_decreases(model, (IMAGES, MASKS), steps=30, min_relative_drop=0.1)
-    assert len(traces) == 1
-    assert model.optimizer.iterations.numpy() == 30
-    with tf.distribute.OneDeviceStrategy("/cpu:0").scope():  # its variables must be made in its scope
-        distributed = tiny_keras()
-    traces = _count_traces(distributed)
-    build_fit_state(distributed, IMAGES, MASKS, distributed(IMAGES))
-    assert all(not np.any(v.numpy()) for metric in distributed.metrics for v in metric.variables)  # reset
-    history = distributed.fit(IMAGES, MASKS, batch_size=2, epochs=2, verbose=0).history
-    assert len(traces) == 1
-    assert len(history["accuracy"]) == 2
+    build_fit_state(model, IMAGES, MASKS, model(IMAGES))
+    assert all(not np.any(v.numpy()) for metric in model.metrics for v in metric.variables)  # reset
+    history = model.fit(IMAGES, MASKS, batch_size=2, epochs=2, verbose=0).history
+    assert len(traces) == 1 and len(history["accuracy"]) == 2
 
 
 def test_the_eager_loss_is_the_loss_evaluate_reports():
