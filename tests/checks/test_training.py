@@ -146,6 +146,15 @@ def test_build_fit_state_in_a_strategy_scope():
     assert len(traces) == 1 and len(history["accuracy"]) == 2
 
 
+def test_build_fit_state_without_an_optimizer():
+    """compile(optimizer=None) (a model whose own train_step updates it): the metrics are built."""
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])
+    model.compile(optimizer=None, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    build_fit_state(model, IMAGES, MASKS, model(IMAGES))
+    assert [v.name for metric in model.metrics for v in metric.variables] == ["total", "count", "total", "count"]
+
+
 def test_the_eager_loss_is_the_loss_evaluate_reports():
     """assert_loss_decreases computes the loss eagerly instead of through `evaluate`: the same
     number, regularization and inference-mode BatchNorm included."""

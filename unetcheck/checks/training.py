@@ -218,7 +218,7 @@ def build_fit_state(model: Any, images: Any, masks: Any, predictions: Any) -> No
     """
     strategy = getattr(model, "distribute_strategy", None)  # TensorFlow: variables belong to its scope
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        if not model.optimizer.built:
+        if model.optimizer is not None and not model.optimizer.built:  # None: a train_step of one's own
             model.optimizer.build(model.trainable_variables)
         model.compute_metrics(images, masks, predictions)
         model.reset_metrics()
