@@ -12,6 +12,7 @@ import tensorflow as tf
 import torch
 
 from tests.checks.models import IMAGES, MASKS, TorchNet, tiny_keras, torch_step
+from tests.harness import count_traces
 from unetcheck.checks import (
     assert_all_trainable_change,
     assert_deterministic,
@@ -105,16 +106,10 @@ def test_frozen_on_a_mapping_of_named_arrays():
         assert_frozen(lambda: params, "head", step)
 
 
-def _count_traces(model):
-    traces, step = [], model.train_step
-    model.train_step = lambda data: traces.append(1) or step(data)  # runs once per trace
-    return traces
-
-
 @pytest.mark.filterwarnings("ignore:The model does not have any trainable weights:UserWarning")  # meant to fail
 def test_loss_decreases_keras_form():
     model = tiny_keras()
-    traces = _count_traces(model)
+    traces = count_traces(model)
     assert_loss_decreases(model, (IMAGES, MASKS), steps=30, min_relative_drop=0.1)
     # Adam's moments and the accuracy's counters, made inside fit's first trace, would cost a
     # second trace of the step (tensorflow/tensorflow#48851): the check makes them first.
@@ -139,7 +134,7 @@ def test_build_fit_state_in_a_strategy_scope():
     (made outside, the build raises), fit then traces once, and the metrics start at zero."""
     with tf.distribute.OneDeviceStrategy("/cpu:0").scope():
         model = tiny_keras()
-    traces = _count_traces(model)
+    traces = count_traces(model)
     build_fit_state(model, IMAGES, MASKS, model(IMAGES))
     assert all(not np.any(v.numpy()) for metric in model.metrics for v in metric.variables)  # reset
     history = model.fit(IMAGES, MASKS, batch_size=2, epochs=2, verbose=0).history

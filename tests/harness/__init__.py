@@ -1,5 +1,5 @@
-"""Code the tests run in processes of their own: engine parity, tf.distribute steps, the
-class_weight probe, loading a model without unetcheck."""
+"""Code the tests run in processes of their own (engine parity, tf.distribute steps, the
+class_weight probe, loading a model without unetcheck), and helpers they share."""
 
 import os
 import subprocess
@@ -20,6 +20,14 @@ def predict_without_unetcheck(model_path: Path, images: np.ndarray, scratch: Pat
                           cwd=scratch, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return np.load(scratch / "out.npy")
+
+
+def count_traces(model) -> list:
+    """A list that grows by one each time TensorFlow traces `model`'s training step (call
+    before the model's first `fit`: Keras reads `train_step` when it makes its function)."""
+    traces, step = [], model.train_step
+    model.train_step = lambda data: traces.append(1) or step(data)
+    return traces
 
 
 def import_before_pytester() -> None:
