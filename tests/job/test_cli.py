@@ -73,9 +73,11 @@ def test_predict_writes_masks_the_size_of_each_image(verified, tmp_path, capsys)
         assert mask.shape == shape[:2] + (1,)
         assert set(np.unique(mask)) <= {1, 2, 3}  # Oxford trimap values
         assert (tmp_path / "masks" / f"{path.stem}_overlay.png").exists()
-    assert main(["predict", "--model", str(out / "model.keras"), "--out", str(tmp_path),
-                 str(tmp_path / "nope.png")]) == 2
-    assert "no image file" in capsys.readouterr().err
+    # A missing image among good ones: named before the model loads and any mask is written.
+    capsys.readouterr()
+    assert main(["predict", "--model", str(out / "model.keras"), "--out", str(tmp_path / "partial"),
+                 str(images[0][0]), str(tmp_path / "nope.png")]) == 2
+    assert "no image file at '" in capsys.readouterr().err and not (tmp_path / "partial").exists()
 
 
 def test_bad_input_is_exit_2_and_anything_else_a_traceback(capsys, monkeypatch):

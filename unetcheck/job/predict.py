@@ -27,13 +27,14 @@ def predict_files(model_path: str, image_paths: Sequence[str], out_dir: str) -> 
 
     if not os.path.isfile(model_path):
         raise InputError(f"no model file at {model_path!r}; train one with `unetcheck verify`")
+    missing = [path for path in image_paths if not os.path.isfile(path)]
+    if missing:  # before the model loads and any mask is written
+        raise InputError(f"no image file at {', '.join(map(repr, missing))}")
     model = keras.models.load_model(model_path)
     size = int(model.input_shape[1])
     os.makedirs(out_dir, exist_ok=True)
     written = []
     for path in image_paths:
-        if not os.path.isfile(path):
-            raise InputError(f"no image file at {path!r}")
         try:
             image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
         except tf.errors.InvalidArgumentError as err:
