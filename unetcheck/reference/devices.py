@@ -75,6 +75,18 @@ def onednn_allows(isa: str) -> bool:
     return cap not in rank or rank[isa] <= rank[cap]
 
 
+def onednn_refuses_bfloat16(flags: frozenset[str] | None = None) -> bool:
+    """Whether TensorFlow hands bfloat16 work to oneDNN here while `ONEDNN_MAX_CPU_ISA` withholds
+    the instructions oneDNN computes it with: every bfloat16 convolution then fails ("could not
+    create a primitive descriptor"). TensorFlow routes bfloat16 to oneDNN on any CPU with
+    AVX512F or AVX_NE_CONVERT; oneDNN needs AVX512_CORE or AVX2_VNNI_2 for it."""
+    flags = cpu_flags() if flags is None else flags
+    routed = "avx512f" in flags or "avx_ne_convert" in flags
+    computed = (("avx512f" in flags and onednn_allows("AVX512_CORE"))
+                or ("avx_ne_convert" in flags and onednn_allows("AVX2_VNNI_2")))
+    return routed and not computed
+
+
 def onednn_avx512() -> bool:
     """Whether oneDNN runs AVX-512 kernels here: the CPU has AVX-512 and no cap holds oneDNN
     to an older instruction set."""

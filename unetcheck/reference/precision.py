@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Iterator
 
 from unetcheck.errors import InputError
@@ -17,11 +18,22 @@ def precision(policy: str = "float32") -> Iterator[None]:
     """Builds the layers created inside with Keras dtype policy `policy`, then restores the old one.
 
     Raises:
-      ValueError: a policy not in `PRECISIONS`.
+      ValueError: a policy not in `PRECISIONS`, or mixed_bfloat16 on the TensorFlow backend
+        where an `ONEDNN_MAX_CPU_ISA` cap leaves oneDNN no bfloat16 convolution.
     """
     if policy not in PRECISIONS:
         raise InputError(f"precision must be one of {PRECISIONS}; got {policy!r}")
     import keras
+
+    from unetcheck.reference.devices import onednn_refuses_bfloat16
+
+    if policy == "mixed_bfloat16" and keras.backend.backend() == "tensorflow" and onednn_refuses_bfloat16():
+        cap = os.environ.get("ONEDNN_MAX_CPU_ISA", os.environ.get("DNNL_MAX_CPU_ISA"))
+        raise InputError(
+            f"mixed_bfloat16 cannot run under ONEDNN_MAX_CPU_ISA={cap}: on this CPU TensorFlow gives "
+            "bfloat16 convolutions to oneDNN, and the cap withholds the instructions oneDNN computes "
+            "them with. Unset the cap, or use float32"
+        )
 
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(policy)
