@@ -1,5 +1,6 @@
-"""The test suite's cost in a form that compares across machines: wall seconds x fp32 matmul
-GFLOP/s (TFLOP-equivalents), per stage and per test file.
+"""The test suite's cost in forms that compare across machines: wall seconds x fp32 matmul
+GFLOP/s (TFLOP-equivalents) and wall seconds / seconds per model build (build-equivalents),
+per stage, and per test file.
 
     .venv/bin/python benchmarks/suite_cost.py [--stage default|stage2|both] [--json FILE] [-- PYTEST ARGS]
     .venv/bin/python benchmarks/suite_cost.py --against ../older-checkout --rounds 3 [--stage ...]
@@ -12,6 +13,13 @@ arithmetic costs about the same TFLOP-equivalents on a fast machine and a slow o
 Per test file: the sum of its tests' durations (setup, call, teardown) from pytest's
 `--durations=0`; with 2 workers these add up to about twice the wall time. CPU seconds
 are the user + system time of pytest and every process it waited for.
+
+The suite's own work is mostly Python building layers and tracing graphs, one core per
+worker, which the matmul rate does not measure (docs/performance.md: capping oneDNN at AVX2
+cut the matmul rate 43% and moved the suite's time 0-6%). So each stage is also stated in
+*build-equivalents*: wall seconds / seconds to build the 32x32 reference `unet_model`
+(warm, best of 5, in the same probe process as the matmul), the suite's commonest unit of
+work, which moves with the CPU's single-thread speed as the suite does.
 
 A shared machine's speed drifts by a fifth within an hour, so two versions of the suite
 compare only when timed alternately: `--against CHECKOUT` runs each stage there and here
@@ -35,14 +43,27 @@ import time
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 STAGES = {"default": [], "stage2": ["-m", "backends or distributed"]}
 _DURATION = re.compile(r"^\s*([\d.]+)s (?:setup|call|teardown)\s+(\S+?)::")
-_MATMUL = "from unetcheck.bench.machine import matmul_gflops; print(matmul_gflops())"
+_PROBE = """
+import time
+from unetcheck.bench.machine import matmul_gflops
+from unetcheck.reference.model import unet_model
+unet_model(input_size=32)  # warm: the first build also imports and initializes
+builds = []
+for _ in range(5):
+    start = time.perf_counter()
+    unet_model(input_size=32)
+    builds.append(time.perf_counter() - start)
+print(matmul_gflops(), min(builds))
+"""
 
 
-def _matmul() -> float:
+def _probe() -> tuple[float, float]:
+    """(fp32 matmul GFLOP/s, seconds per warm 32x32 `unet_model` build), in a process of its own."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-c", _MATMUL], cwd=ROOT, env=env, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
                           check=True)
-    return float(proc.stdout.strip().splitlines()[-1])
+    gflops, build = proc.stdout.strip().splitlines()[-1].split()
+    return float(gflops), float(build)
 
 
 def _cpu_seconds() -> float:
@@ -51,30 +72,34 @@ def _cpu_seconds() -> float:
 
 
 def run_stage(name: str, extra: list[str], root: str = ROOT) -> dict:
-    """One stage's wall and CPU time, outcome line, per-file seconds and the matmul rate around it."""
-    before = _matmul()
+    """One stage's wall and CPU time, outcome line, per-file seconds, and the matmul rate and
+    build time measured before and after it."""
+    before = _probe()
     start, cpu = time.perf_counter(), _cpu_seconds()
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "--durations=0", "-p", "no:randomly",
                            *STAGES[name], *extra], cwd=root, capture_output=True, text=True)
     wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
-    after = _matmul()
+    after = _probe()
     per_file: dict[str, float] = collections.defaultdict(float)
     for line in proc.stdout.splitlines():
         match = _DURATION.match(line)
         if match:
             per_file[match.group(2)] += float(match.group(1))
     outcome = next((line.strip("= ") for line in reversed(proc.stdout.splitlines()) if " in " in line), "?")
-    gflops = max(before, after)
+    gflops, build = max(before[0], after[0]), min(before[1], after[1])
     return {"stage": name, "root": os.path.abspath(root), "wall_s": wall, "cpu_s": cpu, "matmul_gflops": gflops,
-            "matmul_samples": [before, after],
-            "tflop_equivalents": wall * gflops / 1000, "exit": proc.returncode, "outcome": outcome,
+            "matmul_samples": [before[0], after[0]], "build_s": build, "build_samples": [before[1], after[1]],
+            "tflop_equivalents": wall * gflops / 1000, "build_equivalents": wall / build,
+            "exit": proc.returncode, "outcome": outcome,
             "per_file_s": dict(sorted(per_file.items(), key=lambda kv: -kv[1]))}
 
 
 def _print(result: dict, label: str, per_file: bool) -> None:
     print(f"{label}: {result['wall_s']:.0f} s wall ({result['cpu_s']:.0f} s CPU) x {result['matmul_gflops']:.0f} "
-          f"GFLOP/s = {result['tflop_equivalents']:.1f} TFLOP-equivalents ({result['outcome']}; matmul "
-          f"{', '.join(f'{g:.0f}' for g in result['matmul_samples'])})", flush=True)
+          f"GFLOP/s = {result['tflop_equivalents']:.1f} TFLOP-equivalents; / {result['build_s']:.2f} s per build "
+          f"= {result['build_equivalents']:.0f} build-equivalents ({result['outcome']}; matmul "
+          f"{', '.join(f'{g:.0f}' for g in result['matmul_samples'])}, builds "
+          f"{', '.join(f'{b:.2f}' for b in result['build_samples'])} s)", flush=True)
     if per_file:
         for path, seconds in result["per_file_s"].items():
             print(f"  {seconds:7.1f} s  {path}")
@@ -103,7 +128,8 @@ def main() -> None:
                 print(f"{name} {label}, median of {len(mine)}: "
                       f"{statistics.median(r['wall_s'] for r in mine):.0f} s wall, "
                       f"{statistics.median(r['cpu_s'] for r in mine):.0f} s CPU, "
-                      f"{statistics.median(r['tflop_equivalents'] for r in mine):.1f} TFLOP-equivalents")
+                      f"{statistics.median(r['tflop_equivalents'] for r in mine):.1f} TFLOP-equivalents, "
+                      f"{statistics.median(r['build_equivalents'] for r in mine):.0f} build-equivalents")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
