@@ -16,7 +16,7 @@ are the user + system time of pytest and every process it waited for.
 
 The suite's own work is mostly Python building layers and tracing graphs, one core per
 worker, which the matmul rate does not measure (docs/performance.md: capping oneDNN at AVX2
-cut the matmul rate 43% and moved the suite's time 0-6%). So each stage is also stated in
+cut the matmul rate 43% and moved the suite's time 0-9%). So each stage is also stated in
 *build-equivalents*: wall seconds / seconds to build the 32x32 reference `unet_model`
 (warm, best of 5, in the same probe process as the matmul), the suite's commonest unit of
 work, which moves with the CPU's single-thread speed as the suite does.

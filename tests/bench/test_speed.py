@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from unetcheck import synthetic_pets
+from unetcheck.bench import speed
 from unetcheck.bench.literal import literal_pipeline
 from unetcheck.bench.machine import native_bfloat16
 from unetcheck.bench.speed import BATCH_SIZES, bench_plan, format_bench, plot_bench
+from unetcheck.reference import devices
 
 AVX2 = frozenset({"avx2", "fma"})  # the AVX2 runners': no native bfloat16
 SAPPHIRE_RAPIDS = frozenset({"avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16"})
@@ -65,6 +67,17 @@ def test_an_isa_cap_below_bfloat16_leaves_it_out(no_isa_cap, cap, native):
     no_isa_cap.setenv("ONEDNN_MAX_CPU_ISA", cap)
     assert native_bfloat16(SAPPHIRE_RAPIDS) is native
     assert ("fast_bf16" in bench_plan(False, BATCH_SIZES, None, SAPPHIRE_RAPIDS)[0]) is native
+
+
+def test_bf16_asked_for_where_it_cannot_run_is_refused_before_any_timing(no_isa_cap):
+    """`--bf16` under ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 CPU: every bfloat16 convolution would
+    fail, after the float32 paths had been timed for minutes."""
+    no_isa_cap.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    no_isa_cap.setattr(devices, "cpu_flags", lambda: SAPPHIRE_RAPIDS)
+    no_isa_cap.setattr(speed, "cpu_flags", lambda: SAPPHIRE_RAPIDS)
+    no_isa_cap.setattr(speed, "matmul_gflops", lambda: pytest.fail("timing started before the refusal"))
+    with pytest.raises(ValueError, match="mixed_bfloat16 cannot run under ONEDNN_MAX_CPU_ISA=AVX2"):
+        speed.run_bench(quick=True, bf16=True, log=lambda line: None)
 
 
 def test_quick_times_the_headline_pair_at_8_and_64_in_one_step_windows():

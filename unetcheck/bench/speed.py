@@ -27,7 +27,7 @@ from unetcheck.bench.machine import REPORTED_FLAGS, matmul_gflops, model_flops, 
 from unetcheck.reference.devices import cpu_flags
 from unetcheck.reference.model import unet_model
 from unetcheck.reference.pipeline import make_pipelines
-from unetcheck.reference.precision import precision
+from unetcheck.reference.precision import check_precision, precision
 from unetcheck.reference.sources import synthetic_pets
 from unetcheck.reference.train import compile_model
 
@@ -181,6 +181,8 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
 
     flags = cpu_flags()
     paths, windows, steps, batch_sizes, bf16 = bench_plan(quick, batch_sizes, bf16, flags)
+    if "fast_bf16" in paths:  # --bf16 where it cannot run: say so now, not minutes into the run
+        check_precision("mixed_bfloat16")
     if "fast_bf16" not in paths and not native_bfloat16(flags):
         log("no native bfloat16 here (no AVX512_BF16 or AMX, or ONEDNN_MAX_CPU_ISA caps oneDNN below them): "
             "the mixed_bfloat16 path is left out")

@@ -13,9 +13,8 @@ from unetcheck.errors import InputError
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
-@contextlib.contextmanager
-def precision(policy: str = "float32") -> Iterator[None]:
-    """Builds the layers created inside with Keras dtype policy `policy`, then restores the old one.
+def check_precision(policy: str) -> None:
+    """Raises where `policy` cannot run here, before anything is built with it.
 
     Raises:
       ValueError: a policy not in `PRECISIONS`, or mixed_bfloat16 on the TensorFlow backend
@@ -34,6 +33,17 @@ def precision(policy: str = "float32") -> Iterator[None]:
             "bfloat16 convolutions to oneDNN, and the cap withholds the instructions oneDNN computes "
             "them with. Unset the cap, or use float32"
         )
+
+
+@contextlib.contextmanager
+def precision(policy: str = "float32") -> Iterator[None]:
+    """Builds the layers created inside with Keras dtype policy `policy`, then restores the old one.
+
+    Raises:
+      ValueError: see `check_precision`.
+    """
+    check_precision(policy)
+    import keras
 
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(policy)
