@@ -67,6 +67,16 @@ def test_an_isa_cap_refuses_bfloat16(monkeypatch, flags, cap, refused):
             assert keras.config.dtype_policy().name == "mixed_bfloat16"
 
 
+def test_the_refusal_names_the_variable_that_set_the_cap(monkeypatch):
+    """oneDNN still reads its older name, DNNL_MAX_CPU_ISA: the message names the one set."""
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.setenv("DNNL_MAX_CPU_ISA", "AVX2")
+    monkeypatch.setattr(devices, "cpu_flags", lambda: SAPPHIRE_RAPIDS)
+    with pytest.raises(ValueError, match="cannot run under DNNL_MAX_CPU_ISA=AVX2: "):
+        with precision("mixed_bfloat16"):
+            pass
+
+
 def test_unknown_precision():
     with pytest.raises(ValueError, match="precision must be one of"):
         with precision("float64"):

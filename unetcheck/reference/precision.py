@@ -27,9 +27,9 @@ def check_precision(policy: str) -> None:
     from unetcheck.reference.devices import onednn_refuses_bfloat16
 
     if policy == "mixed_bfloat16" and keras.backend.backend() == "tensorflow" and onednn_refuses_bfloat16():
-        cap = os.environ.get("ONEDNN_MAX_CPU_ISA", os.environ.get("DNNL_MAX_CPU_ISA"))
+        variable = "ONEDNN_MAX_CPU_ISA" if "ONEDNN_MAX_CPU_ISA" in os.environ else "DNNL_MAX_CPU_ISA"
         raise InputError(
-            f"mixed_bfloat16 cannot run under ONEDNN_MAX_CPU_ISA={cap}: on this CPU TensorFlow gives "
+            f"mixed_bfloat16 cannot run under {variable}={os.environ[variable]}: on this CPU TensorFlow gives "
             "bfloat16 convolutions to oneDNN, and the cap withholds the instructions oneDNN computes "
             "them with. Unset the cap, or use float32"
         )
