@@ -61,6 +61,9 @@ def _child(batch: int, steps: int, path_name: str) -> None:
 
 
 def main() -> None:
+    from unetcheck.reference.onednn import prefer_onednn
+
+    prefer_onednn()  # as `unetcheck bench` runs TensorFlow
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=3)

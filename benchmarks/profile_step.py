@@ -41,6 +41,9 @@ def _events(logdir: str):
 
 
 def main() -> None:
+    from unetcheck.reference.onednn import prefer_onednn
+
+    prefer_onednn()  # as `unetcheck bench` runs TensorFlow
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--steps", type=int, default=6)

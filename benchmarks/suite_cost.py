@@ -106,6 +106,9 @@ def _print(result: dict, label: str, per_file: bool) -> None:
 
 
 def main() -> None:
+    from unetcheck.reference.onednn import prefer_onednn
+
+    prefer_onednn()  # the suite's conftest.py asks for it too; the probe measures what the suite runs
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", choices=("default", "stage2", "both"), default="both")
     parser.add_argument("--json", help="write every figure to this file")

@@ -34,7 +34,8 @@ def _report():
 
 def test_table_and_plot(tmp_path):
     table = format_bench(_report())
-    assert "capped" not in table
+    assert "capped" not in table and "oneDNN off" not in table
+    assert format_bench({**_report(), "onednn": False}).endswith("TF 2.21.0, oneDNN off (Eigen's kernels)")
     table = format_bench({**_report(), "onednn_max_cpu_isa": "AVX2"})
     assert "speedup_batch64 1.000 roofline_fraction_batch64 0.500" in table
     assert table.count("50.0") == 4

@@ -111,12 +111,18 @@ def test_fused_batchnorm_falls_back_where_the_fused_op_differs(kwargs, mask, fus
                                   plain(x, training=True, mask=mask).numpy())
 
 
-@pytest.mark.parametrize("cap, flags, expected", [
-    (None, {"avx2", "avx512f"}, True), ("AVX512_CORE", {"avx512f"}, True), ("avx2", {"avx2", "avx512f"}, False),
-    (None, {"avx2", "fma"}, False), ("AVX2_VNNI_2", {"avx512f"}, False), ("ALL", {"avx512f"}, True)],
-    ids=["avx512", "capped_at_avx512", "capped_at_avx2", "avx2_cpu", "capped_at_avx2_vnni_2", "all"])
-def test_the_fused_kernel_is_taken_only_where_onednn_runs_avx512(monkeypatch, cap, flags, expected):
-    from unetcheck.reference import devices
+@pytest.mark.parametrize("enabled, cap, flags, expected", [
+    (True, None, {"avx2", "avx512f"}, True), (True, "AVX512_CORE", {"avx512f"}, True),
+    (True, "avx2", {"avx2", "avx512f"}, False), (True, None, {"avx2", "fma"}, True),
+    (True, "AVX2_VNNI_2", {"avx512f"}, False), (True, "ALL", {"avx512f"}, True),
+    (False, None, {"avx2", "fma"}, False), (False, None, {"avx2", "avx512f"}, False)],
+    ids=["avx512", "capped_at_avx512", "capped_at_avx2", "avx2_cpu", "capped_at_avx2_vnni_2", "all",
+         "avx2_cpu_eigen", "avx512_eigen"])
+def test_the_fused_kernel_is_taken_where_onednn_runs_and_is_not_capped_below_avx512(
+        monkeypatch, enabled, cap, flags, expected):
+    """Measured (docs/performance.md): faster with oneDNN's AVX-512 kernels and with its AVX2
+    kernels on an AVX2 CPU, slower under an AVX2 cap on an AVX-512 CPU, no faster with Eigen's."""
+    from unetcheck.reference import devices, onednn
     from unetcheck.reference.fast_layers import fused_kernel_is_faster
 
     monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
@@ -125,6 +131,7 @@ def test_the_fused_kernel_is_taken_only_where_onednn_runs_avx512(monkeypatch, ca
     else:
         monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
     monkeypatch.setattr(devices, "cpu_flags", lambda: frozenset(flags))
+    monkeypatch.setattr(onednn, "onednn_enabled", lambda: enabled)
     assert fused_kernel_is_faster() is expected
 
 

@@ -26,6 +26,7 @@ from unetcheck.bench.literal import literal_pipeline
 from unetcheck.bench.machine import REPORTED_FLAGS, matmul_gflops, model_flops, native_bfloat16
 from unetcheck.reference.devices import cpu_flags
 from unetcheck.reference.model import unet_model
+from unetcheck.reference.onednn import onednn_enabled
 from unetcheck.reference.pipeline import make_pipelines
 from unetcheck.reference.precision import check_precision, precision
 from unetcheck.reference.sources import synthetic_pets
@@ -233,6 +234,7 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
         "cpu_model": _cpu_model(),
         "cpu_flags": [f for f in REPORTED_FLAGS if f in flags],
         "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA", os.environ.get("DNNL_MAX_CPU_ISA")),
+        "onednn": onednn_enabled(),  # TensorFlow's oneDNN ops, not Eigen's kernels (unetcheck.reference.onednn)
     }
 
 
@@ -258,6 +260,7 @@ def format_bench(report: dict[str, Any]) -> str:
     lines.append(f"roofline {report['roofline_img_s']:.1f} img/s (matmul {report['matmul_gflops']:.0f} GFLOP/s), "
                  f"{report.get('cpu_model', 'CPU')}, {report['cores']} cores, flags {','.join(report['cpu_flags'])}, "
                  f"TF {report['versions']['tensorflow']}"
+                 + ("" if report.get("onednn", True) else ", oneDNN off (Eigen's kernels)")
                  + (f", oneDNN capped at {report['onednn_max_cpu_isa']}" if report.get("onednn_max_cpu_isa") else ""))
     return "\n".join(lines)
 

@@ -10,9 +10,8 @@ with an identity kernel.
 `FusedBatchNormalization` is Keras's BatchNormalization run through TensorFlow's fused
 kernel (one oneDNN primitive, which grappler also fuses with the following ReLU or into
 the preceding convolution at inference) instead of Keras's chain of element-wise ops,
-where oneDNN runs AVX-512: its AVX2 batch-norm kernel took 10 times as long as its AVX-512
-one for the same step (449 against 63 ms at batch 64, benchmarks/kernel_bound.py), slower
-than Keras's element-wise ops, so there the layer computes as Keras's does.
+where TensorFlow runs its oneDNN ops (`fused_kernel_is_faster`). Without them (Eigen's
+kernels) the two forms trained equally fast, so there the layer computes as Keras's does.
 Both keep the weights, their shapes and order, and the moving-statistics rule; outputs
 differ from the tutorial's layers only by float rounding (tests/reference/test_fast_layers.py).
 """
@@ -130,8 +129,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
 
     Same weights, epsilon and momentum rule as Keras's layer, including the biased batch
     variance in the moving average (the fused kernel returns the unbiased one, corrected
-    here). Falls back to Keras's own computation on other backends, where oneDNN runs no
-    AVX-512 (`fused_kernel_is_faster`), for a mask, for a normalized axis other than the
+    here). Falls back to Keras's own computation on other backends, where TensorFlow's oneDNN
+    ops are off (`fused_kernel_is_faster`), for a mask, for a normalized axis other than the
     last, with renorm, for `synchronized=True` and for an epsilon under 1.001e-5 (which
     TensorFlow's fused op would silently raise).
     """
@@ -169,11 +168,15 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
 
 
 def fused_kernel_is_faster() -> bool:
-    """Whether TensorFlow's fused batch norm beats Keras's element-wise ops here: where oneDNN
-    runs AVX-512 (module docstring)."""
-    from unetcheck.reference.devices import onednn_avx512
+    """Whether TensorFlow's fused batch norm beats Keras's element-wise ops here: where
+    TensorFlow runs its oneDNN ops, except on an AVX-512 CPU whose oneDNN is capped below
+    AVX-512 (`ONEDNN_MAX_CPU_ISA`), where its AVX2 batch-norm kernel was measured slower
+    (docs/performance.md)."""
+    from unetcheck.reference.devices import cpu_flags, onednn_allows
+    from unetcheck.reference.onednn import onednn_enabled
 
-    return onednn_avx512()
+    capped_avx512 = "avx512f" in cpu_flags() and not onednn_allows("AVX512_CORE")
+    return onednn_enabled() and not capped_avx512
 
 
 def fuse_batchnorm(model: keras.Model) -> keras.Model:
