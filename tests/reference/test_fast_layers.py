@@ -3,6 +3,8 @@ layers and NumPy."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import keras
 import numpy as np
 import pytest
@@ -24,14 +26,22 @@ from unetcheck.reference.model import to_stock
     padding=st.sampled_from(["same", "valid"]),
     use_bias=st.booleans(),
     filters=st.integers(1, 4),
+    gemm=st.booleans(),
 )
-def test_skip_conv_equals_conv_of_concatenation(channels, side, kernel, strides, padding, use_bias, filters):
+def test_skip_conv_equals_conv_of_concatenation(channels, side, kernel, strides, padding, use_bias, filters, gemm):
     # kernel^2 * filters below the channel count takes the matmul-to-taps path (the
-    # tutorial's last layer), otherwise one transposed convolution per input: both drawn.
+    # tutorial's last layer), otherwise one transposed convolution per input: both drawn,
+    # each with TensorFlow's filter gradient or the matmul of patches (`gemm`), whichever
+    # this machine would take.
     rng = np.random.default_rng(sum(channels) + 7 * side)
     inputs = [tf.constant(rng.normal(size=(2, side, side, c)), tf.float32) for c in channels]
     ours = SkipConv2DTranspose(filters, kernel, strides=strides, padding=padding, use_bias=use_bias)
     plain = keras.layers.Conv2DTranspose(filters, kernel, strides=strides, padding=padding, use_bias=use_bias)
+    with mock.patch("unetcheck.reference.fast_layers.gemm_filter_gradient_is_faster", lambda: gemm):
+        _compare_skip_conv(ours, plain, inputs, rng)
+
+
+def _compare_skip_conv(ours, plain, inputs, rng):
     ours(inputs)
     plain(tf.concat(inputs, -1))
     assert [w.shape for w in ours.weights] == [w.shape for w in plain.weights]
@@ -50,6 +60,54 @@ def test_skip_conv_equals_conv_of_concatenation(channels, side, kernel, strides,
     for a, b in zip(tape.gradient(loss_ours, inputs + ours.trainable_weights),
                     tape.gradient(loss_plain, inputs + plain.trainable_weights)):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("gemm", [True, False])
+def test_the_filter_gradient_takes_the_matmul_of_patches_where_asked(gemm):
+    """A decoder shape, stride 2: the kernel gradient is the matmul (no Conv2DBackpropFilter
+    in the graph) only where `gemm_filter_gradient_is_faster` says, and equals TensorFlow's."""
+    rng = np.random.default_rng(3)
+    x, skip = (tf.constant(rng.normal(size=(2, 8, 8, c)), tf.float32) for c in (16, 24))
+    layer = SkipConv2DTranspose(8, 3, strides=2, padding="same", use_bias=False)
+    with mock.patch("unetcheck.reference.fast_layers.gemm_filter_gradient_is_faster", lambda: gemm):
+        layer([x, skip])
+
+        @tf.function
+        def kernel_gradient(x, skip):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(layer([x, skip]) ** 2)
+            return tape.gradient(loss, layer.kernel)
+
+        graph = kernel_gradient.get_concrete_function(x, skip).graph
+        gradient = kernel_gradient(x, skip).numpy()
+    op_types = {op.type for op in graph.get_operations()}
+    assert ("ExtractImagePatches" in op_types) is gemm
+    assert ("Conv2DBackpropFilter" in op_types) is not gemm
+    with tf.GradientTape() as tape:
+        y = tf.nn.conv2d_transpose(tf.concat([x, skip], -1), layer.kernel, (2, 16, 16, 8), 2, "SAME")
+        loss = tf.reduce_sum(y ** 2)
+    # Float32 sums of 2 * 64 products of ~N(0, 1) values (measured 4e-6 of gradients ~100).
+    np.testing.assert_allclose(gradient, tape.gradient(loss, layer.kernel).numpy(), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("enabled, cap, flags, expected", [
+    (True, None, {"avx2", "fma"}, True), (True, "AVX2", {"avx2", "avx512f"}, True),
+    (True, None, {"avx2", "avx512f"}, False), (False, None, {"avx2", "fma"}, False)],
+    ids=["avx2_onednn", "capped_at_avx2", "avx512", "avx2_eigen"])
+def test_the_matmul_filter_gradient_is_taken_where_onednn_runs_avx2(monkeypatch, enabled, cap, flags, expected):
+    """Measured (docs/performance.md): oneDNN's AVX2 backward-weights kernel at a third of a
+    matmul's rate; its AVX-512 one faster than the matmul form; Eigen's not measured."""
+    from unetcheck.reference import devices, onednn
+    from unetcheck.reference.fast_layers import gemm_filter_gradient_is_faster
+
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    if cap is None:
+        monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    else:
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+    monkeypatch.setattr(devices, "cpu_flags", lambda: frozenset(flags))
+    monkeypatch.setattr(onednn, "onednn_enabled", lambda: enabled)
+    assert gemm_filter_gradient_is_faster() is expected
 
 
 def test_skip_conv_rejects_inputs_it_was_not_built_for():

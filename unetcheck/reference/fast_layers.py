@@ -94,11 +94,17 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
         return self._splits is not None and self._taps < sum(self._splits)
 
     def _conv_transpose(self, x: Any, kernel: Any) -> Any:
-        return ops.conv_transpose(
-            x, kernel, strides=list(self.strides), padding=self.padding,
-            output_padding=self.output_padding, dilation_rate=self.dilation_rate,
-            data_format=self.data_format,
-        )
+        def forward(x: Any, kernel: Any) -> Any:
+            return ops.conv_transpose(
+                x, kernel, strides=list(self.strides), padding=self.padding,
+                output_padding=self.output_padding, dilation_rate=self.dilation_rate,
+                data_format=self.data_format,
+            )
+
+        if (keras.backend.backend() == "tensorflow" and self.padding == "same" and self.output_padding is None
+                and tuple(self.dilation_rate) == (1, 1) and gemm_filter_gradient_is_faster()):
+            return _with_gemm_filter_gradient(forward, x, kernel, tuple(self.kernel_size), tuple(self.strides))
+        return forward(x, kernel)
 
     def _through_taps(self, inputs: Sequence[Any], kernels: Sequence[Any]) -> Any:
         """Few filters (the tutorial's last layer: 3): each input times its kernel slice as
@@ -117,6 +123,48 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
         products = ops.reshape(products, tuple(ops.shape(inputs[0])[:-1]) + (taps,))
         identity = ops.reshape(ops.eye(taps, dtype=products.dtype), (kh, kw, self.filters, taps))
         return self._conv_transpose(products, identity)
+
+
+def _with_gemm_filter_gradient(forward: Any, x: Any, kernel: Any, size: tuple[int, int],
+                               strides: tuple[int, int]) -> Any:
+    """`forward(x, kernel)`, a "same" transposed convolution, whose kernel gradient is one
+    matmul of the output gradient's patches (the pixels each kernel tap reads, as
+    `tf.image.extract_patches` lays them out: rows, columns, channels) with the input: the
+    same products and sums as TensorFlow's filter gradient. Its input gradient is
+    TensorFlow's own (`tf.nn.conv2d` of the output gradient)."""
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def conv_transpose(x: Any, kernel: Any) -> Any:
+        y = forward(x, kernel)
+
+        def grad(dy: Any) -> tuple[Any, Any]:
+            dx = tf.nn.conv2d(dy, kernel, strides=[1, *strides, 1], padding="SAME")
+            pads = [[0, 0]]
+            for out, inp, k, s in zip(dy.shape[1:3], x.shape[1:3], size, strides):
+                total = max((inp - 1) * s + k - out, 0)  # as TensorFlow pads a "same" convolution
+                pads.append([total // 2, total - total // 2])
+            patches = tf.image.extract_patches(tf.pad(dy, pads + [[0, 0]]), [1, *size, 1], [1, *strides, 1],
+                                               [1, 1, 1, 1], "VALID")
+            taps = size[0] * size[1] * int(dy.shape[-1])
+            dkernel = tf.matmul(tf.reshape(patches, (-1, taps)), tf.reshape(x, (-1, int(x.shape[-1]))),
+                                transpose_a=True)
+            return dx, tf.reshape(dkernel, tf.shape(kernel))
+
+        return y, grad
+
+    return conv_transpose(tf.convert_to_tensor(x), tf.convert_to_tensor(kernel))  # a variable's value, read
+
+
+def gemm_filter_gradient_is_faster() -> bool:
+    """Whether one matmul beats oneDNN's filter gradient for the decoder's transposed
+    convolutions: where TensorFlow runs oneDNN without AVX-512, whose AVX2 backward-weights
+    kernel ran them at 53-63 GFLOP/s against 130-160 for a matmul (docs/performance.md)."""
+    from unetcheck.reference.devices import cpu_flags, onednn_allows
+    from unetcheck.reference.onednn import onednn_enabled
+
+    avx512 = "avx512f" in cpu_flags() and onednn_allows("AVX512_CORE")
+    return onednn_enabled() and not avx512
 
 
 def _is_shape_list(shape: Any) -> bool:
