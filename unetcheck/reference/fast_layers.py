@@ -6,7 +6,8 @@ slices: the result is the same sum of products, and the gradient with respect to
 frozen skip (which nothing needs) is no longer computed inside the concatenated one.
 With few filters (kh * kw * filters below the input channels: the last layer) it is one
 matmul per input to the kernel-tap products, then a transposed convolution of those
-with an identity kernel.
+with an identity kernel. Where TensorFlow runs oneDNN without AVX-512, the kernel gradient
+is one matmul of the output gradient's patches with the input (`_with_gemm_filter_gradient`).
 `FusedBatchNormalization` is Keras's BatchNormalization run through TensorFlow's fused
 kernel (one oneDNN primitive, which grappler also fuses with the following ReLU or into
 the preceding convolution at inference) instead of Keras's chain of element-wise ops,
