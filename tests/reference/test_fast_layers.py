@@ -90,15 +90,9 @@ def test_the_filter_gradient_takes_the_matmul_of_patches_where_asked(gemm):
     np.testing.assert_allclose(gradient, tape.gradient(loss, layer.kernel).numpy(), rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("enabled, cap, flags, expected", [
-    (True, None, {"avx2", "fma"}, True), (True, "AVX2", {"avx2", "avx512f"}, True),
-    (True, None, {"avx2", "avx512f"}, False), (False, None, {"avx2", "fma"}, False)],
-    ids=["avx2_onednn", "capped_at_avx2", "avx512", "avx2_eigen"])
-def test_the_matmul_filter_gradient_is_taken_where_onednn_runs_avx2(monkeypatch, enabled, cap, flags, expected):
-    """Measured (docs/performance.md): oneDNN's AVX2 backward-weights kernel at a third of a
-    matmul's rate; its AVX-512 one faster than the matmul form; Eigen's not measured."""
+def _fake_machine(monkeypatch, onednn_on, cap, flags):
+    """A CPU with `flags`, oneDNN capped at `cap` (None: no cap), TensorFlow's oneDNN on or off."""
     from unetcheck.reference import devices, onednn
-    from unetcheck.reference.fast_layers import gemm_filter_gradient_is_faster
 
     monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
     if cap is None:
@@ -106,7 +100,19 @@ def test_the_matmul_filter_gradient_is_taken_where_onednn_runs_avx2(monkeypatch,
     else:
         monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
     monkeypatch.setattr(devices, "cpu_flags", lambda: frozenset(flags))
-    monkeypatch.setattr(onednn, "onednn_enabled", lambda: enabled)
+    monkeypatch.setattr(onednn, "onednn_enabled", lambda: onednn_on)
+
+
+@pytest.mark.parametrize("enabled, cap, flags, expected", [
+    (True, None, {"avx2", "fma"}, True), (True, "AVX2", {"avx2", "avx512f"}, True),
+    (True, None, {"avx2", "avx512f"}, False), (False, None, {"avx2", "fma"}, False)],
+    ids=["avx2_onednn", "capped_at_avx2", "avx512", "avx2_eigen"])
+def test_the_matmul_filter_gradient_is_taken_where_onednn_runs_avx2(monkeypatch, enabled, cap, flags, expected):
+    """Measured (docs/performance.md): oneDNN's AVX2 backward-weights kernel at a third of a
+    matmul's rate; its AVX-512 one faster than the matmul form; Eigen's not measured."""
+    from unetcheck.reference.fast_layers import gemm_filter_gradient_is_faster
+
+    _fake_machine(monkeypatch, enabled, cap, flags)
     assert gemm_filter_gradient_is_faster() is expected
 
 
@@ -180,16 +186,9 @@ def test_the_fused_kernel_is_taken_where_onednn_runs_and_is_not_capped_below_avx
         monkeypatch, enabled, cap, flags, expected):
     """Measured (docs/performance.md): faster with oneDNN's AVX-512 kernels and with its AVX2
     kernels on an AVX2 CPU, slower under an AVX2 cap on an AVX-512 CPU, no faster with Eigen's."""
-    from unetcheck.reference import devices, onednn
     from unetcheck.reference.fast_layers import fused_kernel_is_faster
 
-    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
-    if cap is None:
-        monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
-    else:
-        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
-    monkeypatch.setattr(devices, "cpu_flags", lambda: frozenset(flags))
-    monkeypatch.setattr(onednn, "onednn_enabled", lambda: enabled)
+    _fake_machine(monkeypatch, enabled, cap, flags)
     assert fused_kernel_is_faster() is expected
 
 
