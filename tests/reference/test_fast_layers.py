@@ -103,6 +103,23 @@ def _fake_machine(monkeypatch, onednn_on, cap, flags):
     monkeypatch.setattr(onednn, "onednn_enabled", lambda: onednn_on)
 
 
+def test_the_matmul_filter_gradient_leaves_inputs_of_unknown_size_to_tensorflow():
+    """Its padding needs the spatial size; a model on inputs of any size still trains."""
+    inputs = [keras.Input((None, None, 4)), keras.Input((None, None, 2))]
+    layer = SkipConv2DTranspose(3, 3, strides=2, padding="same")
+    model = keras.Model(inputs, layer(inputs))
+    spec = [tf.TensorSpec((None, None, None, c)) for c in (4, 2)]
+
+    @tf.function(input_signature=spec)  # traced with the spatial size unknown, as fit on such data
+    def kernel_gradient(x, skip):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(model([x, skip]) ** 2)
+        return tape.gradient(loss, layer.kernel)
+
+    with mock.patch("unetcheck.reference.fast_layers.gemm_filter_gradient_is_faster", lambda: True):
+        assert kernel_gradient(tf.ones((1, 5, 5, 4)), tf.ones((1, 5, 5, 2))).shape == (3, 3, 3, 6)
+
+
 @pytest.mark.parametrize("enabled, cap, flags, expected", [
     (True, None, {"avx2", "fma"}, True), (True, "AVX2", {"avx2", "avx512f"}, True),
     (True, None, {"avx2", "avx512f"}, False), (False, None, {"avx2", "fma"}, False)],

@@ -103,7 +103,8 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
             )
 
         if (keras.backend.backend() == "tensorflow" and self.padding == "same" and self.output_padding is None
-                and tuple(self.dilation_rate) == (1, 1) and gemm_filter_gradient_is_faster()):
+                and tuple(self.dilation_rate) == (1, 1) and None not in tuple(x.shape[1:3])  # pads need the size
+                and gemm_filter_gradient_is_faster()):
             return _with_gemm_filter_gradient(forward, x, kernel, tuple(self.kernel_size), tuple(self.strides))
         return forward(x, kernel)
 

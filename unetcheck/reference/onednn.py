@@ -28,12 +28,15 @@ def prefer_onednn() -> bool:
     if "tensorflow" in sys.modules:
         return False
     os.environ.setdefault(VARIABLE, "1")
-    return os.environ[VARIABLE] == "1"
+    return os.environ[VARIABLE].lower() in ("1", "true")  # as TensorFlow reads a boolean variable
 
 
 def onednn_enabled() -> bool:
     """Whether this process's TensorFlow runs its oneDNN ops (imports TensorFlow)."""
     # TensorFlow's own tests ask the same (test_util.IsMklEnabled); there is no public form.
-    from tensorflow.python.util import _pywrap_util_port
+    try:
+        from tensorflow.python.util import _pywrap_util_port
 
-    return bool(_pywrap_util_port.IsMklEnabled())
+        return bool(_pywrap_util_port.IsMklEnabled())
+    except (ImportError, AttributeError):  # a TensorFlow that moved it: the rules then keep TensorFlow's forms
+        return False
