@@ -85,3 +85,9 @@ def onednn_refuses_bfloat16(flags: frozenset[str] | None = None) -> bool:
     computed = (("avx512f" in flags and onednn_allows("AVX512_CORE"))
                 or ("avx_ne_convert" in flags and onednn_allows("AVX2_VNNI_2")))
     return routed and not computed
+
+
+def onednn_avx512() -> bool:
+    """Whether oneDNN runs AVX-512 kernels here: the CPU has AVX-512 and no cap holds oneDNN
+    to an older instruction set."""
+    return onednn_allows("AVX512_CORE") and "avx512f" in cpu_flags()

@@ -162,11 +162,10 @@ def gemm_filter_gradient_is_faster() -> bool:
     """Whether one matmul beats oneDNN's filter gradient for the decoder's transposed
     convolutions: where TensorFlow runs oneDNN without AVX-512, whose AVX2 backward-weights
     kernel ran them at 53-63 GFLOP/s against 130-160 for a matmul (docs/performance.md)."""
-    from unetcheck.reference.devices import cpu_flags, onednn_allows
+    from unetcheck.reference.devices import onednn_avx512
     from unetcheck.reference.onednn import onednn_enabled
 
-    avx512 = "avx512f" in cpu_flags() and onednn_allows("AVX512_CORE")
-    return onednn_enabled() and not avx512
+    return onednn_enabled() and not onednn_avx512()
 
 
 def _is_shape_list(shape: Any) -> bool:
