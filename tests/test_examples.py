@@ -6,10 +6,15 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from hypothesis import Phase, settings
 
 from tests.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
+# The runs of a project with a mistake skip Hypothesis's shrinking (5 s for each failing
+# property test): which tests fail, and what they say, is asserted, not the smallest example.
+NO_SHRINK = "unetcheck-examples-no-shrink"
+settings.register_profile(NO_SHRINK, parent=settings(), phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
 def _project(pytester: pytest.Pytester, name: str, **switches: object) -> None:
@@ -26,7 +31,11 @@ def _project(pytester: pytest.Pytester, name: str, **switches: object) -> None:
 
 def _failures(pytester: pytest.Pytester, *args: str) -> dict[str, str]:
     """Runs the project's suite in-process; returns `{test name: failure text}`."""
-    _, _, failed = pytester.inline_run(*args).listoutcomes()
+    previous = settings.get_current_profile_name()
+    try:
+        _, _, failed = pytester.inline_run("--hypothesis-profile", NO_SHRINK, *args).listoutcomes()
+    finally:
+        settings.load_profile(previous)  # the inner run loaded its profile for the whole process
     return {report.nodeid.split("::")[-1]: report.longreprtext for report in failed}
 
 

@@ -1,5 +1,5 @@
 """The main job in-process: a run's life (fresh, interrupted, resumed; checks that fail or error
-reported, never raised; bad examples left out and reported), and TFDS with a bad test example."""
+reported, never raised; bad examples left out and reported, a filtered TFDS test split read)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from tests.paths import FIXTURES
 from unetcheck.job.config import VerifyConfig
 from unetcheck.job.report import format_table
 from unetcheck.job.run import run_verify
@@ -36,26 +35,44 @@ class _Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt(f"interrupted at epoch {epoch}")
 
 
+def _tfds_with_bad_examples(self, split, *args, **kwargs):
+    """Oxford-like TFDS splits of 4 training and 3 test examples; the second of each has
+    trimap values outside 1..3 (left out under `skip_bad`)."""
+    train = str(split).startswith("train")
+    examples = []
+    for i in range(4 if train else 3):
+        example = synthetic_example((train, i), 40, 50)
+        if i == 1:
+            example["segmentation_mask"] = np.full((40, 50, 1), 9, np.uint8)
+        examples.append({**example, "file_name": f"{split}_{i}"})
+    return tf.data.Dataset.from_generator(lambda: iter(examples), output_signature={
+        "image": tf.TensorSpec((None, None, 3), tf.uint8),
+        "segmentation_mask": tf.TensorSpec((None, None, 1), tf.uint8),
+        "file_name": tf.TensorSpec((), tf.string)})
+
+
 def test_a_fresh_run_forgets_old_epochs_an_interrupted_one_resumes_and_checks_are_rows(tmp_path, monkeypatch):
     """One run of the job through its life: started in a folder that a finished earlier run
     left (its history must be forgotten), interrupted (no finished epoch may be lost),
     resumed; its checks fail or error as rows, never raised, and the report is written.
-    Its data is an Oxford folder with bad examples, left out under `skip_bad` and reported."""
+    Its data is TFDS with a bad example in each split, left out under `skip_bad` and
+    reported: the filtered test split has an unknown length, and the label check must
+    still read it."""
     (tmp_path / "history.csv").write_text("epoch,loss\n" + "".join(f"{i},1.0\n" for i in range(5)))
 
     def broken(*args, **kwargs):
         raise RuntimeError("the check itself broke")
 
     monkeypatch.setattr("unetcheck.checks.assert_finite", broken)
-    # 2 usable training images, 1 test image: one step per epoch. No loss can fall by 200%:
+    # 3 usable training images, 2 test images: one step per epoch. No loss can fall by 200%:
     # that check fails.
-    strict = dataclasses.replace(TINY, data=str(FIXTURES / "oxford_broken"), skip_bad=True, batch_size=2,
-                                 min_loss_drop=2.0)
-    with pytest.raises(KeyboardInterrupt):
-        run_verify(strict, out_dir=str(tmp_path), verbose=0, callbacks=[_Interrupt(at=2)])
-    with open(tmp_path / "history.csv") as f:
-        assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1"]  # not appended to the stale 5
-    metrics = run_verify(strict, out_dir=str(tmp_path), verbose=0)
+    strict = dataclasses.replace(TINY, data="tfds", skip_bad=True, batch_size=2, min_loss_drop=2.0)
+    with tfds.testing.mock_data(as_dataset_fn=_tfds_with_bad_examples):
+        with pytest.raises(KeyboardInterrupt):
+            run_verify(strict, out_dir=str(tmp_path), verbose=0, callbacks=[_Interrupt(at=2)])
+        with open(tmp_path / "history.csv") as f:
+            assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1"]  # not appended to the stale 5
+        metrics = run_verify(strict, out_dir=str(tmp_path), verbose=0)
     assert metrics["epochs_run_now"] == 1  # only the epoch that was lost
     with open(tmp_path / "history.csv") as f:
         assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1", "2"]
@@ -68,37 +85,13 @@ def test_a_fresh_run_forgets_old_epochs_an_interrupted_one_resumes_and_checks_ar
     rows = {c["name"]: (c["status"], c["figure"]) for c in metrics["checks"]}
     assert rows["loss_decrease"][0] == "FAIL" and "expected at least 2" in rows["loss_decrease"][1]
     assert rows["finite_outputs"] == ("ERROR", "RuntimeError: the check itself broke")
-    assert rows["paired_flip"][0] == rows["save_reload"][0] == "PASS" and not metrics["passed"]
+    assert rows["label_range"][0] == rows["paired_flip"][0] == rows["save_reload"][0] == "PASS", rows
+    assert not metrics["passed"]
     assert json.loads((tmp_path / "metrics.json").read_text())["checks"] == metrics["checks"]
     table, report = format_table(metrics), (tmp_path / "report.md").read_text()
     assert "FAIL" in table and "ERROR" in table
     assert "| finite_outputs | **ERROR** | RuntimeError: the check itself broke |" in report
     assert "| loss_decrease | **FAIL** |" in report and "| save_reload | PASS |" in report
-    assert metrics["examples"] == {"train": 2, "test": 1}
-    assert [b["name"] for b in metrics["skipped"]][:2] == ["Bengal_302", "boxer_303"]
-    assert "skipped 6 bad example(s):" in table
-
-
-def _tfds_with_a_bad_test_example(self, split, *args, **kwargs):
-    train = str(split).startswith("train")
-    examples = []
-    for i in range(4 if train else 3):
-        example = synthetic_example((train, i), 40, 50)
-        if not train and i == 1:  # labels outside 1..3: left out under --skip-bad
-            example["segmentation_mask"] = np.full((40, 50, 1), 9, np.uint8)
-        examples.append({**example, "file_name": f"{split}_{i}"})
-    return tf.data.Dataset.from_generator(lambda: iter(examples), output_signature={
-        "image": tf.TensorSpec((None, None, 3), tf.uint8),
-        "segmentation_mask": tf.TensorSpec((None, None, 1), tf.uint8),
-        "file_name": tf.TensorSpec((), tf.string)})
-
-
-def test_tfds_skip_bad_with_a_bad_test_example_checks_and_reports(tmp_path):
-    """The filtered test split has an unknown length: the label check must still read it."""
-    config = dataclasses.replace(TINY, data="tfds", skip_bad=True, epochs=1, batch_size=2)
-    with tfds.testing.mock_data(as_dataset_fn=_tfds_with_a_bad_test_example):
-        metrics = run_verify(config, out_dir=str(tmp_path), verbose=0)
-    rows = {c["name"]: c["status"] for c in metrics["checks"]}
-    assert rows["label_range"] == "PASS", metrics["checks"]
-    assert [b["name"] for b in metrics["skipped"]] == ["test_1"] and metrics["examples"]["test"] == 2
-    assert (tmp_path / "report.md").exists()
+    assert metrics["examples"] == {"train": 3, "test": 2}
+    assert [b["name"] for b in metrics["skipped"]] == ["train_1", "test_1"]
+    assert "skipped 2 bad example(s):" in table
