@@ -1,25 +1,23 @@
 """Code the tests run in processes of their own (engine parity, tf.distribute steps, the
-class_weight probe, loading a model without unetcheck), and helpers they share."""
+class_weight probe), and helpers they share."""
 
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-import numpy as np
-
-HARNESS = Path(__file__).resolve().parent
+import pytest
 
 
-def predict_without_unetcheck(model_path: Path, images: np.ndarray, scratch: Path) -> np.ndarray:
-    """`model_path`'s predictions on `images`, from a process where unetcheck cannot be imported."""
-    np.save(scratch / "images.npy", images)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, str(HARNESS / "load_without_unetcheck.py"), str(model_path),
-                           str(scratch / "images.npy"), str(scratch / "out.npy")],
-                          cwd=scratch, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return np.load(scratch / "out.npy")
+def unetcheck_out_of_reach(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until `monkeypatch` undoes it, unetcheck is as absent as from a Keras installation
+    that never had it: its modules cannot be imported, and the Keras classes it registered
+    (`register_keras_serializable`) are unknown to deserialization. unetcheck patches
+    nothing else in Keras, so what loads now loads in a process without unetcheck."""
+    import keras
+
+    for name in [name for name in sys.modules if name.split(".")[0] == "unetcheck"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    registry = keras.saving.get_custom_objects()
+    for key in [key for key in registry if key.split(">")[0] == "unetcheck"]:
+        monkeypatch.delitem(registry, key)
 
 
 def count_traces(model) -> list:

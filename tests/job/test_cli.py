@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.harness import predict_without_unetcheck
+from tests.harness import unetcheck_out_of_reach
 from tests.paths import FIXTURES, ROOT
 from unetcheck.job.cli import main
 
@@ -24,11 +24,11 @@ CHECK_NAMES = ["paired_flip", "label_range", "frozen_encoder", "decoder_trained"
 
 @pytest.fixture(scope="module")
 def verified(tmp_path_factory):
-    """`unetcheck verify --quick` at 32x32, 128 images, 3 epochs, in-process (TensorFlow's
+    """`unetcheck verify --quick` at 32x32, 128 images, 2 epochs, in-process (TensorFlow's
     import is paid once; test_compare_... runs the entry point in a process of its own)."""
     out = tmp_path_factory.mktemp("verify")
     with contextlib.redirect_stdout(io.StringIO()) as stdout:
-        code = main(["verify", "--quick", "--size", "32", "--num-train", "128", "--epochs", "3", "--out", str(out)])
+        code = main(["verify", "--quick", "--size", "32", "--num-train", "128", "--epochs", "2", "--out", str(out)])
     return out, code, stdout.getvalue(), json.loads((out / "metrics.json").read_text())
 
 
@@ -36,10 +36,11 @@ def test_verify_trains_passes_every_check_and_writes_the_report(verified):
     out, code, stdout, metrics = verified
     assert code == 0, stdout[-3000:]
     assert [(c["name"], c["status"]) for c in metrics["checks"]] == [(name, "PASS") for name in CHECK_NAMES]
-    # Measured on this configuration: mIoU 0.485 against a majority baseline of 0.281; the
-    # job requires baseline + 0.1, so a run 0.1 worse still passes (other CPUs round differently).
+    # Measured on this configuration: mIoU 0.469 against a majority baseline of 0.281, the loss
+    # down 42% (the job asks for 20%): a run 0.08 worse in mIoU still passes (other CPUs round
+    # differently); one that did not learn does not.
     assert metrics["miou"] >= metrics["majority_baseline_miou"] + 0.1
-    assert "Epoch 3/3" in stdout and "loss:" in stdout  # Keras's progress display
+    assert "Epoch 2/2" in stdout and "loss:" in stdout  # Keras's progress display
     for name in ("metrics.json", "per_image.json", "loss.png", "confusion.png", "predictions.png", "model.keras",
                  "report.md", "history.csv"):
         assert (out / name).stat().st_size > 0, name
@@ -49,13 +50,27 @@ def test_verify_trains_passes_every_check_and_writes_the_report(verified):
     assert set(metrics["boundary_iou_per_class"]) == {"pet", "background", "border"}
 
 
-def test_the_written_model_loads_and_predicts_identically_without_unetcheck(verified, tmp_path):
+def test_the_written_model_loads_and_predicts_identically_without_unetcheck(verified, monkeypatch):
     import keras
 
-    out = verified[0]
+    path = verified[0] / "model.keras"
     images = np.random.default_rng(0).uniform(size=(3, 32, 32, 3)).astype(np.float32)
-    here = np.asarray(keras.models.load_model(out / "model.keras")(images, training=False))
-    np.testing.assert_array_equal(predict_without_unetcheck(out / "model.keras", images, tmp_path), here)
+    here = np.asarray(keras.models.load_model(path)(images, training=False))
+    unetcheck_out_of_reach(monkeypatch)
+    np.testing.assert_array_equal(np.asarray(keras.models.load_model(path)(images, training=False)), here)
+
+
+def test_a_model_that_needs_unetcheck_does_not_load_out_of_its_reach(tmp_path, monkeypatch):
+    """What makes the test above able to fail: a model with one of unetcheck's layers."""
+    import keras
+
+    from unetcheck.reference.fast_layers import FusedBatchNormalization
+
+    keras.Sequential([keras.Input((4, 4, 2)), FusedBatchNormalization()]).save(tmp_path / "fast.keras")
+    keras.models.load_model(tmp_path / "fast.keras")
+    unetcheck_out_of_reach(monkeypatch)
+    with pytest.raises(TypeError, match="FusedBatchNormalization"):
+        keras.models.load_model(tmp_path / "fast.keras")
 
 
 def test_predict_writes_masks_the_size_of_each_image(verified, tmp_path, capsys):
