@@ -71,6 +71,8 @@ def plot_predictions(
         ):
             ax.imshow(picture, interpolation="nearest")
             ax.set_title(name)
+            ax.set_xticks([])
+            ax.set_yticks([])
             ax.axis("off")
     if title:
         fig.suptitle(title)
