@@ -10,7 +10,7 @@ pyproject.toml) and the reference fixtures come from unetcheck's own pytest plug
 (`unetcheck.pytest_plugin`, loaded through its entry point once the package is installed;
 pass `-p unetcheck.pytest_plugin` where it is only on the path). Test order is random
 (pytest-randomly; the seed is printed, `-p no:randomly` turns it off). Under xdist the
-heaviest files are handed out first (`HEAVY_FILES`), then those with the most tests.
+heaviest files are handed out first (`HEAVY_FILES`), the others in pytest-randomly's order.
 """
 
 from __future__ import annotations
