@@ -9,13 +9,11 @@ The `gpu` marker with its skip-with-reason (asked for by `unetcheck_gpu = "keras
 pyproject.toml) and the reference fixtures come from unetcheck's own pytest plugin
 (`unetcheck.pytest_plugin`, loaded through its entry point once the package is installed;
 pass `-p unetcheck.pytest_plugin` where it is only on the path). Test order is random
-(pytest-randomly; the seed is printed, `-p no:randomly` turns it off). Under xdist the
-heaviest files are handed out first (`HEAVY_FILES`), the others in pytest-randomly's order.
+(pytest-randomly; the seed is printed, `-p no:randomly` turns it off).
 """
 
 from __future__ import annotations
 
-import collections
 import os
 
 import pytest
@@ -51,26 +49,3 @@ def pytester(_imported_before_pytester: None, pytester: pytest.Pytester) -> pyte
     """pytester, after what its in-process runs import has been imported once (see
     `import_before_pytester`): only in the workers that run such tests, not at collection."""
     return pytester
-
-
-#: The default suite's heaviest files, by the summed seconds of their tests (AMD EPYC Zen 3,
-#: `benchmarks/suite_cost.py`). xdist's workers take files in collection order, so these go
-#: first: one started last would leave the other worker idle while it runs (simulated on the
-#: measured durations: 147 s median against 139 s; docs/performance.md).
-HEAVY_FILES = {
-    "tests/job/test_cli.py": 54, "tests/test_examples.py": 46, "tests/job/test_run.py": 27,
-    "tests/reference/test_fast_layers.py": 25, "tests/checks/test_training.py": 21,
-    "tests/reference/test_model.py": 20, "tests/reference/test_train.py": 17,
-    "tests/reference/test_precision.py": 10,
-}
-
-
-@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In xdist's workers (which must all collect the same order): `HEAVY_FILES` first, heaviest
-    first, then the other files with most tests first, as xdist's own reordering would
-    (`--no-loadscope-reorder` in pyproject.toml hands the order to this hook)."""
-    if not hasattr(config, "workerinput"):
-        return
-    tests_in = collections.Counter(item.nodeid.split("::")[0] for item in items)
-    items.sort(key=lambda item: (-HEAVY_FILES.get(path := item.nodeid.split("::")[0], 0), -tests_in[path]))
