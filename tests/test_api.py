@@ -28,7 +28,7 @@ CHECKS = [
     "assert_paired_flip",
     "assert_probabilities_valid", "assert_same_predictions", "assert_same_preprocessing", "assert_state_loaded",
     "assert_weights_all_changed", "assert_weights_unchanged", "build_fit_state", "predict", "seed_everything",
-    "snapshot", "to_numpy",
+    "select_output", "snapshot", "to_numpy",
 ]
 
 
@@ -60,7 +60,7 @@ def test_checks_api_is_flat_complete_and_documented_alike():
 LIGHT = """
 import sys
 import unetcheck, unetcheck.checks, unetcheck.checks.metrics, unetcheck.pytest_plugin, unetcheck.job.cli
-heavy = [m for m in ("tensorflow", "keras", "torch", "jax") if m in sys.modules]
+heavy = [m for m in ("tensorflow", "keras", "tf_keras", "torch", "jax", "flax") if m in sys.modules]
 print(",".join(heavy) or "none")
 """
 

@@ -59,8 +59,8 @@ def test_predict_takes_keras_torch_and_functions_alike():
     torch.manual_seed(0)
     net = _TorchNet().eval()
     expected = net(torch.from_numpy(np.moveaxis(images, -1, 1))).detach().numpy()
-    out = predict(net, images, channels_first=True)
-    np.testing.assert_allclose(out, np.moveaxis(expected, 1, -1), rtol=0, atol=1e-6)
+    out = predict(net, np.moveaxis(images, -1, 1), channels_first=True)  # NCHW in, NCHW out
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-6)
     assert not torch.is_grad_enabled() or out.dtype == np.float32  # no graph kept
     keras_model = keras.Sequential([keras.Input((5, 6, 3)), keras.layers.Conv2D(2, 1)])
     np.testing.assert_allclose(predict(keras_model, images), keras_model(images).numpy(), atol=1e-6)

@@ -63,9 +63,10 @@ def test_batch_independent_keras_torch_and_functions():
         assert_batch_independent(tiny_keras(TrainingModeNorm()), IMAGES)
     torch.manual_seed(0)
     net = TorchNet()
+    nchw = torch.from_numpy(IMAGES).permute(0, 3, 1, 2)  # what a PyTorch team holds
     with pytest.raises(AssertionError, match="mixes examples at inference"):
-        assert_batch_independent(net, IMAGES, channels_first=True)  # train mode: batch statistics
-    assert_batch_independent(net.eval(), IMAGES, channels_first=True)
+        assert_batch_independent(net, nchw, channels_first=True)  # train mode: batch statistics
+    assert_batch_independent(net.eval(), nchw, channels_first=True)
     assert_batch_independent(lambda x: x * 2, IMAGES)
     with pytest.raises(AssertionError, match="mixes examples"):
         assert_batch_independent(lambda x: x - x.mean(0), IMAGES)

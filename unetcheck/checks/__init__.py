@@ -3,14 +3,16 @@
 Each `assert_*` raises `AssertionError` prefixed "[unetcheck.NAME]" that says what is
 wrong, where and by how much, and takes an optional `custom_message=`; a caller's
 mistake raises `ValueError`. They take any framework's objects: Keras models on any
-backend, PyTorch modules and tensors (on any device, requiring grad or not), JAX and
-TensorFlow arrays, plain functions on NumPy arrays. Importing this package imports
+backend and tf-keras, PyTorch modules and tensors (on any device, requiring grad or not),
+Flax modules and states, JAX and TensorFlow arrays, plain functions on NumPy arrays; a
+model's output as its library returns it (`select_output`). Importing this package imports
 NumPy only: a framework is touched only when its objects are passed in.
 
     from unetcheck.checks import assert_frozen, assert_paired_flip
 """
 
-from unetcheck.checks._core import predict, snapshot, to_numpy
+from unetcheck.checks._core import snapshot, to_numpy
+from unetcheck.checks._models import predict, select_output
 from unetcheck.checks.data import assert_labels_in_range, assert_paired_flip, assert_same_preprocessing
 from unetcheck.checks.outputs import (
     assert_batch_independent,
@@ -58,6 +60,7 @@ __all__ = [
     "build_fit_state",
     "predict",
     "seed_everything",
+    "select_output",
     "snapshot",
     "to_numpy",
 ]

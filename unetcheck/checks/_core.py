@@ -36,11 +36,18 @@ def check(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: The frameworks whose models are called as Keras models: Keras 3 and tf-keras (Keras 2,
+#: `TF_USE_LEGACY_KERAS=1`).
+KERAS_FAMILY = ("keras", "tf_keras")
+_FRAMEWORKS = ("torch", "tensorflow", "keras", "tf_keras", "jax", "jaxlib", "flax")
+
+
 def framework_of(x: Any) -> str | None:
-    """"torch", "tensorflow", "keras" or "jax" for an object of that framework, else None."""
+    """"torch", "tensorflow", "keras", "tf_keras", "jax" or "flax" for an object of that
+    framework, else None."""
     for cls in type(x).__mro__:
         root = cls.__module__.split(".", 1)[0]
-        if root in ("torch", "tensorflow", "keras", "jax", "jaxlib"):
+        if root in _FRAMEWORKS:
             return "jax" if root == "jaxlib" else root
     return None
 
@@ -58,16 +65,17 @@ def to_numpy(x: Any, channels_first: bool = False) -> np.ndarray:
         Never guessed: a layout is only changed when asked.
     """
     framework = framework_of(x)
+    if framework == "flax" and hasattr(x, "value"):  # an nnx.Variable: its array
+        x, framework = x.value, framework_of(x.value)
     if framework == "torch":
         x = x.detach()
         if str(x.dtype) == "torch.bfloat16":
             x = x.float()
         arr = x.cpu().numpy()
-    elif framework == "keras" or (framework == "tensorflow" and hasattr(x, "numpy")):
-        if framework == "keras":
-            arr = np.asarray(sys.modules["keras"].ops.convert_to_numpy(x))
-        else:
-            arr = np.asarray(x.numpy())
+    elif framework == "keras" and hasattr(sys.modules["keras"], "ops"):
+        arr = np.asarray(sys.modules["keras"].ops.convert_to_numpy(x))
+    elif framework in ("tensorflow", "keras", "tf_keras") and hasattr(x, "numpy"):  # Keras 2 holds tf.Variables
+        arr = np.asarray(x.numpy())
     else:  # NumPy, JAX arrays (through __array__), numbers, nested lists
         arr = np.asarray(x)
     if arr.dtype.name == "bfloat16":
@@ -79,41 +87,32 @@ def to_numpy(x: Any, channels_first: bool = False) -> np.ndarray:
     return arr
 
 
-def from_channels_last(images: np.ndarray, channels_first: bool) -> np.ndarray:
-    """`images` (N, H, W, C) in the layout a caller's model takes."""
-    return np.ascontiguousarray(np.moveaxis(images, -1, 1)) if channels_first else images
-
-
-def predict(model: Any, images: np.ndarray, channels_first: bool = False) -> np.ndarray:
-    """The model's output for (N, H, W, C) float32 `images`, as NumPy (N, H, W, K).
-
-    A Keras model or layer is called with `training=False`; a PyTorch module under
-    `torch.no_grad()`, with the images on its parameters' device and in its dtype, in
-    whatever mode it is in (`eval()` is the caller's: the checks exist to catch it
-    forgotten); any other callable (a JAX `apply`, a function on arrays) gets the NumPy
-    array. `channels_first`: the model takes and returns (N, C, H, W).
-    """
-    inputs = from_channels_last(images, channels_first)
-    framework = framework_of(model)
-    if framework == "keras":
-        out = model(inputs, training=False)
-    elif framework == "torch":
-        import torch
-
-        parameter = next(iter(model.parameters()), None)
-        tensor = torch.from_numpy(inputs)
-        if parameter is not None:
-            dtype = parameter.dtype if parameter.dtype.is_floating_point else tensor.dtype
-            tensor = tensor.to(device=parameter.device, dtype=dtype)
-        with torch.no_grad():
-            out = model(tensor)
-    else:
-        out = model(inputs)
-    return to_numpy(out, channels_first)
-
-
 def _is_variable_list(obj: Any) -> bool:
     return isinstance(obj, (list, tuple)) and all(hasattr(v, "path") or hasattr(v, "name") for v in obj)
+
+
+def _flatten(tree: Any, prefix: str, into: dict[str, Any]) -> None:
+    """Leaves of nested mappings, lists and tuples (a Flax `nnx.State`, a params dict, an
+    optax state) under "/"-joined paths; other pytree nodes through JAX where it is loaded."""
+    if isinstance(tree, Mapping):
+        items: Iterable[tuple[Any, Any]] = tree.items()
+    elif isinstance(tree, (list, tuple)):
+        items = enumerate(tree)
+    elif framework_of(tree) == "flax" and hasattr(tree, "value"):  # an nnx.Variable
+        into[prefix] = tree.value
+        return
+    elif "jax" in sys.modules and not hasattr(tree, "shape") and not isinstance(tree, (int, float, complex)):
+        leaves = sys.modules["jax"].tree_util.tree_leaves_with_path(tree)
+        if len(leaves) == 1 and leaves[0][1] is tree:
+            into[prefix] = tree
+            return
+        keystr = sys.modules["jax"].tree_util.keystr
+        items = ((keystr(path).strip(".[]'\""), leaf) for path, leaf in leaves)
+    else:
+        into[prefix] = tree
+        return
+    for key, value in items:
+        _flatten(value, f"{prefix}/{key}" if prefix else str(key), into)
 
 
 def named_arrays(obj: Any) -> dict[str, Any]:
@@ -121,24 +120,31 @@ def named_arrays(obj: Any) -> dict[str, Any]:
 
     - a PyTorch module: its `state_dict`, i.e. parameters **and** buffers (BatchNorm
       running statistics among them);
-    - a Keras model or layer: every weight, moving statistics included, by path;
+    - a Keras model or layer (Keras 3 or tf-keras): every weight, moving statistics
+      included, by path (or name);
+    - a Flax NNX module: `nnx.state(module)`, read anew at each call;
     - a list of Keras (or TensorFlow) variables: by path (or name);
-    - a mapping of named arrays, or a zero-argument callable returning one (JAX state).
+    - a mapping of named arrays, nested or not (a Flax `nnx.State`, a JAX params pytree:
+      leaves named by their "/"-joined path), or a zero-argument callable returning one.
     """
     framework = framework_of(obj)
     if framework == "torch" and hasattr(obj, "state_dict"):
         return dict(obj.state_dict(keep_vars=True))
-    if framework == "keras" and hasattr(obj, "weights"):
-        return {w.path: w for w in obj.weights}
+    if framework in KERAS_FAMILY and hasattr(obj, "weights"):
+        return {getattr(w, "path", None) or w.name: w for w in obj.weights}
+    if framework == "flax" and not isinstance(obj, Mapping) and "flax.nnx" in sys.modules:
+        obj = sys.modules["flax.nnx"].state(obj)
     if isinstance(obj, Mapping):
-        return dict(obj)
+        flat: dict[str, Any] = {}
+        _flatten(obj, "", flat)
+        return flat
     if _is_variable_list(obj):
         return {getattr(v, "path", None) or v.name: v for v in obj}
     if callable(obj):
         return named_arrays(obj())
     raise ValueError(
-        "expected a PyTorch module, a Keras model or layer, a list of variables, a mapping of named arrays, "
-        f"or a callable returning one; got {type(obj).__name__}")
+        "expected a PyTorch module, a Keras model or layer, a Flax module, a list of variables, a mapping of "
+        f"(nested) named arrays, or a callable returning one; got {type(obj).__name__}")
 
 
 def snapshot(obj: Any) -> dict[str, np.ndarray]:
@@ -155,12 +161,16 @@ def snapshot(obj: Any) -> dict[str, np.ndarray]:
 
 def trainable_arrays(model: Any) -> dict[str, Any]:
     """The arrays an optimizer should move: `requires_grad` parameters of a PyTorch module,
-    `trainable_weights` of a Keras model, every entry of a mapping (or of a callable's)."""
+    `trainable_weights` of a Keras model, the `nnx.Param`s of a Flax module, every entry of
+    a mapping (or of a callable's)."""
     framework = framework_of(model)
     if framework == "torch" and hasattr(model, "named_parameters"):
         return {name: p for name, p in model.named_parameters() if p.requires_grad}
-    if framework == "keras" and hasattr(model, "trainable_weights"):
-        return {w.path: w for w in model.trainable_weights}
+    if framework in KERAS_FAMILY and hasattr(model, "trainable_weights"):
+        return {getattr(w, "path", None) or w.name: w for w in model.trainable_weights}
+    if framework == "flax" and not isinstance(model, Mapping) and "flax.nnx" in sys.modules:
+        nnx = sys.modules["flax.nnx"]
+        return named_arrays(nnx.state(model, nnx.Param))
     return named_arrays(model)
 
 
@@ -188,7 +198,7 @@ def resolve_part(model: Any, part: Any) -> tuple[Any, str]:
             names = [name for name, _ in model.named_children()]
             raise ValueError(
                 f"module {type(model).__name__} has no submodule {part!r}; its children: {names[:12]}") from None
-    if framework == "keras" and hasattr(model, "_flatten_layers"):
+    if framework in KERAS_FAMILY and hasattr(model, "_flatten_layers"):
         for layer in _keras_layers(model):
             if layer.name == part:
                 return layer, f"frozen {part!r}"

@@ -1,8 +1,12 @@
 """Checks on a model's outputs: finite, probabilities, a loss told the truth about them,
 batch independence, flip equivariance, the same predictions as another model.
 
-Every model argument is anything `unetcheck.checks.predict` takes: a Keras model, a
-PyTorch module, or a function of NumPy images (a JAX `apply`, say).
+Every model argument is anything `unetcheck.checks.predict` takes: a Keras model (Keras 3
+or tf-keras), a PyTorch module, a Flax module, or a function of NumPy images (a JAX
+`apply`, say), returning its logits as its library does: a tensor, a dict (torchvision's
+`{"out", "aux"}`), a tuple (smp with `aux_params`), an output object with `.logits`
+(transformers); `output=` names them where the rule of `select_output` does not find them.
+With `channels_first=True`, images and outputs are (N, C, H, W) and (N, K, H, W).
 """
 
 from __future__ import annotations
@@ -11,17 +15,19 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import check, first_index, percent, predict, to_numpy
+from unetcheck.checks._core import check, first_index, percent, to_numpy
+from unetcheck.checks._models import OutputSelector, as_images, outputs_nhwc, select_output
 
 
 @check
-def assert_finite(x: Any, name: str = "array") -> None:
-    """Checks that every element of `x` (any framework's array) is finite: no NaN, no inf.
+def assert_finite(x: Any, name: str = "array", output: OutputSelector = None) -> None:
+    """Checks that every element of `x` (any framework's array, or a model's output in any
+    form `select_output` reads) is finite: no NaN, no inf.
 
     Raises:
       AssertionError: the count of NaN and inf values and the first index.
     """
-    arr = to_numpy(x)
+    arr = to_numpy(select_output(x, output))
     bad = ~np.isfinite(arr)
     if bad.any():
         raise AssertionError(
@@ -38,7 +44,8 @@ def _not_distributions(probs: np.ndarray, atol: float) -> tuple[np.ndarray, np.n
 
 
 @check
-def assert_probabilities_valid(probs: Any, atol: float = 1e-5, channels_first: bool = False) -> None:
+def assert_probabilities_valid(probs: Any, atol: float = 1e-5, channels_first: bool = False,
+                               output: OutputSelector = None) -> None:
     """Checks every pixel (not a sample) of `probs` (..., classes): finite, in [0, 1], summing to 1.
 
     For a model's softmax output. Logits are not probabilities: to check that outputs fit
@@ -47,12 +54,13 @@ def assert_probabilities_valid(probs: Any, atol: float = 1e-5, channels_first: b
     Args:
       atol: tolerance on each value and on each pixel's sum (float32 rounding).
       channels_first: `probs` is (N, classes, H, W).
+      output: where the probabilities are in a model's output (see `select_output`).
 
     Raises:
       AssertionError: the count of pixels with non-finite values, values outside [0, 1],
         or sums away from 1, and the worst pixel.
     """
-    arr = to_numpy(probs, channels_first).astype(np.float64)
+    arr = to_numpy(select_output(probs, output), channels_first).astype(np.float64)
     bad = ~np.isfinite(arr).all(-1)
     if bad.any():
         raise AssertionError(f"{int(bad.sum())} of {bad.size} pixels ({percent(bad.sum(), bad.size)}) hold NaN or "
@@ -68,8 +76,8 @@ def assert_probabilities_valid(probs: Any, atol: float = 1e-5, channels_first: b
 
 
 @check
-def assert_outputs_fit_loss(outputs: Any, from_logits: bool, atol: float = 1e-5, channels_first: bool = False
-                            ) -> None:
+def assert_outputs_fit_loss(outputs: Any, from_logits: bool, atol: float = 1e-5, channels_first: bool = False,
+                            output: OutputSelector = None) -> None:
     """Checks that a model's outputs are what its loss is told they are.
 
     With `from_logits=False` every pixel must be a distribution (a model without its
@@ -78,15 +86,17 @@ def assert_outputs_fit_loss(outputs: Any, from_logits: bool, atol: float = 1e-5,
     `from_logits=True` applies the softmax twice, which flattens the loss's gradients).
 
     Args:
-      outputs: (..., classes) model outputs on a batch of real images.
+      outputs: (..., classes) model outputs on a batch of real images, as the model
+        returns them (a dict, a tuple, an output object: see `select_output`).
       from_logits: what the loss is given (`SparseCategoricalCrossentropy(from_logits=...)`,
         or `True` for `torch.nn.CrossEntropyLoss`, which takes logits).
       channels_first: `outputs` is (N, classes, H, W).
+      output: where the logits are in the model's output, if the rule does not find them.
 
     Raises:
       AssertionError: how many pixels contradict the claim, and the likely slip.
     """
-    arr = to_numpy(outputs, channels_first).astype(np.float64)
+    arr = to_numpy(select_output(outputs, output), channels_first).astype(np.float64)
     assert_finite.__wrapped__(arr, "outputs")
     outside, off, sums = _not_distributions(arr, atol)
     wrong = outside | off
@@ -104,7 +114,8 @@ def assert_outputs_fit_loss(outputs: Any, from_logits: bool, atol: float = 1e-5,
 
 
 @check
-def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channels_first: bool = False) -> None:
+def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channels_first: bool = False,
+                             output: OutputSelector = None) -> None:
     """Checks that, in inference mode, an example's output ignores the rest of its batch.
 
     Each example is predicted alone, within the batch, and within a batch whose other
@@ -112,25 +123,33 @@ def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channe
     inference (PyTorch: `model.eval()` forgotten; Keras: `training=True` hard-wired).
 
     Args:
-      model: a Keras model, a PyTorch module (called in the mode it is in), or a function.
-      images: (N, H, W, C) images, N >= 2, in any framework (channels last; the model gets
-        its layout through `channels_first`).
+      model: a Keras model, a PyTorch module (called in the mode it is in), a Flax module
+        (likewise: `model.eval()` is yours), or a function.
+      images: N >= 2 images in any framework, (N, H, W, C), or (N, C, H, W) with
+        `channels_first`.
       atol: largest absolute difference allowed (batched float reductions may round differently).
-      channels_first: the model takes and returns (N, C, H, W).
+      channels_first: the model takes (N, C, H, W) and returns (N, K, H, W); so are `images`.
+      output: where the logits are in the model's output (see `select_output`).
 
     Raises:
       AssertionError: which example changed with its batch and by how much.
+      ValueError: images in another layout than `channels_first` says, or an output the
+        rule cannot read.
     """
-    images = to_numpy(images).astype(np.float32)
+    images = as_images(images, channels_first, model)
     if len(images) < 2:
         raise ValueError("need a batch of at least 2 images")
-    batched = predict(model, images, channels_first)
+
+    def predict(batch: np.ndarray) -> np.ndarray:
+        return outputs_nhwc(model, batch, channels_first, output)
+
+    batched = predict(images)
     noise = np.random.default_rng(0).uniform(size=images.shape).astype(np.float32)
     for i in range(len(images)):
-        alone = predict(model, images[i:i + 1], channels_first)[0]
+        alone = predict(images[i:i + 1])[0]
         mixed = noise.copy()
         mixed[i] = images[i]
-        among_noise = predict(model, mixed, channels_first)[i]
+        among_noise = predict(mixed)[i]
         for label, other in (("in its batch", batched[i]), ("among noise images", among_noise)):
             gap = float(np.max(np.abs(other.astype(np.float64) - alone)))
             if gap > atol:
@@ -142,16 +161,23 @@ def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channe
 
 
 @check
-def assert_flip_equivariant(model: Any, images: Any, min_agreement: float = 0.9, channels_first: bool = False
-                            ) -> None:
+def assert_flip_equivariant(model: Any, images: Any, min_agreement: float = 0.9, channels_first: bool = False,
+                            output: OutputSelector = None) -> None:
     """Checks that the mask of a left-right flipped image is the flipped mask, on enough pixels.
+
+    Logits smaller than the image (SegFormer's quarter size) are compared at their own size.
+
+    Args:
+      images: (N, H, W, C), or (N, C, H, W) with `channels_first`, any framework.
+      channels_first: the model takes (N, C, H, W) and returns (N, K, H, W).
+      output: where the logits are in the model's output (see `select_output`).
 
     Raises:
       AssertionError: the share of pixels that agree and the example that agrees least.
     """
-    images = to_numpy(images).astype(np.float32)
-    masks = np.argmax(predict(model, images, channels_first), -1)
-    flipped = np.argmax(predict(model, np.ascontiguousarray(images[:, :, ::-1]), channels_first), -1)
+    images = as_images(images, channels_first, model)
+    masks = np.argmax(outputs_nhwc(model, images, channels_first, output), -1)
+    flipped = np.argmax(outputs_nhwc(model, np.ascontiguousarray(images[:, :, ::-1]), channels_first, output), -1)
     agree = flipped == masks[:, :, ::-1]
     share = float(agree.mean())
     if share < min_agreement:
@@ -165,21 +191,24 @@ def assert_flip_equivariant(model: Any, images: Any, min_agreement: float = 0.9,
 
 @check
 def assert_same_predictions(model_a: Any, model_b: Any, images: Any, max_pixel_share: float = 0.0,
-                            atol: float = 0.0, channels_first: bool = False) -> None:
+                            atol: float = 0.0, channels_first: bool = False, output: OutputSelector = None) -> None:
     """Checks that two models give the same masks, and outputs within `atol`, on `images`.
 
     E.g. a model before and after a save and reload, on CPU and on GPU, or in two
     frameworks (each argument is a Keras model, a PyTorch module or a function).
 
     Args:
+      images: (N, H, W, C), or (N, C, H, W) with `channels_first`, any framework.
       max_pixel_share: largest share of pixels whose argmax class may differ.
       atol: largest absolute difference allowed between the outputs.
+      channels_first: both models take (N, C, H, W) and return (N, K, H, W).
+      output: where the logits are in both models' outputs (see `select_output`).
 
     Raises:
       AssertionError: the share of pixels that get another class and the largest output gap.
     """
-    images = to_numpy(images).astype(np.float32)
-    a, b = predict(model_a, images, channels_first), predict(model_b, images, channels_first)
+    images = as_images(images, channels_first, model_a)
+    a, b = (outputs_nhwc(m, images, channels_first, output) for m in (model_a, model_b))
     if a.shape != b.shape:
         raise AssertionError(f"output shapes differ: {a.shape} vs {b.shape}")
     differ = np.argmax(a, -1) != np.argmax(b, -1)
