@@ -7,7 +7,11 @@ BIN := $(VENV)/bin
 # The PyTorch example team's environment: unetcheck's checks, torch, no TensorFlow.
 TORCH_VENV ?= .venv-torch
 
-.PHONY: verify test test-suite test-stage2 test-torch-team test-gpu clean
+# The example teams on other libraries, each in a venv of its own (.venv-TEAM) holding
+# unetcheck's base install, the team's libraries and pytest: nothing else.
+TEAMS := smp_team torchvision_team transformers_team monai_team tfkeras_team flax_team
+
+.PHONY: verify test test-suite test-stage2 test-torch-team test-teams test-gpu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +28,7 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 verify: $(VENV)/.reference
 	$(BIN)/unetcheck verify $(ARGS)
 
-test: test-suite test-stage2 test-torch-team
+test: test-suite test-stage2 test-torch-team test-teams
 
 test-suite: $(VENV)/.test
 	$(BIN)/python -m pytest $(ARGS)
@@ -42,8 +46,22 @@ test-torch-team: $(TORCH_VENV)/.installed
 	cd examples/torch_consumer && ../../$(TORCH_VENV)/bin/python -m pytest
 	$(TORCH_VENV)/bin/python -c "import importlib.util as u; assert u.find_spec('tensorflow') is None and u.find_spec('keras') is None, 'TensorFlow or Keras in the PyTorch venv'"
 
+.venv-%/.installed: examples/%/requirements.txt pyproject.toml
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --upgrade pip
+	.venv-$*/bin/python -m pip install --quiet -e . -r examples/$*/requirements.txt "pytest>=8"
+	touch $@
+
+.PRECIOUS: .venv-%/.installed
+
+# Each team's correct project passes and each of its planted mistakes fails the right check.
+test-team-%: .venv-%/.installed
+	cd examples/harness && TEAM=$* ../../.venv-$*/bin/python -m pytest
+
+test-teams: $(TEAMS:%=test-team-%)
+
 test-gpu: $(VENV)/.test
 	$(BIN)/python -m pytest -m gpu -n 0 $(ARGS)  # one process owns the GPU
 
 clean:
-	rm -rf $(VENV) $(TORCH_VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TORCH_VENV) $(TEAMS:%=.venv-%) .pytest_cache .hypothesis

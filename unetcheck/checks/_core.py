@@ -52,6 +52,15 @@ def framework_of(x: Any) -> str | None:
     return None
 
 
+def _is_flax_variable(x: Any) -> bool:
+    return framework_of(x) == "flax" and (hasattr(x, "get_value") or hasattr(x, "value"))
+
+
+def _flax_value(variable: Any) -> Any:
+    """An `nnx.Variable`'s array (`get_value()`: Flax 0.12 deprecates `.value`)."""
+    return variable.get_value() if hasattr(variable, "get_value") else variable.value
+
+
 def to_numpy(x: Any, channels_first: bool = False) -> np.ndarray:
     """Any framework's array as a NumPy array, channels last.
 
@@ -65,8 +74,9 @@ def to_numpy(x: Any, channels_first: bool = False) -> np.ndarray:
         Never guessed: a layout is only changed when asked.
     """
     framework = framework_of(x)
-    if framework == "flax" and hasattr(x, "value"):  # an nnx.Variable: its array
-        x, framework = x.value, framework_of(x.value)
+    if _is_flax_variable(x):
+        x = _flax_value(x)
+        framework = framework_of(x)
     if framework == "torch":
         x = x.detach()
         if str(x.dtype) == "torch.bfloat16":
@@ -98,8 +108,8 @@ def _flatten(tree: Any, prefix: str, into: dict[str, Any]) -> None:
         items: Iterable[tuple[Any, Any]] = tree.items()
     elif isinstance(tree, (list, tuple)):
         items = enumerate(tree)
-    elif framework_of(tree) == "flax" and hasattr(tree, "value"):  # an nnx.Variable
-        into[prefix] = tree.value
+    elif _is_flax_variable(tree):
+        into[prefix] = _flax_value(tree)
         return
     elif "jax" in sys.modules and not hasattr(tree, "shape") and not isinstance(tree, (int, float, complex)):
         leaves = sys.modules["jax"].tree_util.tree_leaves_with_path(tree)

@@ -1,0 +1,42 @@
+"""One example team in the environment of its own: it holds none of the frameworks the team
+does not use, its correct project passes, and each planted mistake (`mistakes.py` beside
+the team's pipeline) fails exactly the tests it names, one with a message naming the cause.
+
+Run from this folder as `TEAM=NAME pytest` (`make test-team-NAME`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import pytest
+from teamrun import EXAMPLES, copy_project, run
+
+TEAM = os.environ.get("TEAM", "")
+if not (EXAMPLES / TEAM / "mistakes.py").is_file():
+    raise pytest.UsageError(f"set TEAM to a folder of examples/ with a mistakes.py; got {TEAM!r}")
+_spec = importlib.util.spec_from_file_location(f"{TEAM}_mistakes", EXAMPLES / TEAM / "mistakes.py")
+table = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(table)
+
+
+@pytest.mark.parametrize("module", table.ABSENT)
+def test_the_environment_holds_only_the_teams_frameworks(module):
+    assert importlib.util.find_spec(module) is None, f"{module} is installed in {TEAM}'s environment"
+
+
+def test_correct_project_passes(pytester):
+    copy_project(pytester, TEAM)
+    result, failed = run(pytester)
+    assert not failed, failed
+    result.assert_outcomes(passed=table.PASSED)
+
+
+@pytest.mark.parametrize("switches, selection, failing, message", table.MISTAKES,
+                         ids=["-".join(f"{k}={v}" for k, v in m[0].items()) for m in table.MISTAKES])
+def test_each_mistake_fails_the_right_check(pytester, switches, selection, failing, message):
+    copy_project(pytester, TEAM, **switches)
+    _, failed = run(pytester, "-k", selection)
+    assert set(failed) == failing, failed
+    assert any(message in text for text in failed.values()), failed
