@@ -15,10 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import check, resolve_part, snapshot, to_numpy, trainable_arrays
+from unetcheck.checks._core import check, framework_of, resolve_part, snapshot, to_numpy, trainable_arrays
 
-#: Names of statistics a layer updates in training mode whatever its gradients: BatchNorm's.
-_RUNNING_STATISTICS = ("running_mean", "running_var", "num_batches_tracked", "moving_mean", "moving_variance")
+#: Names of statistics a layer updates in training mode whatever its gradients: BatchNorm's
+#: in PyTorch, Keras, and Flax ("mean" and "var" of an `nnx.BatchNorm`).
+_RUNNING_STATISTICS = ("running_mean", "running_var", "num_batches_tracked", "moving_mean", "moving_variance",
+                       "mean", "var")
 
 
 def _max_change(before: Any, after: Any) -> float:
@@ -49,8 +51,8 @@ def assert_weights_unchanged(before: Mapping[str, Any], after: Mapping[str, Any]
         hint = ""
         if statistics:
             hint = (f"; {len(statistics)} of them are BatchNorm statistics ({statistics[:3]}), which move in "
-                    "training mode without any gradient: put the frozen part in inference mode (PyTorch: "
-                    ".eval() after every .train(); Keras: trainable = False does it)")
+                    "training mode without any gradient: put the frozen part in inference mode (PyTorch and "
+                    "Flax NNX: .eval() after every .train(); Keras: trainable = False does it)")
         raise AssertionError(
             f"{len(moved)} of {len(before)} {what} changed: {sorted(moved)[:5]}; "
             f"largest change {moved[worst]:.3g} in {worst}{hint}"
@@ -209,6 +211,14 @@ def _first_batch(data: Any) -> tuple[Any, Any]:
     return batch[0], batch[1]
 
 
+def _as_model_tensors(model: Any, *arrays: Any) -> tuple[Any, ...]:
+    """`arrays` as tensors where the model's Keras wants them: tf-keras's compiled losses and
+    metrics read TensorFlow shapes; Keras 3 takes any array."""
+    if framework_of(model) != "tf_keras":
+        return arrays
+    return tuple(sys.modules["tensorflow"].convert_to_tensor(to_numpy(a)) for a in arrays)
+
+
 def build_fit_state(model: Any, images: Any, masks: Any, predictions: Any) -> None:
     """Makes a compiled Keras model's optimizer and metric variables now, as `fit` would.
 
@@ -216,11 +226,13 @@ def build_fit_state(model: Any, images: Any, masks: Any, predictions: Any) -> No
     step a second time (tensorflow/tensorflow#48851). One batch (any size; `predictions`
     the model's output on `images`) builds the metrics, which are then reset.
     """
+    images, masks, predictions = _as_model_tensors(model, images, masks, predictions)
     strategy = getattr(model, "distribute_strategy", None)  # TensorFlow: variables belong to its scope
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        if model.optimizer is not None and not model.optimizer.built:  # None: a train_step of one's own
-            model.optimizer.build(model.trainable_variables)
-        model.compute_metrics(images, masks, predictions)
+        optimizer = model.optimizer  # None: a train_step of one's own
+        if optimizer is not None and not getattr(optimizer, "built", getattr(optimizer, "_built", False)):
+            optimizer.build(model.trainable_variables)  # tf-keras's optimizers say `_built`
+        model.compute_metrics(images, masks, predictions, None)  # tf-keras takes no default sample_weight
         model.reset_metrics()
 
 
@@ -232,6 +244,7 @@ def _inference_loss(model: Any, images: Any, masks: Any, predictions: Any = None
 
     if predictions is None:
         predictions = model(images, training=False)
+    images, masks, predictions = _as_model_tensors(model, images, masks, predictions)
     takes_training = "training" in inspect.signature(model.compute_loss).parameters
     return float(to_numpy(model.compute_loss(x=images, y=masks, y_pred=predictions,
                                              **({"training": False} if takes_training else {}))))
@@ -252,8 +265,7 @@ def _fit_steps(model: Any, batch: tuple, steps: int) -> float | None:
         if batch_index == 0 and logs and "loss" in logs:
             first.append(float(logs["loss"]))
 
-    import keras
-
+    keras = sys.modules[framework_of(model) or "keras"]  # Keras 3, or tf-keras for its models
     model.fit(repeat(), epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
               callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=record)])
     return first[0] if first else None
@@ -357,14 +369,16 @@ def _leaves(tree: Any) -> list[np.ndarray]:
 
 
 def seed_everything(seed: int) -> None:
-    """Seeds Python's and NumPy's global generators, and those of PyTorch and Keras (with its
-    backend) where the session has already imported them. Imports no framework."""
+    """Seeds Python's and NumPy's global generators, and those of PyTorch, Keras (with its
+    backend) and tf-keras where the session has already imported them. Imports no framework."""
     random.seed(seed)
     np.random.seed(seed)
     if "torch" in sys.modules:
         sys.modules["torch"].manual_seed(seed)
-    if "keras" in sys.modules:
-        sys.modules["keras"].utils.set_random_seed(seed)
+    for keras_module in ("keras", "tf_keras"):
+        utils = getattr(sys.modules.get(keras_module), "utils", None)
+        if hasattr(utils, "set_random_seed"):
+            utils.set_random_seed(seed)
 
 
 @check
