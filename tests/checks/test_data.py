@@ -137,6 +137,22 @@ def test_same_preprocessing():
         assert_same_preprocessing(_tutorial_bilinear, reference="cityscapes")
 
 
+def _torch_nearest(size):
+    """PyTorch's "nearest" (no half-pixel centres) on the mask: edges move by up to one source pixel."""
+    def preprocess(datapoint):
+        image, _ = load_image(datapoint, size=size)
+        mask = torch.from_numpy(np.asarray(datapoint["segmentation_mask"])).permute(2, 0, 1)[None].float()
+        mask = torch.nn.functional.interpolate(mask, size=(size, size), mode="nearest")[0, 0].long() - 1
+        return torch.from_numpy(image.numpy()).permute(2, 0, 1), mask
+    return preprocess
+
+
+@pytest.mark.parametrize("size", [32, 64])  # 37x53 shrunk, then grown: one source pixel spans two at 64
+def test_same_preprocessing_names_a_nearest_without_half_pixel_centres(size):
+    with pytest.raises(AssertionError, match=r"only along label edges.*'nearest' instead of 'nearest-exact'"):
+        assert_same_preprocessing(_torch_nearest(size), channels_first=True)
+
+
 def test_same_preprocessing_against_a_reference_of_your_own():
     # A dataset whose masks are already 0-based: the reference is yours to give.
     def zero_based(datapoint, size):

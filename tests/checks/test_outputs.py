@@ -72,6 +72,18 @@ def test_batch_independent_keras_torch_and_functions():
         assert_batch_independent(lambda x: x - x.mean(0), IMAGES)
 
 
+def test_batch_independent_names_a_model_that_cannot_take_one_example():
+    # DeepLabV3's pooling branch: BatchNorm over 1x1 features, which PyTorch refuses in
+    # training mode for a batch of one.
+    torch.manual_seed(0)
+    pooled = torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Conv2d(3, 3, 1), torch.nn.BatchNorm2d(3))
+    nchw = torch.from_numpy(IMAGES).permute(0, 3, 1, 2)
+    with pytest.raises(AssertionError, match=r"takes the batch of 4 but fails on example 0 alone \(ValueError: "
+                                             r"Expected more than 1 value per channel.*model.eval\(\) forgotten"):
+        assert_batch_independent(pooled, nchw, channels_first=True)
+    assert_batch_independent(pooled.eval(), nchw, channels_first=True)
+
+
 def test_flip_equivariant():
     keras.utils.set_random_seed(0)  # weights whose argmax varies across the image
     pointwise = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])

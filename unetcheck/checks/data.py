@@ -210,8 +210,10 @@ def assert_paired_flip(augment: Callable[..., Any], num_examples: int = 64, heig
         raise AssertionError(f"all {int(comparable.sum())} examples were {state}: the flip is not random")
 
 
-def _on_edges(differ: np.ndarray, mask: np.ndarray) -> bool:
-    """True when every differing pixel of a 2-D mask sits next to a change of label."""
+def _on_edges(differ: np.ndarray, mask: np.ndarray, radius: int = 1) -> bool:
+    """True when every differing pixel of a 2-D mask lies within `radius` pixels (chessboard)
+    of a change of label: a resize that moves edges by up to one source pixel, which spans
+    `radius` output pixels when upscaling."""
     edge = np.zeros_like(differ)
     vertical = mask[1:] != mask[:-1]
     horizontal = mask[:, 1:] != mask[:, :-1]
@@ -219,6 +221,13 @@ def _on_edges(differ: np.ndarray, mask: np.ndarray) -> bool:
     edge[:-1] |= vertical
     edge[:, 1:] |= horizontal
     edge[:, :-1] |= horizontal
+    for _ in range(radius - 1):
+        grown = edge.copy()
+        grown[1:] |= edge[:-1]
+        grown[:-1] |= edge[1:]
+        grown[:, 1:] |= grown[:, :-1].copy()
+        grown[:, :-1] |= grown[:, 1:].copy()
+        edge = grown
     return bool(differ.any() and not (differ & ~edge).any())
 
 
@@ -293,7 +302,8 @@ def assert_same_preprocessing(fn: Callable[[Mapping[str, Any]], tuple[Any, Any]]
             hint = ""
             if np.array_equal(mask.astype(np.int64), ref_mask.astype(np.int64) + 1):
                 hint = ": every label is one too high, trimap labels 1..3 were not shifted to 0..2 (normalize)"
-            elif _on_edges(differ[..., 0], ref_mask[..., 0]):
+            elif _on_edges(differ[..., 0], ref_mask[..., 0], int(np.ceil(max(
+                    size[0] / source[0], size[1] / source[1], 1.0)))):
                 hint = (": only along label edges, so the mask was resized with another method than "
                         "nearest-neighbour with half-pixel centres (bilinear, then cast? PyTorch's 'nearest' "
                         "instead of 'nearest-exact'?)")

@@ -1,5 +1,6 @@
 """Segmentation metrics on label masks of any framework: the confusion matrix, IoU and mean IoU,
-Dice, pixel accuracy, boundary IoU, per image and over a dataset.
+Dice, precision and recall, pixel accuracy, boundary IoU, and the surface distances of
+`unetcheck.checks.surface` (NSD, HD95, ASSD), per image and over a dataset.
 
 The absent-class rule, as `keras.metrics.MeanIoU` and torchmetrics' `MeanIoU` apply it: a
 class absent from both the truth and the prediction has an undefined IoU, Dice and boundary
@@ -12,6 +13,15 @@ Evaluation", CVPR 2021) is the IoU of the two masks' boundary bands: the pixels 
 class mask within distance d of its contour (the image's edge counts as contour, as in
 the authors' code), d = `boundary_ratio` x the image diagonal, rounded, at least 1. It
 sees blurred or shifted edges that region IoU, dominated by the interiors, hides.
+
+Precision TP / (TP + FP) and recall TP / (TP + FN) per class follow the same rule: NaN for a
+class absent from both; a class never predicted (or never true) but present in the other
+scores 0, as torchmetrics' `zero_division=0`. Surface distances are per image; their
+dataset figure is the mean over the images where the class is defined.
+
+`ignore_index` (a void label, 255 in Pascal VOC, Cityscapes and SegFormer's configs): the
+pixels whose *true* label it is count for no metric. They enter no confusion matrix, and
+belong to no class in either mask for boundary IoU and the surface distances.
 """
 
 from __future__ import annotations
@@ -26,11 +36,14 @@ from typing import Any
 import numpy as np
 
 from unetcheck.checks._core import to_numpy
+from unetcheck.checks.surface import NSD_TOLERANCE, SURFACE_METRICS, surface_metrics
 
 #: The boundary band's width as a share of the image diagonal (the paper's default).
 BOUNDARY_RATIO = 0.02
-#: The per-image artifact's format tag.
-FORMAT = "unetcheck.per_image/1"
+#: The per-image artifact's format tag (version 1, without surface distances and
+#: `ignore_index`, is read too).
+FORMAT = "unetcheck.per_image/2"
+_FORMATS = ("unetcheck.per_image/1", FORMAT)
 
 
 def _labels(y: Any, name: str) -> np.ndarray:
@@ -43,8 +56,11 @@ def _labels(y: Any, name: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int) -> np.ndarray:
+def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int, ignore_index: int | None = None) -> np.ndarray:
     """Counts pixels by (true class, predicted class): a (num_classes, num_classes) int64 array.
+
+    Args:
+      ignore_index: a true label whose pixels are left out (their prediction too).
 
     Raises:
       ValueError: shapes that differ, non-integer labels, or labels outside [0, num_classes).
@@ -53,6 +69,9 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int) -> np.ndarray:
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true has shape {y_true.shape} but y_pred {y_pred.shape}")
     y_true, y_pred = y_true.ravel(), y_pred.ravel()
+    if ignore_index is not None:
+        keep = y_true != ignore_index
+        y_true, y_pred = y_true[keep], y_pred[keep]
     for name, arr in (("y_true", y_true), ("y_pred", y_pred)):
         if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
             raise ValueError(f"{name} holds labels in [{arr.min()}, {arr.max()}], outside [0, {num_classes})")
@@ -86,10 +105,33 @@ def dice_per_class(confusion: np.ndarray) -> np.ndarray:
     return _ratio(2 * tp, confusion.sum(-2) + confusion.sum(-1))
 
 
-def nan_mean(values: np.ndarray) -> Any:
-    """Mean of the defined values over the last axis (NaN where none is); a float for one vector."""
+def _zero_where_one_side(values: np.ndarray, confusion: np.ndarray) -> np.ndarray:
+    """`values` with 0 for undefined ratios of classes present in the truth or the prediction."""
+    present = (confusion.sum(-1) + confusion.sum(-2)) > 0
+    return np.where(np.isnan(values) & present, 0.0, values)
+
+
+def precision_per_class(confusion: np.ndarray) -> np.ndarray:
+    """Precision = TP / (TP + FP) per class: NaN where a class is absent from both, 0 where
+    it is true somewhere but never predicted."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    tp = np.diagonal(confusion, axis1=-2, axis2=-1)
+    return _zero_where_one_side(_ratio(tp, confusion.sum(-2)), confusion)
+
+
+def recall_per_class(confusion: np.ndarray) -> np.ndarray:
+    """Recall (sensitivity) = TP / (TP + FN) per class: NaN where a class is absent from
+    both, 0 where it is predicted somewhere but never true."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    tp = np.diagonal(confusion, axis1=-2, axis2=-1)
+    return _zero_where_one_side(_ratio(tp, confusion.sum(-1)), confusion)
+
+
+def nan_mean(values: np.ndarray, keep_inf: bool = False) -> Any:
+    """Mean of the defined values over the last axis (NaN where none is); a float for one vector.
+    NaN is undefined; so is inf unless `keep_inf` (surface distances: a missed class's inf)."""
     values = np.asarray(values, np.float64)
-    defined = np.isfinite(values)
+    defined = ~np.isnan(values) if keep_inf else np.isfinite(values)
     count = defined.sum(-1)
     mean = np.where(count > 0, np.where(defined, values, 0).sum(-1) / np.maximum(count, 1), np.nan)
     return _scalar_or_array(mean)
@@ -141,20 +183,25 @@ def boundary_band(mask: np.ndarray, width: int) -> np.ndarray:
 
 
 def boundary_counts(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int,
-                    boundary_ratio: float = BOUNDARY_RATIO) -> tuple[np.ndarray, np.ndarray]:
-    """Per class, the intersection and union of the two boundary bands of one (H, W) image."""
+                    boundary_ratio: float = BOUNDARY_RATIO, valid: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Per class, the intersection and union of the two boundary bands of one (H, W) image;
+    pixels where `valid` is False belong to no class."""
     width = boundary_width(*y_true.shape[:2], boundary_ratio)
     intersection, union = np.zeros(num_classes, np.int64), np.zeros(num_classes, np.int64)
+    valid = np.ones(y_true.shape, bool) if valid is None else valid
     for c in range(num_classes):
-        truth, pred = boundary_band(y_true == c, width), boundary_band(y_pred == c, width)
+        truth, pred = boundary_band((y_true == c) & valid, width), boundary_band((y_pred == c) & valid, width)
         intersection[c], union[c] = int((truth & pred).sum()), int((truth | pred).sum())
     return intersection, union
 
 
-def boundary_iou(y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: float = BOUNDARY_RATIO) -> np.ndarray:
+def boundary_iou(y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: float = BOUNDARY_RATIO,
+                 ignore_index: int | None = None) -> np.ndarray:
     """Boundary IoU per class over (N, H, W[, 1]) label masks (counts summed over the images);
     NaN where a class is absent from both."""
-    per_image = per_image_metrics(y_true, y_pred, num_classes, boundary_ratio=boundary_ratio)
+    per_image = per_image_metrics(y_true, y_pred, num_classes, boundary_ratio=boundary_ratio,
+                                  ignore_index=ignore_index, surface=False)
     return ratio_of_counts(per_image.boundary_intersection.sum(0), per_image.boundary_union.sum(0))
 
 
@@ -170,10 +217,33 @@ def fingerprint(images: Iterable[Any], masks: Iterable[Any], names: Sequence[str
     return digest.hexdigest()
 
 
+def surface_mean(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per class, the (weighted) mean over images of per-image surface figures (N, K): NaN
+    images left out, inf kept (a class missed in one drawn image makes the mean inf).
+    `weights` (R, N) gives R means at once, as the bootstrap draws images."""
+    values = np.asarray(values, np.float64)
+    weights = np.ones((1, len(values))) if weights is None else np.asarray(weights, np.float64)
+    defined, infinite = ~np.isnan(values), np.isinf(values)
+    counts = weights @ defined
+    sums = weights @ np.where(defined & ~infinite, values, 0.0)
+    means = np.where(counts > 0, sums / np.maximum(counts, 1e-300), np.nan)
+    return np.where((weights @ infinite) > 0, np.inf, means)
+
+
+def _json_floats(values: np.ndarray) -> list[Any]:
+    """Floats as JSON allows them: NaN as null, inf as the string "inf"."""
+    return [None if np.isnan(v) else ("inf" if np.isinf(v) else float(v)) for v in values]
+
+
+def _from_json_floats(values: list[Any]) -> list[float]:
+    return [np.nan if v is None else (np.inf if v == "inf" else float(v)) for v in values]
+
+
 @dataclasses.dataclass
 class PerImageMetrics:
-    """Per-image counts from which every dataset metric follows: one confusion matrix and
-    one pair of boundary-band intersection and union counts per class, for each image.
+    """Per-image figures from which every dataset metric follows: one confusion matrix, one
+    pair of boundary-band intersection and union counts per class, and the surface
+    distances (NSD, HD95, ASSD) per class, for each image.
 
     `summary()` gives the dataset's metrics; `summary(indices)` those of some of the images
     (`rows()`: each alone; `unetcheck.checks.regression` sums the counts of all its
@@ -188,22 +258,29 @@ class PerImageMetrics:
     boundary_union: np.ndarray  # (N, K)
     boundary_ratio: float = BOUNDARY_RATIO
     fingerprint: str | None = None
+    surface: dict[str, np.ndarray] | None = None  # SURFACE_METRICS -> (N, K); None: not measured
+    nsd_tolerance: float = NSD_TOLERANCE
+    ignore_index: int | None = None
 
     def __len__(self) -> int:
         return len(self.names)
 
     def summary(self, indices: np.ndarray | None = None) -> dict[str, Any]:
-        """Dataset metrics from the counts of all images, or of `indices` (with repeats)."""
+        """Dataset metrics from the figures of all images, or of `indices` (with repeats)."""
         pick = slice(None) if indices is None else np.asarray(indices)
         confusion = self.confusion[pick].sum(0)
         boundary = ratio_of_counts(self.boundary_intersection[pick].sum(0), self.boundary_union[pick].sum(0))
         iou, dice = iou_per_class(confusion), dice_per_class(confusion)
-        per_class = {"iou": iou, "dice": dice, "boundary_iou": boundary}
+        per_class = {"iou": iou, "dice": dice, "boundary_iou": boundary,
+                     "precision": precision_per_class(confusion), "recall": recall_per_class(confusion)}
+        overall = {"miou": nan_mean(iou), "mean_dice": nan_mean(dice), "mean_boundary_iou": nan_mean(boundary),
+                   "pixel_accuracy": pixel_accuracy(confusion)}
+        if self.surface is not None:
+            for name in SURFACE_METRICS:
+                per_class[name] = surface_mean(self.surface[name][pick])[0]
+                overall[f"mean_{name}"] = nan_mean(per_class[name], keep_inf=True)
         return {
-            "miou": nan_mean(iou),
-            "mean_dice": nan_mean(dice),
-            "mean_boundary_iou": nan_mean(boundary),
-            "pixel_accuracy": pixel_accuracy(confusion),
+            **overall,
             **{metric: dict(zip(self.class_names, (float(v) for v in values))) for metric, values in per_class.items()},
             "confusion": confusion.tolist(),
         }
@@ -217,16 +294,21 @@ class PerImageMetrics:
         return rows
 
     def save(self, path: str | os.PathLike) -> str:
-        """Writes the artifact as JSON (counts, not ratios: exact, and enough to resample)."""
+        """Writes the artifact as JSON (counts, not ratios: exact, and enough to resample;
+        surface distances per image, NaN as null and inf as "inf")."""
         record = {
             "format": FORMAT,
             "class_names": list(self.class_names),
             "boundary_ratio": self.boundary_ratio,
+            "nsd_tolerance": self.nsd_tolerance,
+            "ignore_index": self.ignore_index,
             "fingerprint": self.fingerprint,
             "images": [
                 {"image": name, "confusion": self.confusion[i].tolist(),
                  "boundary_intersection": self.boundary_intersection[i].tolist(),
-                 "boundary_union": self.boundary_union[i].tolist()}
+                 "boundary_union": self.boundary_union[i].tolist(),
+                 **({metric: _json_floats(self.surface[metric][i]) for metric in SURFACE_METRICS}
+                    if self.surface is not None else {})}
                 for i, name in enumerate(self.names)
             ],
         }
@@ -251,30 +333,41 @@ class PerImageMetrics:
                 record = json.load(f)
             except json.JSONDecodeError as err:
                 raise ValueError(f"{path!r} is not JSON: {err}") from None
-        if not isinstance(record, dict) or record.get("format") != FORMAT:
+        if not isinstance(record, dict) or record.get("format") not in _FORMATS:
             raise ValueError(f"{path!r} is not a per-image metrics file (format {FORMAT!r})")
         lacking = [key for key in ("class_names", "boundary_ratio", "images") if key not in record]
         lacking += sorted({key for row in record.get("images", []) for key in
                            ("image", "confusion", "boundary_intersection", "boundary_union") if key not in row})
+        images = record.get("images", [])
+        has_surface = bool(images) and all(metric in images[0] for metric in SURFACE_METRICS)
+        if has_surface:
+            lacking += sorted({metric for row in images for metric in SURFACE_METRICS if metric not in row})
         if lacking:
             raise ValueError(f"{path!r} lacks {', '.join(lacking)}: not a complete per-image metrics file")
-        images = record["images"]
+        k = len(record["class_names"])
+        surface = None
+        if has_surface:
+            surface = {metric: np.array([_from_json_floats(row[metric]) for row in images], np.float64).reshape(
+                len(images), k) for metric in SURFACE_METRICS}
         return cls(
             class_names=tuple(record["class_names"]),
             names=[row["image"] for row in images],
-            confusion=np.array([row["confusion"] for row in images], np.int64).reshape(
-                len(images), len(record["class_names"]), len(record["class_names"])),
+            confusion=np.array([row["confusion"] for row in images], np.int64).reshape(len(images), k, k),
             boundary_intersection=np.array([row["boundary_intersection"] for row in images], np.int64),
             boundary_union=np.array([row["boundary_union"] for row in images], np.int64),
             boundary_ratio=float(record["boundary_ratio"]),
             fingerprint=record.get("fingerprint"),
+            surface=surface,
+            nsd_tolerance=float(record.get("nsd_tolerance", NSD_TOLERANCE)),
+            ignore_index=record.get("ignore_index"),
         )
 
 
 def per_image_metrics(y_true: Any, y_pred: Any, num_classes: int, names: Sequence[str] | None = None,
                       class_names: Sequence[str] | None = None, boundary_ratio: float = BOUNDARY_RATIO,
-                      fingerprint: str | None = None) -> PerImageMetrics:
-    """Per-image counts of (N, H, W) or (N, H, W, 1) label masks, any framework's arrays.
+                      fingerprint: str | None = None, ignore_index: int | None = None,
+                      nsd_tolerance: float = NSD_TOLERANCE, surface: bool = True) -> PerImageMetrics:
+    """Per-image figures of (N, H, W) or (N, H, W, 1) label masks, any framework's arrays.
 
     Args:
       y_true, y_pred: true and predicted class ids (argmax of the logits: `create_mask`).
@@ -283,6 +376,9 @@ def per_image_metrics(y_true: Any, y_pred: Any, num_classes: int, names: Sequenc
       class_names: default "class_0", ...
       boundary_ratio: the boundary band's width as a share of the image diagonal.
       fingerprint: of the test set (`fingerprint`), so that runs on other data are refused.
+      ignore_index: a true label (e.g. 255) whose pixels count for no metric.
+      nsd_tolerance: the normalized surface Dice's tolerance, in pixels.
+      surface: measure the surface distances (NSD, HD95, ASSD); False leaves them out.
 
     Raises:
       ValueError: shapes that differ, bad labels, or as many names as images.
@@ -300,16 +396,26 @@ def per_image_metrics(y_true: Any, y_pred: Any, num_classes: int, names: Sequenc
     class_names = tuple(class_names) if class_names is not None else tuple(f"class_{c}" for c in range(num_classes))
     if len(class_names) != num_classes:
         raise ValueError(f"{len(class_names)} class names for {num_classes} classes")
-    confusion = np.stack([confusion_matrix(t, p, num_classes) for t, p in zip(y_true, y_pred)])
-    bands = [boundary_counts(t, p, num_classes, boundary_ratio) for t, p in zip(y_true, y_pred)]
+    confusion = np.stack([confusion_matrix(t, p, num_classes, ignore_index) for t, p in zip(y_true, y_pred)])
+    valid = [None if ignore_index is None else t != ignore_index for t in y_true]
+    bands = [boundary_counts(t, p, num_classes, boundary_ratio, v) for t, p, v in zip(y_true, y_pred, valid)]
+    distances = None
+    if surface:
+        each = [surface_metrics(t, p, num_classes, nsd_tolerance, v) for t, p, v in zip(y_true, y_pred, valid)]
+        distances = {metric: np.stack([e[metric] for e in each]) for metric in SURFACE_METRICS}
     return PerImageMetrics(class_names, names, confusion, np.stack([b[0] for b in bands]),
-                           np.stack([b[1] for b in bands]), boundary_ratio, fingerprint)
+                           np.stack([b[1] for b in bands]), boundary_ratio, fingerprint, distances, nsd_tolerance,
+                           ignore_index)
 
 
 def concatenate(parts: Sequence[PerImageMetrics]) -> PerImageMetrics:
     """One `PerImageMetrics` of several (batches of one test set, in order)."""
     first = parts[0]
+    surface = None
+    if all(p.surface is not None for p in parts):
+        surface = {metric: np.concatenate([p.surface[metric] for p in parts]) for metric in SURFACE_METRICS}
     return PerImageMetrics(first.class_names, [n for p in parts for n in p.names],
                            np.concatenate([p.confusion for p in parts]),
                            np.concatenate([p.boundary_intersection for p in parts]),
-                           np.concatenate([p.boundary_union for p in parts]), first.boundary_ratio, first.fingerprint)
+                           np.concatenate([p.boundary_union for p in parts]), first.boundary_ratio, first.fingerprint,
+                           surface, first.nsd_tolerance, first.ignore_index)

@@ -146,7 +146,13 @@ def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channe
     batched = predict(images)
     noise = np.random.default_rng(0).uniform(size=images.shape).astype(np.float32)
     for i in range(len(images)):
-        alone = predict(images[i:i + 1])[0]
+        try:
+            alone = predict(images[i:i + 1])[0]
+        except (ValueError, RuntimeError) as err:  # e.g. PyTorch's BatchNorm in training mode on one value
+            raise AssertionError(
+                f"the model takes the batch of {len(images)} but fails on example {i} alone ({type(err).__name__}: "
+                f"{str(err).splitlines()[0][:200]}): it depends on the batch at inference (BatchNorm in training "
+                "mode: model.eval() forgotten?)") from None
         mixed = noise.copy()
         mixed[i] = images[i]
         among_noise = predict(mixed)[i]

@@ -5,7 +5,9 @@ For each metric (and class), the candidate's difference from the baseline, and a
 confidence interval of that difference from `resamples` resamples of the test images
 (the same resampled images for both runs: paired). A metric has *regressed* only when
 its drop is statistically significant (the whole interval below zero) *and* larger than
-`tolerance`: a significant drop of 0.001 mIoU is rarely worth failing a build.
+`tolerance`: a significant drop of 0.001 mIoU is rarely worth failing a build. Surface
+distances (HD95, ASSD, in pixels) get worse by rising: they regress when the interval
+lies above zero and they rose by more than `distance_tolerance` pixels.
 
 One baseline run covers the noise of the test images, not that of training: two trainings
 that differ only by their seed differ by more than that on a small data set
@@ -33,15 +35,23 @@ from unetcheck.checks.metrics import (
     iou_per_class,
     nan_mean,
     pixel_accuracy,
+    precision_per_class,
     ratio_of_counts,
+    recall_per_class,
+    surface_mean,
 )
+from unetcheck.checks.surface import SURFACE_METRICS
 
-#: The figures compared: dataset-wide ones, then per class.
-OVERALL = ("miou", "pixel_accuracy", "mean_boundary_iou")
-PER_CLASS = ("iou", "dice", "boundary_iou")
+#: The figures compared: dataset-wide ones, then per class (the surface ones where every
+#: run measured them).
+OVERALL = ("miou", "pixel_accuracy", "mean_boundary_iou", "mean_nsd", "mean_hd95", "mean_assd")
+PER_CLASS = ("iou", "dice", "boundary_iou", "precision", "recall", "nsd", "hd95", "assd")
+#: Figures in pixels, better when lower.
+DISTANCES = ("mean_hd95", "mean_assd", "hd95", "assd")
 RESAMPLES = 2000
 LEVEL = 0.95
 TOLERANCE = 0.02
+DISTANCE_TOLERANCE = 1.0  # pixels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +66,10 @@ class Row:
     high: float
     regressed: bool
     seed_sd: float | None = None  # the baseline runs' spread (standard deviation), with several
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.metric in DISTANCES
 
     @property
     def difference(self) -> float:
@@ -77,6 +91,7 @@ class Comparison:
     seed: int
     images: int
     baseline_runs: int = 1
+    distance_tolerance: float = DISTANCE_TOLERANCE
 
     @property
     def regressions(self) -> list[Row]:
@@ -92,8 +107,8 @@ class Comparison:
 def _figures(metrics: PerImageMetrics, weights: np.ndarray) -> dict[tuple[str, str | None], np.ndarray]:
     """Every compared figure for each row of `weights` (R, N): how often each image is drawn.
 
-    `PerImageMetrics.summary`'s metrics, on counts summed with those weights, for all
-    resamples at once.
+    `PerImageMetrics.summary`'s metrics, on counts summed (and surface distances averaged)
+    with those weights, for all resamples at once.
     """
     k = len(metrics.class_names)
     confusion = (weights @ metrics.confusion.reshape(len(metrics), k * k)).reshape(-1, k, k)
@@ -101,14 +116,21 @@ def _figures(metrics: PerImageMetrics, weights: np.ndarray) -> dict[tuple[str, s
         "iou": iou_per_class(confusion),
         "dice": dice_per_class(confusion),
         "boundary_iou": ratio_of_counts(weights @ metrics.boundary_intersection, weights @ metrics.boundary_union),
+        "precision": precision_per_class(confusion),
+        "recall": recall_per_class(confusion),
     }
     figures: dict[tuple[str, str | None], np.ndarray] = {
         ("miou", None): nan_mean(per_class["iou"]),
         ("pixel_accuracy", None): pixel_accuracy(confusion),
         ("mean_boundary_iou", None): nan_mean(per_class["boundary_iou"]),
     }
+    if metrics.surface is not None:
+        for name in SURFACE_METRICS:
+            per_class[name] = surface_mean(metrics.surface[name], weights)
+            figures[(f"mean_{name}", None)] = np.atleast_1d(nan_mean(per_class[name], keep_inf=True))
     for metric in PER_CLASS:
-        figures.update({(metric, name): per_class[metric][:, c] for c, name in enumerate(metrics.class_names)})
+        if metric in per_class:
+            figures.update({(metric, name): per_class[metric][:, c] for c, name in enumerate(metrics.class_names)})
     return figures
 
 
@@ -126,6 +148,13 @@ def check_same_test_set(baseline: PerImageMetrics, candidate: PerImageMetrics) -
     if baseline.boundary_ratio != candidate.boundary_ratio:
         raise ValueError(f"boundary IoU measured with different bands: boundary_ratio {baseline.boundary_ratio} "
                          f"and {candidate.boundary_ratio}")
+    if baseline.ignore_index != candidate.ignore_index:
+        raise ValueError(f"different ignored labels: ignore_index {baseline.ignore_index} and "
+                         f"{candidate.ignore_index}")
+    if (baseline.surface is not None and candidate.surface is not None
+            and baseline.nsd_tolerance != candidate.nsd_tolerance):
+        raise ValueError(f"NSD measured with different tolerances: {baseline.nsd_tolerance} and "
+                         f"{candidate.nsd_tolerance} pixels")
 
 
 def student_t_quantile(p: float, df: int) -> float:
@@ -152,13 +181,15 @@ def student_t_quantile(p: float, df: int) -> float:
 
 def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: PerImageMetrics,
             tolerance: float = TOLERANCE, resamples: int = RESAMPLES, level: float = LEVEL,
-            seed: int = 0) -> Comparison:
+            seed: int = 0, distance_tolerance: float = DISTANCE_TOLERANCE) -> Comparison:
     """Each metric's difference, candidate minus baseline, with a paired bootstrap interval.
 
     Args:
       baseline: one baseline run, or several (trained with other seeds on the same data):
         then the difference is from their mean and the interval holds their spread.
       tolerance: the smallest drop (absolute, in the metric's units) that counts.
+      distance_tolerance: the smallest rise of a surface distance (HD95, ASSD) that counts,
+        in pixels.
       resamples: bootstrap resamples of the test images.
       level: the interval's confidence level (percentile interval for one baseline run).
       seed: of the resampling, so a verdict is repeatable.
@@ -175,8 +206,8 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
         raise ValueError(f"level must lie in (0, 1); got {level}")
     if resamples < 100:
         raise ValueError(f"resamples must be at least 100; got {resamples}")
-    if tolerance < 0:
-        raise ValueError(f"tolerance must be >= 0; got {tolerance}")
+    if tolerance < 0 or distance_tolerance < 0:
+        raise ValueError(f"tolerances must be >= 0; got {tolerance} and {distance_tolerance}")
     n, k = len(candidate), len(baselines)
     everything = np.ones((1, n))
     bases, cand = [_figures(run, everything) for run in baselines], _figures(candidate, everything)
@@ -187,7 +218,7 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
     base_draws, cand_draws = [_figures(run, weights) for run in baselines], _figures(candidate, weights)
     t = student_t_quantile((1 + level) / 2, k - 1) if k > 1 else None
     rows = []
-    for key in cand:
+    for key in [key for key in cand if all(key in b for b in bases)]:
         values = np.array([b[key][0] for b in bases])
         value = float(np.mean(values))
         diffs = cand_draws[key] - np.mean([b[key] for b in base_draws], axis=0)
@@ -202,15 +233,18 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
             seed_sd = float(np.std(values, ddof=1))
             half = t * math.sqrt(float(np.var(diffs)) + seed_sd ** 2 * (1 + 1 / k))
             low, high = difference - half, difference + half
-        regressed = bool(np.isfinite(high) and high < 0 and difference < -tolerance)
+        if key[0] in DISTANCES:
+            regressed = bool(np.isfinite(low) and low > 0 and difference > distance_tolerance)
+        else:
+            regressed = bool(np.isfinite(high) and high < 0 and difference < -tolerance)
         rows.append(Row(key[0], key[1], value, float(cand[key][0]), low, high, regressed, seed_sd))
-    return Comparison(rows, resamples, level, tolerance, seed, n, k)
+    return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance)
 
 
 def _verdict(comparison: Comparison) -> str:
     if not comparison.regressions:
         return (f"no regression (a drop counts when significant at {comparison.level:.0%} and over "
-                f"{comparison.tolerance})")
+                f"{comparison.tolerance}; a rise of a surface distance over {comparison.distance_tolerance} pixels)")
     return (f"REGRESSION in {len(comparison.regressions)} figure(s): "
             + ", ".join(f"{row.label} {row.difference:+.4f}" for row in comparison.regressions))
 
@@ -252,14 +286,15 @@ Baseline `{baseline}`, candidate `{candidate}`: {_verdict(comparison)}.
 
 Paired bootstrap over the same {comparison.images} test images: {comparison.resamples} resamples (seed
 {comparison.seed}); {_baselines(comparison)}. A figure regresses when its whole interval lies below
-zero and it dropped by more than {comparison.tolerance}.
+zero and it dropped by more than {comparison.tolerance}; a surface distance (HD95, ASSD, in pixels)
+when its whole interval lies above zero and it rose by more than {comparison.distance_tolerance}.
 """
 
 
 @check
 def assert_no_regression(candidate: PerImageMetrics, baseline: PerImageMetrics | Sequence[PerImageMetrics],
                          tolerance: float = TOLERANCE, resamples: int = RESAMPLES, level: float = LEVEL,
-                         seed: int = 0) -> None:
+                         seed: int = 0, distance_tolerance: float = DISTANCE_TOLERANCE) -> None:
     """Checks that no metric of `candidate` dropped below `baseline` significantly and by more
     than `tolerance`, by a paired bootstrap over the same test images (see `compare`).
 
@@ -273,7 +308,7 @@ def assert_no_regression(candidate: PerImageMetrics, baseline: PerImageMetrics |
       AssertionError: each regressed figure, its drop and interval.
       ValueError: artifacts from different test sets.
     """
-    comparison = compare(baseline, candidate, tolerance, resamples, level, seed)
+    comparison = compare(baseline, candidate, tolerance, resamples, level, seed, distance_tolerance)
     if comparison.regressions:
         raise AssertionError(
             f"{len(comparison.regressions)} figure(s) regressed (paired bootstrap, {comparison.images} images, "

@@ -81,11 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", help="compare a candidate run with a baseline: paired bootstrap over the same test images",
         description="unetcheck compare BASELINE [BASELINE ...] CANDIDATE. Several baseline runs (other seeds, "
         "same data) add training noise to the verdict. Exits 1 where a figure dropped significantly and by more "
-        "than --tolerance, 2 when the runs were measured on different test sets.")
+        "than --tolerance (a surface distance rose by more than --distance-tolerance pixels), 2 when the runs "
+        "were measured on different test sets.")
     compare.add_argument("runs", nargs="+", metavar="RUN",
                          help="the baseline run(s), then the candidate: verify --out folders or per_image.json files")
     compare.add_argument("--tolerance", type=float, default=None,
                          help="the smallest drop that counts, in the metric's units (default 0.02)")
+    compare.add_argument("--distance-tolerance", type=float, default=None,
+                         help="the smallest rise of HD95 or ASSD that counts, in pixels (default 1)")
     compare.add_argument("--resamples", type=int, default=None, help="bootstrap resamples (default 2000)")
     compare.add_argument("--level", type=float, default=None, help="confidence level (default 0.95)")
     compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
@@ -170,7 +173,8 @@ def _compare(args: argparse.Namespace) -> int:
     from unetcheck.checks import regression
     from unetcheck.checks.metrics import PerImageMetrics
 
-    options = {"tolerance": args.tolerance, "resamples": args.resamples, "level": args.level}
+    options = {"tolerance": args.tolerance, "resamples": args.resamples, "level": args.level,
+               "distance_tolerance": args.distance_tolerance}
     if len(args.runs) < 2:
         raise InputError("give at least one baseline run and the candidate")
     try:

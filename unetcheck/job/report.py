@@ -105,10 +105,16 @@ def plot_confusion(confusion: Sequence[Sequence[int]], path: str) -> str:
     return path
 
 
-def class_rows(metrics: dict[str, Any]) -> list[tuple[str, float, float, float]]:
-    """The per-class table: (class, IoU, Dice, boundary IoU)."""
-    return [(name, metrics["iou_per_class"][name], metrics["dice_per_class"][name],
-             metrics["boundary_iou_per_class"][name]) for name in CLASS_NAMES]
+#: The per-class table's columns: (heading, key in metrics.json).
+CLASS_COLUMNS = (("IoU", "iou_per_class"), ("Dice", "dice_per_class"), ("boundary IoU", "boundary_iou_per_class"),
+                 ("precision", "precision_per_class"), ("recall", "recall_per_class"), ("NSD", "nsd_per_class"),
+                 ("HD95 (px)", "hd95_per_class"), ("ASSD (px)", "assd_per_class"))
+
+
+def class_rows(metrics: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The per-class table: (class, then each of `CLASS_COLUMNS` that the metrics hold)."""
+    keys = [key for _, key in CLASS_COLUMNS if key in metrics]
+    return [(name, *(metrics[key][name] for key in keys)) for name in CLASS_NAMES]
 
 
 def check_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -144,10 +150,17 @@ def write_metrics(metrics: dict[str, Any], out_dir: str) -> str:
     return path
 
 
+def _surface_line(metrics: dict[str, Any]) -> str:
+    if "mean_nsd" not in metrics:
+        return ""
+    return (f"\n- mean NSD {metrics['mean_nsd']:.3f} (tolerance {metrics['nsd_tolerance']:g} px), mean HD95 "
+            f"{metrics['mean_hd95']:.2f} px, mean ASSD {metrics['mean_assd']:.2f} px")
+
+
 def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
     """`report.md`: the checks table, the headline figures, the per-class table and the pictures."""
-    classes = "\n".join(f"| {name} | {iou:.3f} | {dice:.3f} | {boundary:.3f} |"
-                        for name, iou, dice, boundary in class_rows(metrics))
+    headings = [heading for heading, key in CLASS_COLUMNS if key in metrics]
+    classes = "\n".join(f"| {row[0]} | " + " | ".join(f"{v:.3f}" for v in row[1:]) + " |" for row in class_rows(metrics))
     rows = "\n".join(f"| {name} | {status if status == 'PASS' else f'**{status}**'} | {figure.replace('|', '/')} |"
                      for name, status, figure in check_rows(metrics))
     config = metrics["config"]
@@ -160,18 +173,20 @@ def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
 {rows}
 
 - mean IoU **{metrics['miou']:.3f}** (majority-class baseline {metrics['majority_baseline_miou']:.3f})
-- pixel accuracy {metrics['pixel_accuracy']:.3f}, mean boundary IoU {metrics['mean_boundary_iou']:.3f}
+- pixel accuracy {metrics['pixel_accuracy']:.3f}, mean boundary IoU {metrics['mean_boundary_iou']:.3f}{_surface_line(metrics)}
 - data `{config['data']}`, {config['size']}x{config['size']}, {len(metrics['loss'])} epochs, \
 batch {config['batch_size']}, seed {config['seed']}; wall {metrics['wall_s']:.0f} s
 
 ## Per class
 
-| class | IoU | Dice | boundary IoU |
-| --- | --- | --- | --- |
+| class | {' | '.join(headings)} |
+| --- |{' --- |' * len(headings)}
 {classes}
 
 Over all test pixels; boundary IoU compares the bands within {metrics['boundary_ratio']:.0%} of the image
-diagonal of each mask's contour (Cheng et al. 2021), where blurred or shifted edges show.
+diagonal of each mask's contour (Cheng et al. 2021), where blurred or shifted edges show. NSD, HD95 and
+ASSD (in pixels) are the surface distances of each test image averaged over the images (MONAI's
+definitions; `unetcheck.checks.surface`); inf where a class present in an image was never predicted.
 
 ![confusion matrix](confusion.png)
 
