@@ -177,3 +177,72 @@ def test_known_values_and_bad_inputs():
         confusion_matrix(np.array([0, 1]), np.array([0]), 3)
     with pytest.raises(ValueError, match="integer class ids.*create_mask"):
         confusion_matrix(np.array([0.5, 1.0]), np.array([0, 1]), 3)
+
+
+void_batches = st.tuples(st.integers(1, 3), st.integers(2, 10), st.integers(2, 10)).flatmap(
+    lambda shape: st.tuples(hnp.arrays(np.int64, shape, elements=st.sampled_from([0, 1, 2, 255])),
+                            hnp.arrays(np.int64, shape, elements=st.integers(0, 2))))
+
+
+@given(pair=void_batches)
+def test_precision_recall_and_ignore_index_equal_torchmetrics(pair):
+    from torchmetrics.functional.classification import (
+        multiclass_confusion_matrix,
+        multiclass_precision,
+        multiclass_recall,
+    )
+
+    truth, pred = pair
+    summary = per_image_metrics(truth, pred, 3, ignore_index=255).summary()
+    t, p = torch.from_numpy(truth).flatten(), torch.from_numpy(pred).flatten()
+    theirs = multiclass_confusion_matrix(p, t, 3, ignore_index=255).numpy()
+    assert summary["confusion"] == theirs.tolist()
+    # torchmetrics scores 0 where a ratio is 0/0 (zero_division=0); we leave a class absent
+    # from both out (NaN) and agree on every other class.
+    for name, metric in (("precision", multiclass_precision), ("recall", multiclass_recall)):
+        expected = metric(p, t, 3, average="none", ignore_index=255, zero_division=0).numpy()
+        mine = np.array(list(summary[name].values()))
+        absent = (theirs.sum(0) + theirs.sum(1)) == 0
+        np.testing.assert_allclose(mine[~absent], expected[~absent], rtol=1e-6)
+        assert np.isnan(mine[absent]).all()
+
+
+def test_void_pixels_count_for_no_metric():
+    truth = np.array([[[0, 0, 255, 1]]])
+    pred = np.array([[[0, 0, 0, 1]]])  # wrong only where the truth is void
+    summary = per_image_metrics(truth, pred, 2, ignore_index=255).summary()
+    assert summary["miou"] == 1.0 and summary["pixel_accuracy"] == 1.0 and summary["mean_boundary_iou"] == 1.0
+    assert summary["mean_nsd"] == 1.0 and summary["mean_hd95"] == 0.0
+    with pytest.raises(ValueError, match=r"y_true holds labels in \[0, 255\], outside \[0, 2\)"):
+        per_image_metrics(truth, pred, 2)  # without ignore_index, 255 is a bad label
+
+
+def test_surface_figures_round_trip_with_their_undefined_and_infinite_values(tmp_path):
+    truth = np.zeros((2, 8, 8), np.int64)
+    truth[:, 2:6, 2:6] = 1
+    pred = truth.copy()
+    pred[1] = 0  # class 1 missed entirely in image 1: HD95 and ASSD inf, NSD 0
+    metrics = per_image_metrics(truth, pred, 3, nsd_tolerance=1.0)
+    assert metrics.surface["hd95"][1, 1] == np.inf and metrics.surface["nsd"][1, 1] == 0.0
+    assert np.isnan(metrics.surface["nsd"][:, 2]).all()  # class 2 in no mask
+    summary = metrics.summary()
+    assert summary["nsd"]["class_1"] == 0.5 and summary["hd95"]["class_1"] == np.inf
+    assert summary["mean_hd95"] == np.inf  # a missed class is not averaged away
+    assert np.isnan(summary["nsd"]["class_2"])
+    path = metrics.save(tmp_path / "per_image.json")
+    assert "NaN" not in (tmp_path / "per_image.json").read_text()  # strict JSON: null and "inf"
+    loaded = PerImageMetrics.load(path)
+    for name in ("nsd", "hd95", "assd"):
+        np.testing.assert_array_equal(loaded.surface[name], metrics.surface[name])
+    assert loaded.nsd_tolerance == 1.0
+
+
+def test_version_1_artifacts_still_load(tmp_path):
+    record = {"format": "unetcheck.per_image/1", "class_names": ["a", "b"], "boundary_ratio": 0.02,
+              "fingerprint": None, "images": [{"image": "0", "confusion": [[3, 1], [0, 4]],
+                                               "boundary_intersection": [3, 4], "boundary_union": [4, 4]}]}
+    (tmp_path / "old.json").write_text(json.dumps(record))
+    loaded = PerImageMetrics.load(tmp_path / "old.json")
+    assert loaded.surface is None and loaded.ignore_index is None
+    summary = loaded.summary()
+    assert summary["precision"] == {"a": 1.0, "b": 0.8} and "mean_nsd" not in summary

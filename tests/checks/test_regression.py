@@ -39,9 +39,52 @@ def test_the_compared_figures_are_the_summary_figures():
         summary = run.summary()
         assert getattr(rows["miou"], side) == summary["miou"]
         assert getattr(rows["pixel_accuracy"], side) == summary["pixel_accuracy"]
-        assert getattr(rows["mean_boundary_iou"], side) == summary["mean_boundary_iou"]
-        for metric in ("iou", "dice", "boundary_iou"):
+        for overall in ("mean_boundary_iou", "mean_nsd", "mean_hd95", "mean_assd"):
+            assert getattr(rows[overall], side) == pytest.approx(summary[overall], rel=1e-12)
+        for metric in ("iou", "dice", "boundary_iou", "precision", "recall"):
             assert [getattr(rows[f"{metric}[{c}]"], side) for c in CLASSES] == [summary[metric][c] for c in CLASSES]
+
+
+        for metric in ("nsd", "hd95", "assd"):  # a mean over images: the same sum in another order
+            np.testing.assert_allclose([getattr(rows[f"{metric}[{c}]"], side) for c in CLASSES],
+                                       [summary[metric][c] for c in CLASSES], rtol=1e-12)
+
+
+def _squares(shift: int, count: int = 30, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Squares of random sizes, and predictions of them `shift` pixels to the right, give or
+    take a pixel of noise per image."""
+    squares, noise = np.random.default_rng(0), np.random.default_rng(seed)  # the same squares every time
+    truth = np.zeros((count, 32, 32), np.int64)
+    pred = np.zeros_like(truth)
+    for i in range(count):
+        top, size = squares.integers(4, 10), squares.integers(8, 16)
+        truth[i, top:top + size, top:top + size] = 1
+        pred[i] = np.roll(truth[i], shift + int(noise.integers(0, 2)), axis=1)
+    return truth, pred
+
+
+def test_a_surface_distance_that_rises_is_flagged_in_pixels():
+    truth, near = _squares(0)
+    _, far = _squares(3, seed=1)
+    baseline = per_image_metrics(truth, near, 2, fingerprint="squares")
+    candidate = per_image_metrics(truth, far, 2, fingerprint="squares")
+    flagged = {row.label for row in compare(baseline, candidate).regressions}
+    assert {"mean_hd95", "hd95[class_1]", "assd[class_1]", "mean_nsd"} <= flagged
+    hd95 = next(row for row in compare(baseline, candidate).rows if row.label == "hd95[class_1]")
+    assert hd95.lower_is_better and hd95.low > 0 and hd95.difference > 2
+    # A rise smaller than the distance tolerance is not a regression; a fall never is.
+    assert "hd95[class_1]" not in {row.label for row in compare(baseline, candidate, distance_tolerance=5)
+                                   .regressions}
+    assert compare(candidate, baseline).regressions == []
+
+
+def test_runs_measured_otherwise_are_refused():
+    truth, pred = _squares(0)
+    base = per_image_metrics(truth, pred, 2)
+    with pytest.raises(ValueError, match="different ignored labels: ignore_index None and 255"):
+        compare(base, per_image_metrics(truth, pred, 2, ignore_index=255))
+    with pytest.raises(ValueError, match="NSD measured with different tolerances: 2.0 and 1.0 pixels"):
+        compare(base, per_image_metrics(truth, pred, 2, nsd_tolerance=1.0))
 
 
 def test_a_real_drop_is_flagged_with_its_interval():

@@ -48,8 +48,8 @@ def _infinite(data: Any) -> bool:
 
 @check
 def assert_labels_in_range(masks_or_batches: Any, num_classes: int, max_batches: int | None = None,
-                           mask_key: str | None = None, mask_index: int = 1) -> None:
-    """Checks that every mask pixel is an integer class id in [0, num_classes).
+                           mask_key: str | None = None, mask_index: int = 1, ignore_index: int | None = None) -> None:
+    """Checks that every mask pixel is an integer class id in [0, num_classes), or `ignore_index`.
 
     Args:
       masks_or_batches: an integer mask array (any framework), or an iterable of batches:
@@ -59,6 +59,8 @@ def assert_labels_in_range(masks_or_batches: Any, num_classes: int, max_batches:
       max_batches: stop after this many batches (needed for a dataset that repeats forever).
       mask_key: the masks' key in dict batches; by default the first of `MASK_KEYS` present.
       mask_index: the masks' position in tuple batches.
+      ignore_index: a void label allowed besides the classes (255 in Pascal VOC, Cityscapes
+        and SegFormer's configurations), as the metrics' `ignore_index` leaves it out.
 
     Raises:
       AssertionError: the count and share of bad pixels, the values, the first batch and
@@ -79,6 +81,8 @@ def assert_labels_in_range(masks_or_batches: Any, num_classes: int, max_batches:
                 "(a bilinear resize gives float labels that are no class: use method='nearest')"
             )
         bad = (masks < 0) | (masks >= num_classes)
+        if ignore_index is not None:
+            bad &= masks != ignore_index
         seen += masks.size
         if bad.any():
             bad_total += int(bad.sum())
@@ -87,8 +91,9 @@ def assert_labels_in_range(masks_or_batches: Any, num_classes: int, max_batches:
                 first = (b, first_index(bad))
     if bad_total:
         hint = " Oxford trimaps 1..3 must be shifted to 0..2 (normalize)." if max(values) == num_classes else ""
+        allowed = f" (nor ignore_index {ignore_index})" if ignore_index is not None else ""
         raise AssertionError(
-            f"{bad_total} of {seen} mask pixels ({percent(bad_total, seen)}) are outside [0, {num_classes}): "
+            f"{bad_total} of {seen} mask pixels ({percent(bad_total, seen)}) are outside [0, {num_classes}){allowed}: "
             f"values {sorted(values)}; first at batch {first[0]}, index {first[1]}.{hint}"
         )
 

@@ -16,7 +16,7 @@ sees blurred or shifted edges that region IoU, dominated by the interiors, hides
 
 Precision TP / (TP + FP) and recall TP / (TP + FN) per class follow the same rule: NaN for a
 class absent from both; a class never predicted (or never true) but present in the other
-scores 0, as torchmetrics' `zero_division=0`. Surface distances are per image; their
+scores 0, as torchmetrics' `zero_division=0` and scikit-learn do (MONAI gives NaN there). Surface distances are per image; their
 dataset figure is the mean over the images where the class is defined.
 
 `ignore_index` (a void label, 255 in Pascal VOC, Cityscapes and SegFormer's configs): the

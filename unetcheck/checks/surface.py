@@ -16,10 +16,11 @@ compare against:
   of both); HD95 = the larger of the two directed distance sets' 95th percentiles
   (linear interpolation); ASSD = the mean of both directed distance sets together.
 
-Absent classes, where libraries disagree (MONAI warns and returns NaN or inf;
-torchmetrics and DeepMind's surface-distance package differ again): a class absent from
-both masks is undefined (NaN, left out of every mean, the rule of `metrics`); a class in
-exactly one of them scores NSD 0 and HD95 = ASSD = inf.
+Absent classes, where libraries disagree: a class absent from both masks is undefined
+(NaN, left out of every mean, the rule of `metrics`), as in MONAI; a class in exactly one
+of them scores NSD 0 and HD95 = ASSD = inf. MONAI agrees on NSD and ASSD but gives that
+HD95 as NaN (a percentile of no distances), which a mean over classes would drop: a class
+missed entirely is the worst boundary, not a missing figure.
 """
 
 from __future__ import annotations

@@ -1,0 +1,93 @@
+"""Surface distances (NSD, HD95, ASSD): against SciPy's erosion and exact Euclidean distance
+transform, the tools MONAI's own definitions are built on (the MONAI example team checks
+them against MONAI itself), and on cases worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy import ndimage
+
+from unetcheck.checks.surface import directed_distances, mask_edges, surface_metrics
+
+CROSS = ndimage.generate_binary_structure(2, 1)
+binary = hnp.arrays(bool, st.tuples(st.integers(1, 14), st.integers(1, 14)))
+pairs = st.tuples(st.integers(1, 14), st.integers(1, 14)).flatmap(
+    lambda shape: st.tuples(*[hnp.arrays(np.int64, shape, elements=st.integers(0, 2))] * 2))
+
+
+def _scipy_edges(mask):
+    return mask & ~ndimage.binary_erosion(mask, structure=CROSS, border_value=0)
+
+
+def _scipy_distances(source, target):
+    if not target.any():
+        return np.full(int(source.sum()), np.inf)
+    return ndimage.distance_transform_edt(~target)[source]
+
+
+@given(mask=binary)
+def test_edges_are_the_mask_minus_its_cross_erosion_with_the_border_outside(mask):
+    np.testing.assert_array_equal(mask_edges(mask), _scipy_edges(mask))
+
+
+@given(a=binary, data=st.data())
+def test_directed_distances_equal_the_exact_distance_transform(a, data):
+    b = data.draw(hnp.arrays(bool, a.shape))
+    # Both are exact Euclidean distances; float64 square roots of the same integers agree.
+    np.testing.assert_allclose(directed_distances(a, b), _scipy_distances(a, b), rtol=0, atol=1e-12)
+
+
+@given(pair=pairs, tolerance=st.sampled_from([0.0, 1.0, 1.5, 2.0]))
+def test_surface_metrics_follow_the_definitions(pair, tolerance):
+    truth, pred = pair
+    figures = surface_metrics(truth, pred, 3, tolerance)
+    for c in range(3):
+        t, p = truth == c, pred == c
+        if not t.any() and not p.any():
+            assert all(np.isnan(figures[name][c]) for name in ("nsd", "hd95", "assd"))
+            continue
+        to_true = _scipy_distances(_scipy_edges(p), _scipy_edges(t))
+        to_pred = _scipy_distances(_scipy_edges(t), _scipy_edges(p))
+        both = np.concatenate([to_true, to_pred])
+        assert figures["nsd"][c] == pytest.approx((both <= tolerance).mean())
+        assert figures["assd"][c] == pytest.approx(both.mean())
+        if t.any() and p.any():
+            hd95 = max(np.percentile(to_true, 95), np.percentile(to_pred, 95))
+            assert figures["hd95"][c] == pytest.approx(hd95)
+        else:  # in one mask only: missed entirely, or predicted where there is none
+            assert figures["nsd"][c] == 0 and figures["hd95"][c] == np.inf == figures["assd"][c]
+
+
+def test_a_shifted_square_by_hand():
+    truth = np.zeros((12, 12), int)
+    truth[3:9, 3:9] = 1
+    pred = np.roll(truth, 1, axis=1)  # one pixel to the right
+    figures = surface_metrics(truth, pred, 2, tolerance=1.0)
+    # Each square's edge is its 20-pixel ring, and every pixel of one ring lies 0 or 1
+    # pixel from the other ring: within a tolerance of 1, not of 0.5.
+    assert figures["nsd"][1] == pytest.approx(1.0)
+    assert figures["hd95"][1] == pytest.approx(1.0)
+    inside = surface_metrics(truth, pred, 2, tolerance=0.5)
+    assert inside["nsd"][1] < 1.0
+    same = surface_metrics(truth, truth, 2)
+    assert same["nsd"][1] == 1.0 and same["hd95"][1] == 0.0 and same["assd"][1] == 0.0
+
+
+def test_ignored_pixels_belong_to_no_class():
+    truth = np.zeros((8, 8), int)
+    truth[:, 4:] = 1
+    pred = truth.copy()
+    pred[:, 3] = 1  # wrong, but only where the truth is void
+    valid = np.ones_like(truth, bool)
+    valid[:, 3] = False
+    assert surface_metrics(truth, pred, 2, valid=valid)["hd95"][1] == 0.0
+    assert surface_metrics(truth, pred, 2)["hd95"][1] == 1.0
+
+
+def test_the_tolerance_must_be_a_distance():
+    with pytest.raises(ValueError, match="tolerance must be a finite number of pixels >= 0; got -1"):
+        surface_metrics(np.zeros((2, 2), int), np.zeros((2, 2), int), 2, tolerance=-1)
