@@ -67,6 +67,18 @@ def test_paired_flip_on_library_augmentations():
         assert_paired_flip(torch_flip, call="positional")
 
 
+def test_labels_in_range_allows_the_void_label_when_named():
+    masks = np.zeros((2, 4, 4), np.uint8)
+    masks[0, 0, :2] = 255  # Pascal VOC's and SegFormer's void label
+    assert_labels_in_range(masks, 3, ignore_index=255)
+    with pytest.raises(AssertionError, match=r"2 of 32 mask pixels .* outside \[0, 3\): values \[255\]"):
+        assert_labels_in_range(masks, 3)
+    masks[1, 1, 1] = 7
+    with pytest.raises(AssertionError, match=r"1 of 32 mask pixels .* outside \[0, 3\) \(nor ignore_index 255\): "
+                                             r"values \[7\]"):
+        assert_labels_in_range(masks, 3, ignore_index=255)
+
+
 def test_labels_in_range_on_arrays_and_any_batches():
     good = np.zeros((2, 4, 4, 1), np.uint8)
     assert_labels_in_range(good, 3)

@@ -143,3 +143,17 @@ def test_student_t_quantiles():
         assert student_t_quantile(0.975, df) == pytest.approx(expected, abs=1e-3)
     assert student_t_quantile(0.025, 4) == pytest.approx(-2.776, abs=1e-3)
     assert student_t_quantile(0.95, 1000) == pytest.approx(1.645, abs=1e-3)
+
+
+def test_a_class_the_candidate_misses_entirely_is_a_distance_regression():
+    truth, pred = _squares(0)
+    missed = pred.copy()
+    missed[0] = 0  # image 0's square never predicted: its HD95 and ASSD are inf
+    baseline = per_image_metrics(truth, pred, 2, fingerprint="squares")
+    candidate = per_image_metrics(truth, missed, 2, fingerprint="squares")
+    rows = {row.label: row for row in compare(baseline, candidate).rows}
+    assert rows["hd95[class_1]"].candidate == np.inf and rows["hd95[class_1]"].regressed
+    assert rows["mean_hd95"].regressed
+    assert not any(row.regressed for row in compare(candidate, baseline).rows if row.lower_is_better)
+    both = compare(candidate, candidate).rows  # inf in both runs: no difference to judge, and no warning
+    assert not any(row.regressed for row in both)

@@ -14,6 +14,7 @@ NumPy only: a framework is touched only when its objects are passed in.
 from unetcheck.checks._core import snapshot, to_numpy
 from unetcheck.checks._models import predict, select_output
 from unetcheck.checks.data import assert_labels_in_range, assert_paired_flip, assert_same_preprocessing
+from unetcheck.checks.leakage import assert_no_leakage
 from unetcheck.checks.outputs import (
     assert_batch_independent,
     assert_finite,
@@ -47,6 +48,7 @@ __all__ = [
     "assert_labels_in_range",
     "assert_loss_curve_falls",
     "assert_loss_decreases",
+    "assert_no_leakage",
     "assert_no_regression",
     "assert_outputs_fit_loss",
     "assert_overfits_batch",

@@ -221,11 +221,14 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
     for key in [key for key in cand if all(key in b for b in bases)]:
         values = np.array([b[key][0] for b in bases])
         value = float(np.mean(values))
-        diffs = cand_draws[key] - np.mean([b[key] for b in base_draws], axis=0)
+        with np.errstate(invalid="ignore"):  # inf - inf: a class missed in both runs
+            diffs = cand_draws[key] - np.mean([b[key] for b in base_draws], axis=0)
+            difference = float(cand[key][0] - value)
         diffs = diffs[np.isfinite(diffs)]
-        difference = float(cand[key][0] - value)
         seed_sd = None
-        if not diffs.size or not np.isfinite(difference):
+        if difference == np.inf and key[0] in DISTANCES:  # the candidate misses a class the baselines found
+            low = high = float("inf")
+        elif not diffs.size or not np.isfinite(difference):
             low = high = float("nan")
         elif k == 1:
             low, high = (float(q) for q in np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2]))
@@ -234,7 +237,7 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
             half = t * math.sqrt(float(np.var(diffs)) + seed_sd ** 2 * (1 + 1 / k))
             low, high = difference - half, difference + half
         if key[0] in DISTANCES:
-            regressed = bool(np.isfinite(low) and low > 0 and difference > distance_tolerance)
+            regressed = bool(not np.isnan(low) and low > 0 and difference > distance_tolerance)
         else:
             regressed = bool(np.isfinite(high) and high < 0 and difference < -tolerance)
         rows.append(Row(key[0], key[1], value, float(cand[key][0]), low, high, regressed, seed_sd))

@@ -137,6 +137,10 @@ def format_table(metrics: dict[str, Any]) -> str:
     if metrics.get("skipped"):
         lines.append(f"\nskipped {len(metrics['skipped'])} bad example(s):")
         lines += [f"  {b['split']}/{b['name']}: {b['reason']}" for b in metrics["skipped"]]
+    leakage = metrics.get("leakage")
+    if leakage is not None:
+        lines.append(f"\ntrain/test leakage: {leakage['leaked_test_images']} test photo(s) copy a training photo"
+                     + (" (see report.md)" if leakage["leaked_test_images"] else ""))
     lines.append("\n" + headline(metrics))
     return "\n".join(lines)
 
@@ -148,6 +152,24 @@ def write_metrics(metrics: dict[str, Any], out_dir: str) -> str:
     with open(path, "w") as f:
         json.dump(metrics, f, indent=2)
     return path
+
+
+def _leakage_section(metrics: dict[str, Any]) -> str:
+    """The train/test leakage paragraph: none found, or the pairs."""
+    leakage = metrics.get("leakage")
+    if leakage is None:
+        return ""
+    head = "## Train/test leakage\n\n"
+    how = (f"(exact pixels, or perceptual hashes within {leakage['max_distance']} of 64 bits, a mirror included: "
+           "`unetcheck.checks.assert_no_leakage`)")
+    if not leakage["leaked_test_images"]:
+        return head + f"No test photo is a copy of a training photo {how}.\n"
+    pairs = "\n".join(f"| {p['train']} | {p['test']} | {'exact' if p['exact'] else p['distance']} | "
+                      f"{'yes' if p['mirrored'] else ''} |" for p in leakage["pairs"])
+    return head + (f"**{leakage['leaked_test_images']} test photo(s) are copies of training photos** {how}: "
+                   f"{leakage['exact_pairs']} exact and {leakage['near_pairs']} near pairs; their test figures "
+                   f"measure memory, not generalization.\n\n| train | test | bits apart | mirrored |\n"
+                   f"| --- | --- | --- | --- |\n{pairs}\n")
 
 
 def _surface_line(metrics: dict[str, Any]) -> str:
@@ -188,6 +210,7 @@ diagonal of each mask's contour (Cheng et al. 2021), where blurred or shifted ed
 ASSD (in pixels) are the surface distances of each test image averaged over the images (MONAI's
 definitions; `unetcheck.checks.surface`); inf where a class present in an image was never predicted.
 
+{_leakage_section(metrics)}
 ![confusion matrix](confusion.png)
 
 ## Loss

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from unetcheck import checks
+from unetcheck.checks.leakage import MAX_DISTANCE, find_leaks
 from unetcheck.checks.metrics import (
     PerImageMetrics,
     concatenate,
@@ -84,12 +85,35 @@ def _resumable(out_dir: str, test_image: np.ndarray, test_mask: np.ndarray) -> t
     ], history_csv
 
 
-def _test_names(source: Any) -> list[str]:
-    """The test examples' names in the test pipeline's order (their index where a source has none)."""
-    split = source.split("test")
+def _names(source: Any, split_name: str) -> list[str]:
+    """A split's example names in its order (their index where a source has none)."""
+    split = source.split(split_name)
     if "file_name" not in split.element_spec:
-        return [str(i) for i in range(source.num_examples["test"])]
+        return [str(i) for i in range(source.num_examples[split_name])]
     return [name.decode() for name in split.map(lambda example: example["file_name"]).as_numpy_iterator()]
+
+
+def _test_names(source: Any) -> list[str]:
+    """The test examples' names in the test pipeline's order."""
+    return _names(source, "test")
+
+
+def leakage_report(source: Any, max_distance: int = MAX_DISTANCE, shown: int = 20) -> dict[str, Any]:
+    """Which test photos of `source` are exact or near copies of training photos
+    (`unetcheck.checks.leakage`): counts and the first `shown` pairs, by name."""
+    images = {split: source.split(split).map(lambda example: example["image"]).as_numpy_iterator()
+              for split in ("train", "test")}
+    leaks = find_leaks(images["train"], images["test"], max_distance)
+    names = {split: _names(source, split) for split in ("train", "test")}
+    return {
+        "max_distance": max_distance,
+        "leaked_test_images": len({leak.test_index for leak in leaks}),
+        "exact_pairs": sum(leak.exact for leak in leaks),
+        "near_pairs": sum(not leak.exact for leak in leaks),
+        "pairs": [{"train": names["train"][leak.train_index], "test": names["test"][leak.test_index],
+                   "distance": leak.distance, "exact": leak.exact, "mirrored": leak.mirrored}
+                  for leak in leaks[:shown]],
+    }
 
 
 def evaluate_per_image(model: keras.Model, batches: Any, names: list[str]) -> PerImageMetrics:
@@ -197,6 +221,7 @@ def run_verify(
         "nsd_tolerance": per_image.nsd_tolerance,
         "confusion": summary["confusion"],
         "test_fingerprint": per_image.fingerprint,
+        "leakage": leakage_report(source),
         "examples": dict(source.num_examples),
         "skipped": source.skipped,
         "loss": logs["loss"],
