@@ -46,8 +46,15 @@ def test_verify_trains_passes_every_check_and_writes_the_report(verified):
         assert (out / name).stat().st_size > 0, name
     report = (out / "report.md").read_text()
     assert all(f"| {name} | PASS |" in report for name in CHECK_NAMES)
-    assert "| class | IoU | Dice | boundary IoU |" in report and "| pet | " in report
-    assert set(metrics["boundary_iou_per_class"]) == {"pet", "background", "border"}
+    assert "| class | IoU | Dice | boundary IoU | precision | recall | NSD | HD95 (px) | ASSD (px) |" in report
+    assert "| pet | " in report and "mean NSD" in report
+    for key in ("boundary_iou_per_class", "precision_per_class", "recall_per_class", "nsd_per_class",
+                "hd95_per_class", "assd_per_class"):
+        assert set(metrics[key]) == {"pet", "background", "border"}, key
+    # The synthetic splits are drawn apart: no test photo copies a training one.
+    assert metrics["leakage"]["leaked_test_images"] == 0 and metrics["leakage"]["pairs"] == []
+    assert "## Train/test leakage\n\nNo test photo is a copy of a training photo" in report
+    assert json.loads((out / "per_image.json").read_text())["format"] == "unetcheck.per_image/2"
 
 
 def test_the_written_model_loads_and_predicts_identically_without_unetcheck(verified, monkeypatch):

@@ -15,7 +15,9 @@ import tensorflow_datasets as tfds
 
 from unetcheck.job.config import VerifyConfig
 from unetcheck.job.report import format_table
-from unetcheck.job.run import run_verify
+from unetcheck.job import report as report_files
+from unetcheck.job.run import leakage_report, run_verify
+from unetcheck.reference.sources import synthetic_pets
 from unetcheck.pets.synthetic import synthetic_example
 
 # One eager step per epoch (tracing a graph costs more than 3 steps): about the run, not the model.
@@ -95,3 +97,20 @@ def test_a_fresh_run_forgets_old_epochs_an_interrupted_one_resumes_and_checks_ar
     assert metrics["examples"] == {"train": 3, "test": 2}
     assert [b["name"] for b in metrics["skipped"]] == ["train_1", "test_1"]
     assert "skipped 2 bad example(s):" in table
+
+
+def test_the_leakage_report_names_test_photos_copied_from_training(tmp_path):
+    source = synthetic_pets(num_train=6, num_test=4, seed=0, min_size=48, max_size=64)
+    assert leakage_report(source)["leaked_test_images"] == 0
+    train = list(source.split("train").as_numpy_iterator())
+    copied = dict(train[2], file_name=b"copy_of_train_2.jpg", image=train[2]["image"][:, ::-1])  # mirrored
+    leaky = dataclasses.replace(source, splits={**source.splits, "test": source.split("test").concatenate(
+        tf.data.Dataset.from_tensors(copied))}, num_examples={"train": 6, "test": 5})
+    report = leakage_report(leaky)
+    assert report["leaked_test_images"] == 1 and report["exact_pairs"] == 0
+    pair = report["pairs"][0]
+    assert pair["test"] == "copy_of_train_2.jpg" and pair["train"] == train[2]["file_name"].decode()
+    assert pair["mirrored"] and pair["distance"] == 0
+    section = report_files._leakage_section({"leakage": report})
+    assert "**1 test photo(s) are copies of training photos**" in section
+    assert f"| {pair['train']} | copy_of_train_2.jpg | 0 | yes |" in section
