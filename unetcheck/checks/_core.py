@@ -68,6 +68,14 @@ def to_numpy(x: Any, channels_first: bool = False) -> np.ndarray:
     the host (requires_grad, CUDA); TensorFlow tensors and variables; Keras variables on
     any backend; JAX arrays. bfloat16 becomes float32 (NumPy has no bfloat16 of its own).
 
+    Example:
+
+    >>> import numpy as np
+    >>> to_numpy([[1, 2]]).shape
+    (1, 2)
+    >>> to_numpy(np.zeros((1, 3, 4, 5)), channels_first=True).shape  # (N, C, H, W) -> (N, H, W, C)
+    (1, 4, 5, 3)
+
     Args:
       x: the array.
       channels_first: `x` is (N, C, H, W) or (C, H, W): the channel axis is moved last.
@@ -165,6 +173,15 @@ def snapshot(obj: Any) -> dict[str, np.ndarray]:
         before = snapshot(model.encoder)
         train_step()
         assert_weights_unchanged(before, snapshot(model.encoder))
+
+    Example:
+
+    >>> import numpy as np
+    >>> params = {"encoder": {"w": np.ones(2)}}
+    >>> copy = snapshot(params)
+    >>> params["encoder"]["w"] += 1  # in place: the copy keeps the values before
+    >>> copy
+    {'encoder/w': array([1., 1.])}
     """
     return {name: np.array(to_numpy(value)) for name, value in named_arrays(obj).items()}
 

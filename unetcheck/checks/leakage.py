@@ -54,7 +54,18 @@ _DCT = _dct_matrix(_SIDE)
 
 
 def perceptual_hash(image: Any, channels_first: bool = False) -> int:
-    """The 64-bit pHash of one (H, W, C) or (H, W) image of any framework and value range."""
+    """The 64-bit pHash of one (H, W, C) or (H, W) image of any framework and value range.
+
+    Example:
+
+    >>> from unetcheck.pets.synthetic import synthetic_example
+    >>> photo = synthetic_example(0, 96, 128)["image"]
+    >>> half = photo.reshape(48, 2, 64, 2, 3).mean((1, 3))  # half the size
+    >>> bin(perceptual_hash(photo) ^ perceptual_hash(half)).count("1")  # bits apart
+    0
+    >>> bin(perceptual_hash(photo) ^ perceptual_hash(photo[:, ::-1])).count("1")  # its mirror
+    30
+    """
     arr = to_numpy(image, channels_first and np.ndim(image) == 3).astype(np.float64)
     if arr.ndim == 3:
         if arr.shape[-1] >= 3:
@@ -133,6 +144,13 @@ def find_leaks(train: Any, test: Any, max_distance: int = MAX_DISTANCE, channels
                ) -> list[Leak]:
     """Every (training image, test image) pair that is an exact or near copy, by test image.
 
+    Example:
+
+    >>> import numpy as np
+    >>> photos = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3))
+    >>> find_leaks(photos[:2], [photos[2], photos[0]])
+    [Leak(train_index=0, test_index=1, distance=0, exact=True, mirrored=False)]
+
     Args:
       train, test: images as `assert_no_leakage` takes them.
       max_distance: hash bits a near copy may differ in (0 to 64).
@@ -160,6 +178,15 @@ def find_leaks(train: Any, test: Any, max_distance: int = MAX_DISTANCE, channels
 def assert_no_leakage(train: Any, test: Any, max_distance: int = MAX_DISTANCE, train_names: Sequence[str] | None = None,
                       test_names: Sequence[str] | None = None, channels_first: bool = False) -> None:
     """Checks that no test image is an exact or near copy of a training image.
+
+    Example:
+
+    >>> import numpy as np
+    >>> photos = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3))
+    >>> assert_no_leakage(photos[:2], photos[2:])
+    >>> assert_no_leakage(photos[:2], photos[1:2, :, ::-1])  # a mirrored copy of the second
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_no_leakage] 1 test image(s) have a copy in training (0 exact, 1 near, ...
 
     Args:
       train, test: the two splits' images, any framework: an array (N, H, W[, C]), a

@@ -16,8 +16,9 @@ sees blurred or shifted edges that region IoU, dominated by the interiors, hides
 
 Precision TP / (TP + FP) and recall TP / (TP + FN) per class follow the same rule: NaN for a
 class absent from both; a class never predicted (or never true) but present in the other
-scores 0, as torchmetrics' `zero_division=0` and scikit-learn do (MONAI gives NaN there). Surface distances are per image; their
-dataset figure is the mean over the images where the class is defined.
+scores 0, as torchmetrics' `zero_division=0` and scikit-learn do (MONAI gives NaN there).
+Surface distances are per image; their dataset figure is the mean over the images where
+the class is defined.
 
 `ignore_index` (a void label, 255 in Pascal VOC, Cityscapes and SegFormer's configs): the
 pixels whose *true* label it is count for no metric. They enter no confusion matrix, and
@@ -59,6 +60,13 @@ def _labels(y: Any, name: str) -> np.ndarray:
 def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int, ignore_index: int | None = None) -> np.ndarray:
     """Counts pixels by (true class, predicted class): a (num_classes, num_classes) int64 array.
 
+    Example:
+
+    >>> import numpy as np
+    >>> confusion_matrix(np.array([0, 0, 1, 255]), np.array([0, 1, 1, 0]), 2, ignore_index=255)
+    array([[1, 1],
+           [0, 1]])
+
     Args:
       ignore_index: a true label whose pixels are left out (their prediction too).
 
@@ -92,14 +100,30 @@ def _scalar_or_array(values: np.ndarray) -> Any:
 
 
 def iou_per_class(confusion: np.ndarray) -> np.ndarray:
-    """IoU = TP / (TP + FP + FN) per class; NaN where a class is absent from both."""
+    """IoU = TP / (TP + FP + FN) per class; NaN where a class is absent from both.
+
+    Example:
+
+    >>> import numpy as np
+    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+    >>> iou_per_class(confusion)
+    array([0.5, 0.5, nan])
+    """
     confusion = np.asarray(confusion, dtype=np.float64)
     tp = np.diagonal(confusion, axis1=-2, axis2=-1)
     return _ratio(tp, confusion.sum(-2) + confusion.sum(-1) - tp)
 
 
 def dice_per_class(confusion: np.ndarray) -> np.ndarray:
-    """Dice (F1) = 2 TP / (2 TP + FP + FN) per class; NaN where a class is absent from both."""
+    """Dice (F1) = 2 TP / (2 TP + FP + FN) per class; NaN where a class is absent from both.
+
+    Example:
+
+    >>> import numpy as np
+    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+    >>> dice_per_class(confusion).round(3)
+    array([0.667, 0.667,   nan])
+    """
     confusion = np.asarray(confusion, dtype=np.float64)
     tp = np.diagonal(confusion, axis1=-2, axis2=-1)
     return _ratio(2 * tp, confusion.sum(-2) + confusion.sum(-1))
@@ -113,7 +137,15 @@ def _zero_where_one_side(values: np.ndarray, confusion: np.ndarray) -> np.ndarra
 
 def precision_per_class(confusion: np.ndarray) -> np.ndarray:
     """Precision = TP / (TP + FP) per class: NaN where a class is absent from both, 0 where
-    it is true somewhere but never predicted."""
+    it is true somewhere but never predicted.
+
+    Example:
+
+    >>> import numpy as np
+    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+    >>> precision_per_class(confusion)
+    array([1. , 0.5, nan])
+    """
     confusion = np.asarray(confusion, dtype=np.float64)
     tp = np.diagonal(confusion, axis1=-2, axis2=-1)
     return _zero_where_one_side(_ratio(tp, confusion.sum(-2)), confusion)
@@ -121,7 +153,15 @@ def precision_per_class(confusion: np.ndarray) -> np.ndarray:
 
 def recall_per_class(confusion: np.ndarray) -> np.ndarray:
     """Recall (sensitivity) = TP / (TP + FN) per class: NaN where a class is absent from
-    both, 0 where it is predicted somewhere but never true."""
+    both, 0 where it is predicted somewhere but never true.
+
+    Example:
+
+    >>> import numpy as np
+    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+    >>> recall_per_class(confusion)
+    array([0.5, 1. , nan])
+    """
     confusion = np.asarray(confusion, dtype=np.float64)
     tp = np.diagonal(confusion, axis1=-2, axis2=-1)
     return _zero_where_one_side(_ratio(tp, confusion.sum(-1)), confusion)
@@ -138,12 +178,28 @@ def nan_mean(values: np.ndarray, keep_inf: bool = False) -> Any:
 
 
 def mean_iou(confusion: np.ndarray) -> Any:
-    """Mean of the defined per-class IoUs (NaN if none is defined)."""
+    """Mean of the defined per-class IoUs (NaN if none is defined).
+
+    Example:
+
+    >>> import numpy as np
+    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+    >>> mean_iou(confusion)  # class 2 left out
+    0.5
+    """
     return nan_mean(iou_per_class(confusion))
 
 
 def pixel_accuracy(confusion: np.ndarray) -> Any:
-    """Share of pixels whose predicted class is the true class."""
+    """Share of pixels whose predicted class is the true class.
+
+    Example:
+
+    >>> import numpy as np
+    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+    >>> pixel_accuracy(confusion)
+    0.6666666666666666
+    """
     confusion = np.asarray(confusion, np.float64)
     total = confusion.sum((-2, -1))
     return _scalar_or_array(np.trace(confusion, axis1=-2, axis2=-1) / np.maximum(total, 1))
@@ -199,7 +255,16 @@ def boundary_counts(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int,
 def boundary_iou(y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: float = BOUNDARY_RATIO,
                  ignore_index: int | None = None) -> np.ndarray:
     """Boundary IoU per class over (N, H, W[, 1]) label masks (counts summed over the images);
-    NaN where a class is absent from both."""
+    NaN where a class is absent from both.
+
+    Example:
+
+    >>> import numpy as np
+    >>> truth = np.zeros((1, 64, 64), int)
+    >>> truth[0, 16:48, 16:48] = 1
+    >>> boundary_iou(truth, np.roll(truth, 2, axis=2), 2).round(2)  # an edge two pixels off
+    array([0.7 , 0.33])
+    """
     per_image = per_image_metrics(y_true, y_pred, num_classes, boundary_ratio=boundary_ratio,
                                   ignore_index=ignore_index, surface=False)
     return ratio_of_counts(per_image.boundary_intersection.sum(0), per_image.boundary_union.sum(0))
@@ -368,6 +433,16 @@ def per_image_metrics(y_true: Any, y_pred: Any, num_classes: int, names: Sequenc
                       fingerprint: str | None = None, ignore_index: int | None = None,
                       nsd_tolerance: float = NSD_TOLERANCE, surface: bool = True) -> PerImageMetrics:
     """Per-image figures of (N, H, W) or (N, H, W, 1) label masks, any framework's arrays.
+
+    Example:
+
+    >>> import numpy as np
+    >>> truth = np.zeros((2, 16, 16), int)
+    >>> truth[:, 4:12, 4:12] = 1
+    >>> metrics = per_image_metrics(truth, np.roll(truth, 1, axis=2), 2, class_names=("background", "pet"))
+    >>> summary = metrics.summary()
+    >>> round(summary["miou"], 3), summary["hd95"]["pet"], summary["nsd"]["pet"]
+    (0.849, 1.0, 1.0)
 
     Args:
       y_true, y_pred: true and predicted class ids (argmax of the logits: `create_mask`).

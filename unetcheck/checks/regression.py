@@ -184,6 +184,16 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
             seed: int = 0, distance_tolerance: float = DISTANCE_TOLERANCE) -> Comparison:
     """Each metric's difference, candidate minus baseline, with a paired bootstrap interval.
 
+    Example:
+
+    >>> import numpy as np
+    >>> from unetcheck.checks.metrics import per_image_metrics
+    >>> truth = np.random.default_rng(0).integers(0, 2, (20, 8, 8))
+    >>> run = per_image_metrics(truth, truth, 2)
+    >>> comparison = compare(run, run)
+    >>> comparison.regressions, [row.label for row in comparison.rows][:3]
+    ([], ['miou', 'pixel_accuracy', 'mean_boundary_iou'])
+
     Args:
       baseline: one baseline run, or several (trained with other seeds on the same data):
         then the difference is from their mean and the interval holds their spread.
@@ -300,6 +310,18 @@ def assert_no_regression(candidate: PerImageMetrics, baseline: PerImageMetrics |
                          seed: int = 0, distance_tolerance: float = DISTANCE_TOLERANCE) -> None:
     """Checks that no metric of `candidate` dropped below `baseline` significantly and by more
     than `tolerance`, by a paired bootstrap over the same test images (see `compare`).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from unetcheck.checks.metrics import per_image_metrics
+    >>> truth = np.random.default_rng(0).integers(0, 2, (20, 8, 8))
+    >>> worse = np.where(np.random.default_rng(1).uniform(size=truth.shape) < 0.3, 1 - truth, truth)
+    >>> baseline = per_image_metrics(truth, truth, 2)
+    >>> assert_no_regression(baseline, baseline)
+    >>> assert_no_regression(per_image_metrics(truth, worse, 2), baseline)
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_no_regression] ... figure(s) regressed (paired bootstrap, 20 images, 2000 ...
 
     Args:
       candidate: `PerImageMetrics` (`unetcheck.checks.metrics.per_image_metrics`, or

@@ -32,6 +32,15 @@ def _max_change(before: Any, after: Any) -> float:
 def assert_weights_unchanged(before: Mapping[str, Any], after: Mapping[str, Any], what: str = "weights") -> None:
     """Checks that each named array in `after` equals its value in `before` exactly.
 
+    Example:
+
+    >>> import numpy as np
+    >>> before = {"encoder.w": np.ones(3), "head.w": np.zeros(2)}
+    >>> assert_weights_unchanged(before, {"encoder.w": np.ones(3), "head.w": np.zeros(2)})
+    >>> assert_weights_unchanged(before, {"encoder.w": np.full(3, 1.5), "head.w": np.zeros(2)})
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_weights_unchanged] 1 of 2 weights changed: ['encoder.w']; largest change ...
+
     Args:
       before, after: `{name: array}` (e.g. two `snapshot`s).
       what: how the arrays are called in the message.
@@ -63,6 +72,14 @@ def assert_weights_unchanged(before: Mapping[str, Any], after: Mapping[str, Any]
 def assert_weights_all_changed(before: Mapping[str, Any], after: Mapping[str, Any], what: str = "weights") -> None:
     """Checks that every named array in `after` differs from its value in `before`.
 
+    Example:
+
+    >>> import numpy as np
+    >>> before = {"encoder.w": np.ones(3), "head.w": np.zeros(2)}
+    >>> assert_weights_all_changed(before, {"encoder.w": np.ones(3), "head.w": np.ones(2)})
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_weights_all_changed] 1 of 2 weights did not change in training: ...
+
     Raises:
       AssertionError: the arrays that did not move (no gradient reaches them).
     """
@@ -77,9 +94,21 @@ def assert_frozen(model: Any, part: Any, train_step: Callable[[], Any]) -> None:
     """Checks that `train_step()` leaves every array of `part` unchanged: parameters and
     buffers (BatchNorm's running statistics too).
 
+    Example:
+
+    >>> import numpy as np
+    >>> params = {"encoder": {"w": np.ones(2)}, "head": {"w": np.ones(2)}}  # any nested state
+    >>> def train_step():  # trains the head, in place
+    ...     params["head"]["w"] -= 0.5
+    >>> assert_frozen(params, "encoder", train_step)
+    >>> assert_frozen(params, "head", train_step)
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_frozen] 1 of 1 arrays of frozen 'head' changed: ['head/w']; largest ...
+
     Args:
-      model: the model `part` belongs to: a PyTorch module, a Keras model, or a mapping
-        of named arrays.
+      model: the model `part` belongs to: a PyTorch module, a Keras model (Keras 3 or
+        tf-keras), a Flax NNX module, or a mapping of named arrays, nested or not (a Flax
+        `nnx.State`, a JAX params pytree).
       part: a name (a nested Keras layer, a dotted PyTorch submodule path, a key prefix of
         a mapping), or the part itself (a module, a layer, a list of variables, a mapping,
         or a zero-argument callable returning a mapping).
@@ -103,9 +132,20 @@ def assert_frozen(model: Any, part: Any, train_step: Callable[[], Any]) -> None:
 def assert_all_trainable_change(model: Any, train_step: Callable[[], Any]) -> None:
     """Checks that `train_step()` changes every trainable parameter of `model`.
 
+    Example:
+
+    >>> import numpy as np
+    >>> params = {"encoder": {"w": np.ones(2)}, "head": {"w": np.ones(2)}}
+    >>> def train_step():  # the encoder gets no gradient
+    ...     params["head"]["w"] -= 0.5
+    >>> assert_all_trainable_change(params, train_step)
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_all_trainable_change] 1 of 2 trainable parameters did not change in ...
+
     Args:
       model: a PyTorch module (its `requires_grad` parameters), a Keras model (its
-        `trainable_weights`), or a mapping of named arrays (all of them).
+        `trainable_weights`), a Flax NNX module (its `nnx.Param`s: pass the part the
+        optimizer trains), or a mapping of named arrays, nested or not (all of them).
       train_step: trains `model` a little.
 
     Raises:
@@ -126,6 +166,15 @@ def assert_state_loaded(model: Any, state: Mapping[str, Any]) -> None:
     Catches a load that silently did nothing, or part of it: PyTorch's
     `load_state_dict(..., strict=False)` with names that do not match (a missing or extra
     prefix), a Keras `load_weights(..., skip_mismatch=True)`, a checkpoint of another model.
+
+    Example:
+
+    >>> import numpy as np
+    >>> checkpoint = {"conv.weight": np.ones(3)}
+    >>> assert_state_loaded({"conv.weight": np.ones(3)}, checkpoint)
+    >>> assert_state_loaded({"encoder.conv.weight": np.zeros(3)}, checkpoint)  # loaded with strict=False
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_state_loaded] 1 of 1 checkpoint arrays are not in the model: 1 missing by ...
 
     Args:
       model: a PyTorch module, a Keras model or layer, or a mapping (see `snapshot`).
@@ -156,6 +205,13 @@ def assert_state_loaded(model: Any, state: Mapping[str, Any]) -> None:
 @check
 def assert_loss_curve_falls(losses: Sequence[float], min_relative_drop: float) -> None:
     """Checks that a recorded loss curve ends at least `min_relative_drop` below where it began.
+
+    Example:
+
+    >>> assert_loss_curve_falls([1.0, 0.7, 0.5], min_relative_drop=0.3)
+    >>> assert_loss_curve_falls([1.0, 0.95, 0.9], min_relative_drop=0.3)
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_loss_curve_falls] loss fell from 1 to 0.9, a relative drop of 0.1; ...
 
     Args:
       losses: losses in order (per epoch or per step), e.g. `history.history["loss"]`.
@@ -225,6 +281,16 @@ def build_fit_state(model: Any, images: Any, masks: Any, predictions: Any) -> No
     Made inside `fit`'s first trace instead, they make TensorFlow trace the whole training
     step a second time (tensorflow/tensorflow#48851). One batch (any size; `predictions`
     the model's output on `images`) builds the metrics, which are then reset.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(3, 1)])
+    >>> model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    >>> images, masks = np.zeros((2, 4, 4, 3)), np.zeros((2, 4, 4, 1))
+    >>> build_fit_state(model, images, masks, model(images))
+    >>> model.optimizer.built
+    True
     """
     images, masks, predictions = _as_model_tensors(model, images, masks, predictions)
     strategy = getattr(model, "distribute_strategy", None)  # TensorFlow: variables belong to its scope
@@ -287,6 +353,14 @@ def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
       batches, or an `(images, masks)` tuple); the loss is evaluated on the first batch
       before and after.
 
+    Example:
+
+    >>> losses = iter([1 / (1 + step) for step in range(20)])
+    >>> assert_loss_decreases(lambda: next(losses), steps=20, min_relative_drop=0.5)
+    >>> assert_loss_decreases(lambda: 1.0, steps=20)  # a learning rate of 0
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_loss_decreases] loss fell from 1 to 1, a relative drop of 0; expected at least 0.1
+
     Raises:
       AssertionError: the loss before and after and the drop obtained.
     """
@@ -329,6 +403,14 @@ def assert_overfits_batch(model_or_step: Any, images: Any = None, masks: Any = N
     - `assert_overfits_batch(keras_model, images, masks, steps, min_accuracy)`: a Keras
       model compiled with `metrics=["accuracy"]`; the accuracy of its last training step.
 
+    Example:
+
+    >>> accuracies = iter([0.3 + 0.65 * step / 49 for step in range(50)])
+    >>> assert_overfits_batch(lambda: (0.1, next(accuracies)), steps=50)
+    >>> assert_overfits_batch(lambda: (1.0, 0.4), steps=50)  # (loss, accuracy) of each step
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_overfits_batch] after 50 steps on one batch, pixel accuracy is 0.4 ...
+
     Raises:
       AssertionError: the accuracy reached and the loss, first to last.
     """
@@ -370,7 +452,15 @@ def _leaves(tree: Any) -> list[np.ndarray]:
 
 def seed_everything(seed: int) -> None:
     """Seeds Python's and NumPy's global generators, and those of PyTorch, Keras (with its
-    backend) and tf-keras where the session has already imported them. Imports no framework."""
+    backend) and tf-keras where the session has already imported them. Imports no framework.
+
+    Example:
+
+    >>> import numpy as np
+    >>> seed_everything(0); first = np.random.uniform()
+    >>> seed_everything(0); first == np.random.uniform()
+    True
+    """
     random.seed(seed)
     np.random.seed(seed)
     if "torch" in sys.modules:
@@ -385,6 +475,15 @@ def seed_everything(seed: int) -> None:
 def assert_deterministic(fn: Callable[[], Any], seed: int = 0, seed_fn: Callable[[int], None] | None = None
                          ) -> None:
     """Checks that `fn()` returns identical results twice, each run after seeding with `seed`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> assert_deterministic(lambda: np.random.normal(size=3))  # NumPy's global generator, seeded each run
+    >>> generator = np.random.default_rng()  # seeded once, from the operating system
+    >>> assert_deterministic(lambda: generator.normal(size=3))
+    Traceback (most recent call last):
+    AssertionError: [unetcheck.assert_deterministic] value 0 differs between two runs with seed 0: shapes (3,) ...
 
     Args:
       fn: returns an array, or a nested structure (list, tuple, dict) of arrays or numbers.

@@ -182,7 +182,8 @@ def _surface_line(metrics: dict[str, Any]) -> str:
 def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
     """`report.md`: the checks table, the headline figures, the per-class table and the pictures."""
     headings = [heading for heading, key in CLASS_COLUMNS if key in metrics]
-    classes = "\n".join(f"| {row[0]} | " + " | ".join(f"{v:.3f}" for v in row[1:]) + " |" for row in class_rows(metrics))
+    classes = "\n".join(f"| {row[0]} | " + " | ".join(f"{v:.3f}" for v in row[1:]) + " |"
+                        for row in class_rows(metrics))
     rows = "\n".join(f"| {name} | {status if status == 'PASS' else f'**{status}**'} | {figure.replace('|', '/')} |"
                      for name, status, figure in check_rows(metrics))
     config = metrics["config"]
@@ -195,7 +196,8 @@ def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
 {rows}
 
 - mean IoU **{metrics['miou']:.3f}** (majority-class baseline {metrics['majority_baseline_miou']:.3f})
-- pixel accuracy {metrics['pixel_accuracy']:.3f}, mean boundary IoU {metrics['mean_boundary_iou']:.3f}{_surface_line(metrics)}
+- pixel accuracy {metrics['pixel_accuracy']:.3f}, mean boundary IoU {metrics['mean_boundary_iou']:.3f}\
+{_surface_line(metrics)}
 - data `{config['data']}`, {config['size']}x{config['size']}, {len(metrics['loss'])} epochs, \
 batch {config['batch_size']}, seed {config['seed']}; wall {metrics['wall_s']:.0f} s
 
