@@ -43,6 +43,13 @@ def test_all_is_the_public_api_and_each_name_is_its_modules():
         unetcheck.SkipConv2DTranspose  # the fast layers are an opt-in of their own module
 
 
+def test_the_version_is_written_in_one_place():
+    from importlib.metadata import version
+
+    assert version("unetcheck") == unetcheck.__version__  # pyproject.toml reads it from the package
+    assert "version =" not in (ROOT / "pyproject.toml").read_text().split("[project]")[1].split("[")[0]
+
+
 def test_tutorial_names_are_public():
     for name in ("normalize", "load_image", "Augment", "unet_model", "add_sample_weights", "create_mask"):
         assert name in unetcheck.__all__
