@@ -12,7 +12,9 @@ from unetcheck.checks import (
     assert_loss_decreases,
     assert_outputs_fit_loss,
     assert_overfits_batch,
+    assert_same_predictions,
     assert_same_preprocessing,
+    assert_state_loaded,
 )
 from unetcheck.pets.synthetic import synthetic_examples
 
@@ -61,3 +63,13 @@ def test_outputs_fit_the_loss(batches):
 def test_inference_ignores_the_batch(batches):
     images, _ = pipeline.first_batch(batches)
     assert_batch_independent(pipeline.unet_model(), tf.constant(images[:4]))
+
+
+def test_the_saved_model_reloads_whole(batches, tmp_path):
+    model = pipeline.unet_model()
+    model.fit(batches, epochs=1, verbose=0)
+    model.save(tmp_path / "model.keras")
+    reloaded = tf.keras.models.load_model(tmp_path / "model.keras")
+    assert_state_loaded(reloaded, {weight.name: weight for weight in model.weights})
+    images, _ = pipeline.first_batch(batches)
+    assert_same_predictions(model, reloaded, images)
