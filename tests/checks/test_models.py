@@ -129,6 +129,24 @@ def test_a_layout_mismatch_is_a_value_error_before_the_model_runs():
         as_images(np.zeros((16, 16, 3)), channels_first=False)
 
 
+class _HeadFirst(torch.nn.Module):
+    """Its 16-channel head registered before its 3-channel stem: modules() order is not forward's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = torch.nn.Conv2d(16, 2, 1)
+        self.stem = torch.nn.Conv2d(3, 16, 3, padding=1)
+
+    def forward(self, x):
+        return self.head(self.stem(x))
+
+
+def test_the_layout_is_judged_only_by_what_the_model_says_of_its_input():
+    torch.manual_seed(0)
+    images = torch.rand(2, 3, 16, 16)  # (N, C, H, W) with W = 16, the head's channel count
+    assert predict(_HeadFirst().eval(), images, channels_first=True).shape == (2, 2, 16, 16)
+
+
 def test_output_checks_take_outputs_as_the_library_returns_them():
     torch.manual_seed(0)
     net = _DictNet().eval()

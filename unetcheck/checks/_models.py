@@ -72,7 +72,7 @@ def select_output(out: Any, output: OutputSelector = None) -> Any:
         return output(out)
     if output is not None:
         try:
-            if isinstance(out, Mapping) or isinstance(out, (tuple, list)):
+            if isinstance(out, (Mapping, tuple, list)):
                 return out[output]
             return getattr(out, output)
         except (KeyError, IndexError, TypeError, AttributeError):
@@ -129,8 +129,9 @@ def resize_outputs(outputs: np.ndarray, size: tuple[int, int], method: str) -> n
 def input_shape(model: Any) -> tuple[int | None, ...] | None:
     """One example's shape in the layout `model` takes, None where any size goes (only the
     channels are read): `(None, None, C)` from a built Keras model's input shape,
-    `(in_channels, None, None)` from a PyTorch module's first convolution; None where the
-    library does not say."""
+    `(in_channels, None, None)` from a PyTorch module's first registered convolution when it
+    takes 1 to 4 channels (modules register in any order: a first-registered head with 16
+    input channels says nothing of the images); None where the library does not say."""
     framework = framework_of(model)
     if framework in KERAS_FAMILY:
         try:
@@ -143,7 +144,7 @@ def input_shape(model: Any) -> tuple[int | None, ...] | None:
         for module in model.modules():
             channels = getattr(module, "in_channels", None)
             if isinstance(channels, int) and hasattr(module, "kernel_size"):
-                return (channels, None, None)
+                return (channels, None, None) if 1 <= channels <= 4 else None
     return None
 
 

@@ -129,8 +129,12 @@ def dice_per_class(confusion: np.ndarray) -> np.ndarray:
     return _ratio(2 * tp, confusion.sum(-2) + confusion.sum(-1))
 
 
-def _zero_where_one_side(values: np.ndarray, confusion: np.ndarray) -> np.ndarray:
-    """`values` with 0 for undefined ratios of classes present in the truth or the prediction."""
+def _share_of_true_positives(confusion: np.ndarray, axis: int) -> np.ndarray:
+    """TP over the confusion matrix's sums along `axis` (-2: predicted, -1: true) per class;
+    NaN where a class is absent from both, 0 where the sum is empty but the class is not."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    tp = np.diagonal(confusion, axis1=-2, axis2=-1)
+    values = _ratio(tp, confusion.sum(axis))
     present = (confusion.sum(-1) + confusion.sum(-2)) > 0
     return np.where(np.isnan(values) & present, 0.0, values)
 
@@ -146,9 +150,7 @@ def precision_per_class(confusion: np.ndarray) -> np.ndarray:
     >>> precision_per_class(confusion)
     array([1. , 0.5, nan])
     """
-    confusion = np.asarray(confusion, dtype=np.float64)
-    tp = np.diagonal(confusion, axis1=-2, axis2=-1)
-    return _zero_where_one_side(_ratio(tp, confusion.sum(-2)), confusion)
+    return _share_of_true_positives(confusion, -2)
 
 
 def recall_per_class(confusion: np.ndarray) -> np.ndarray:
@@ -162,9 +164,7 @@ def recall_per_class(confusion: np.ndarray) -> np.ndarray:
     >>> recall_per_class(confusion)
     array([0.5, 1. , nan])
     """
-    confusion = np.asarray(confusion, dtype=np.float64)
-    tp = np.diagonal(confusion, axis1=-2, axis2=-1)
-    return _zero_where_one_side(_ratio(tp, confusion.sum(-1)), confusion)
+    return _share_of_true_positives(confusion, -1)
 
 
 def nan_mean(values: np.ndarray, keep_inf: bool = False) -> Any:
