@@ -175,6 +175,21 @@ def test_nested_states_are_named_by_their_paths():
     assert sorted(resolve_part(state, "encoder/conv")[0]()) == ["encoder/conv/bias", "encoder/conv/kernel"]
 
 
+def test_a_jax_pytree_of_its_own_is_named_by_its_fields():
+    import dataclasses
+
+    import jax
+
+    @dataclasses.dataclass
+    class TrainState:  # a JAX training loop's state, registered as a pytree
+        params: dict
+        step: object
+
+    jax.tree_util.register_dataclass(TrainState, data_fields=["params", "step"], meta_fields=[])
+    state = {"run": TrainState(params={"encoder": {"w": np.ones(2)}}, step=np.zeros(()))}
+    assert sorted(snapshot(state)) == ["run/params/encoder/w", "run/step"]
+
+
 def test_frozen_on_a_nested_functional_state():
     # A JAX-style loop replaces the arrays in its state: the check reads the state anew.
     params = {"params": {"encoder": {"w": np.ones(3)}, "head": {"w": np.ones(2)}}}

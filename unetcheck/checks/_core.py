@@ -109,6 +109,14 @@ def _is_variable_list(obj: Any) -> bool:
     return isinstance(obj, (list, tuple)) and all(hasattr(v, "path") or hasattr(v, "name") for v in obj)
 
 
+def _key_name(entry: Any) -> str:
+    """One step of a JAX key path (a dict key, an attribute, an index) as a name."""
+    for field in ("key", "name", "idx"):
+        if hasattr(entry, field):
+            return str(getattr(entry, field))
+    return str(entry)
+
+
 def _flatten(tree: Any, prefix: str, into: dict[str, Any]) -> None:
     """Leaves of nested mappings, lists and tuples (a Flax `nnx.State`, a params dict, an
     optax state) under "/"-joined paths; other pytree nodes through JAX where it is loaded."""
@@ -124,8 +132,7 @@ def _flatten(tree: Any, prefix: str, into: dict[str, Any]) -> None:
         if len(leaves) == 1 and leaves[0][1] is tree:
             into[prefix] = tree
             return
-        keystr = sys.modules["jax"].tree_util.keystr
-        items = ((keystr(path).strip(".[]'\""), leaf) for path, leaf in leaves)
+        items = (("/".join(_key_name(entry) for entry in path), leaf) for path, leaf in leaves)
     else:
         into[prefix] = tree
         return
