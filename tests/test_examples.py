@@ -1,32 +1,18 @@
-"""The three example teams of examples/ under pytester: each correct project passes, and each
-planted mistake fails the right check with a message that points at the cause."""
+"""The example teams that run in this suite's environment (on the reference, a keras.io-style
+model, a PyTorch U-Net) under pytester: each correct project passes, and each planted
+mistake fails the right check with a message that points at the cause. The teams on other
+libraries run in venvs of their own (examples/harness, `make test-teams`)."""
 
 from __future__ import annotations
-
-import shutil
 
 import pytest
 from hypothesis import Phase, settings
 
-from tests.paths import ROOT
-
-EXAMPLES = ROOT / "examples"
+from examples.harness.teamrun import copy_project
 # The runs of a project with a mistake skip Hypothesis's shrinking (5 s for each failing
 # property test): which tests fail, and what they say, is asserted, not the smallest example.
 NO_SHRINK = "unetcheck-examples-no-shrink"
 settings.register_profile(NO_SHRINK, parent=settings(), phases=[Phase.explicit, Phase.reuse, Phase.generate])
-
-
-def _project(pytester: pytest.Pytester, name: str, **switches: object) -> None:
-    """Copies examples/NAME, with `pipeline.py`'s switches set, into pytester's folder."""
-    for path in ("pipeline.py", "pytest.ini", "tests/test_pipeline.py"):
-        (pytester.path / path).parent.mkdir(exist_ok=True)
-        shutil.copy(EXAMPLES / name / path, pytester.path / path)
-    source = (pytester.path / "pipeline.py").read_text()
-    for switch, value in switches.items():
-        line = next(line for line in source.splitlines() if line.startswith(f"{switch} = "))
-        source = source.replace(line, f"{switch} = {value!r}")
-    (pytester.path / "pipeline.py").write_text(source)
 
 
 def _failures(pytester: pytest.Pytester, *args: str) -> dict[str, str]:
@@ -45,7 +31,7 @@ def _failures(pytester: pytest.Pytester, *args: str) -> dict[str, str]:
     ("torch_consumer", 9, "no GPU visible to torch"),
 ])
 def test_correct_project_passes(pytester, name, passed, gpu_reason):
-    _project(pytester, name)
+    copy_project(pytester, name)
     result = pytester.runpytest()
     result.assert_outcomes(passed=passed, skipped=1 if gpu_reason else 0)
     if gpu_reason:
@@ -88,7 +74,7 @@ MISTAKES = [
 @pytest.mark.parametrize("name, switches, selection, failing, message", MISTAKES,
                          ids=[f"{m[0]}-{'-'.join(f'{k}={v}' for k, v in m[1].items())}" for m in MISTAKES])
 def test_each_mistake_fails_the_right_check(pytester, name, switches, selection, failing, message):
-    _project(pytester, name, **switches)
+    copy_project(pytester, name, **switches)
     failures = _failures(pytester, "-k", selection)
     assert set(failures) == failing
     assert any(message in text for text in failures.values()), failures
