@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import ndimage
 
-from unetcheck.checks.surface import directed_distances, mask_edges, surface_metrics
+from unetcheck.checks.surface import directed_distances, label_edges, mask_edges, surface_metrics
 
 CROSS = ndimage.generate_binary_structure(2, 1)
 binary = hnp.arrays(bool, st.tuples(st.integers(1, 14), st.integers(1, 14)))
@@ -89,5 +89,76 @@ def test_ignored_pixels_belong_to_no_class():
 
 
 def test_the_tolerance_must_be_a_distance():
-    with pytest.raises(ValueError, match="tolerance must be a finite number of pixels >= 0; got -1"):
+    with pytest.raises(ValueError, match="tolerance must be a finite distance >= 0; got -1"):
         surface_metrics(np.zeros((2, 2), int), np.zeros((2, 2), int), 2, tolerance=-1)
+
+
+volumes = st.tuples(st.integers(1, 7), st.integers(1, 7), st.integers(1, 7)).flatmap(
+    lambda shape: st.tuples(*[hnp.arrays(np.int64, shape, elements=st.integers(0, 2))] * 2))
+spacings = st.tuples(*[st.sampled_from([0.5, 0.8, 1.0, 2.5, 3.0])] * 3)
+
+
+def _scipy_edges_nd(mask):
+    return mask & ~ndimage.binary_erosion(mask, structure=ndimage.generate_binary_structure(mask.ndim, 1),
+                                          border_value=0)
+
+
+@given(pair=volumes, spacing=spacings, tolerance=st.sampled_from([0.0, 1.0, 2.5]))
+def test_volumes_with_anisotropic_spacing_follow_the_definitions(pair, spacing, tolerance):
+    """3-D, a voxel size per axis: edges by a 6-neighbour erosion, distances by SciPy's exact
+    distance transform with `sampling`, as MONAI computes them."""
+    truth, pred = pair
+    figures = surface_metrics(truth, pred, 3, tolerance, spacing=spacing)
+    for c in range(3):
+        t, p = _scipy_edges_nd(truth == c), _scipy_edges_nd(pred == c)
+        if not t.any() or not p.any():
+            assert np.isnan(figures["nsd"][c]) == (not t.any() and not p.any())
+            continue
+        to_true = ndimage.distance_transform_edt(~t, sampling=spacing)[p]
+        to_pred = ndimage.distance_transform_edt(~p, sampling=spacing)[t]
+        both = np.concatenate([to_true, to_pred])
+        # Both sides square, sum and root the same scaled offsets in float64: equal to rounding.
+        assert figures["assd"][c] == pytest.approx(both.mean(), rel=1e-12)
+        assert figures["nsd"][c] == pytest.approx((both <= tolerance + 1e-9).mean())
+        hd95 = max(np.percentile(to_true, 95), np.percentile(to_pred, 95))
+        assert figures["hd95"][c] == pytest.approx(hd95, rel=1e-12)
+
+
+@given(pair=pairs)
+def test_every_class_edge_from_one_pass_equals_each_mask_alone(pair):
+    labels = pair[0]
+    edges = label_edges(labels)
+    for c in range(3):
+        np.testing.assert_array_equal(edges & (labels == c), _scipy_edges(labels == c))
+
+
+@given(a=binary, data=st.data(), spacing=st.tuples(*[st.sampled_from([0.3, 1.0, 2.0])] * 2))
+def test_directed_distances_with_spacing_equal_the_sampled_distance_transform(a, data, spacing):
+    b = data.draw(hnp.arrays(bool, a.shape))
+    expected = ndimage.distance_transform_edt(~b, sampling=spacing)[a] if b.any() else np.full(int(a.sum()), np.inf)
+    np.testing.assert_allclose(directed_distances(a, b, spacing), expected, rtol=1e-12)
+
+
+def test_large_masks_need_no_pairwise_matrix():
+    """Cityscapes-sized: 1024 x 2048 with 19 classes. A pairwise matrix of its 10^5 edge pixels
+    would take 80 GB; the k-d tree answers in memory of the edges' order."""
+    rng = np.random.default_rng(0)
+    coarse = rng.integers(0, 19, (16, 32))
+    truth = np.kron(coarse, np.ones((64, 64), np.int64))
+    pred = truth.copy()
+    pred[:, 3:] = truth[:, :-3]  # every block 3 columns to the right (the first one 3 wider)
+    figures = surface_metrics(truth, pred, 19, tolerance=2.0)
+    present = np.isin(np.arange(19), coarse)
+    # A shift of 3 columns: vertical edges lie 3 apart, horizontal ones coincide or lie up to 3 apart.
+    assert np.all(figures["hd95"][present] == 3.0)
+    assert np.all((figures["nsd"][present] > 0) & (figures["nsd"][present] < 1))
+
+
+def test_spacing_is_checked():
+    masks = np.zeros((4, 4), int)
+    with pytest.raises(ValueError, match="spacing has 3 value"):
+        surface_metrics(masks, masks, 2, spacing=(1, 1, 1))
+    with pytest.raises(ValueError, match=r"spacing must hold finite sizes > 0; got \(1.0, 0.0\)"):
+        surface_metrics(masks, masks, 2, spacing=(1, 0))
+    with pytest.raises(ValueError, match=r"y_pred holds labels in \[0, 5\], outside \[0, 2\)"):
+        surface_metrics(masks, masks + 5, 2)

@@ -6,8 +6,8 @@ confidence interval of that difference from `resamples` resamples of the test im
 (the same resampled images for both runs: paired). A metric has *regressed* only when
 its drop is statistically significant (the whole interval below zero) *and* larger than
 `tolerance`: a significant drop of 0.001 mIoU is rarely worth failing a build. Surface
-distances (HD95, ASSD, in pixels) get worse by rising: they regress when the interval
-lies above zero and they rose by more than `distance_tolerance` pixels.
+distances (HD95, ASSD, in pixels or the runs' `spacing` units) get worse by rising: they
+regress when the interval lies above zero and they rose by more than `distance_tolerance`.
 
 One baseline run covers the noise of the test images, not that of training: two trainings
 that differ only by their seed differ by more than that on a small data set
@@ -28,30 +28,16 @@ from typing import Any
 
 import numpy as np
 
+from unetcheck.checks import registry
 from unetcheck.checks._core import check
-from unetcheck.checks.metrics import (
-    PerImageMetrics,
-    dice_per_class,
-    iou_per_class,
-    nan_mean,
-    pixel_accuracy,
-    precision_per_class,
-    ratio_of_counts,
-    recall_per_class,
-    surface_mean,
-)
-from unetcheck.checks.surface import SURFACE_METRICS
+from unetcheck.checks.per_image import PerImageMetrics
 
-#: The figures compared: dataset-wide ones, then per class (the surface ones where every
-#: run measured them).
-OVERALL = ("miou", "pixel_accuracy", "mean_boundary_iou", "mean_nsd", "mean_hd95", "mean_assd")
-PER_CLASS = ("iou", "dice", "boundary_iou", "precision", "recall", "nsd", "hd95", "assd")
-#: Figures in pixels, better when lower.
-DISTANCES = ("mean_hd95", "mean_assd", "hd95", "assd")
+#: Figures better when lower (surface distances, in `spacing` units).
+DISTANCES = frozenset(registry.distance_keys())
 RESAMPLES = 2000
 LEVEL = 0.95
 TOLERANCE = 0.02
-DISTANCE_TOLERANCE = 1.0  # pixels
+DISTANCE_TOLERANCE = 1.0  # in the runs' spacing units (pixels by default)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,33 +91,9 @@ class Comparison:
 
 
 def _figures(metrics: PerImageMetrics, weights: np.ndarray) -> dict[tuple[str, str | None], np.ndarray]:
-    """Every compared figure for each row of `weights` (R, N): how often each image is drawn.
-
-    `PerImageMetrics.summary`'s metrics, on counts summed (and surface distances averaged)
-    with those weights, for all resamples at once.
-    """
-    k = len(metrics.class_names)
-    confusion = (weights @ metrics.confusion.reshape(len(metrics), k * k)).reshape(-1, k, k)
-    per_class = {
-        "iou": iou_per_class(confusion),
-        "dice": dice_per_class(confusion),
-        "boundary_iou": ratio_of_counts(weights @ metrics.boundary_intersection, weights @ metrics.boundary_union),
-        "precision": precision_per_class(confusion),
-        "recall": recall_per_class(confusion),
-    }
-    figures: dict[tuple[str, str | None], np.ndarray] = {
-        ("miou", None): nan_mean(per_class["iou"]),
-        ("pixel_accuracy", None): pixel_accuracy(confusion),
-        ("mean_boundary_iou", None): nan_mean(per_class["boundary_iou"]),
-    }
-    if metrics.surface is not None:
-        for name in SURFACE_METRICS:
-            per_class[name] = surface_mean(metrics.surface[name], weights)
-            figures[(f"mean_{name}", None)] = np.atleast_1d(nan_mean(per_class[name], keep_inf=True))
-    for metric in PER_CLASS:
-        if metric in per_class:
-            figures.update({(metric, name): per_class[metric][:, c] for c, name in enumerate(metrics.class_names)})
-    return figures
+    """Every compared figure (`registry.METRICS`) for each row of `weights` (R, N): how often
+    each image is drawn; the same function `PerImageMetrics.summary` uses."""
+    return registry.figures(metrics.statistics, weights, metrics.class_names)
 
 
 def check_same_test_set(baseline: PerImageMetrics, candidate: PerImageMetrics) -> None:
@@ -151,10 +113,14 @@ def check_same_test_set(baseline: PerImageMetrics, candidate: PerImageMetrics) -
     if baseline.ignore_index != candidate.ignore_index:
         raise ValueError(f"different ignored labels: ignore_index {baseline.ignore_index} and "
                          f"{candidate.ignore_index}")
-    if (baseline.surface is not None and candidate.surface is not None
-            and baseline.nsd_tolerance != candidate.nsd_tolerance):
-        raise ValueError(f"NSD measured with different tolerances: {baseline.nsd_tolerance} and "
-                         f"{candidate.nsd_tolerance} pixels")
+    if baseline.surface is not None and candidate.surface is not None:
+        if baseline.spacing != candidate.spacing:
+            raise ValueError(f"surface distances measured with different spacings: {baseline.spacing} and "
+                             f"{candidate.spacing} (None: pixels)")
+        if baseline.nsd_tolerance != candidate.nsd_tolerance:
+            unit = "pixels" if baseline.spacing is None else "spacing units"
+            raise ValueError(f"NSD measured with different tolerances: {baseline.nsd_tolerance} and "
+                             f"{candidate.nsd_tolerance} {unit}")
 
 
 def student_t_quantile(p: float, df: int) -> float:
@@ -192,14 +158,14 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
     >>> run = per_image_metrics(truth, truth, 2)
     >>> comparison = compare(run, run)
     >>> comparison.regressions, [row.label for row in comparison.rows][:3]
-    ([], ['miou', 'pixel_accuracy', 'mean_boundary_iou'])
+    ([], ['miou', 'pixel_accuracy', 'mean_dice'])
 
     Args:
       baseline: one baseline run, or several (trained with other seeds on the same data):
         then the difference is from their mean and the interval holds their spread.
       tolerance: the smallest drop (absolute, in the metric's units) that counts.
       distance_tolerance: the smallest rise of a surface distance (HD95, ASSD) that counts,
-        in pixels.
+        in pixels (in the runs' `spacing` units where they have one).
       resamples: bootstrap resamples of the test images.
       level: the interval's confidence level (percentile interval for one baseline run).
       seed: of the resampling, so a verdict is repeatable.
@@ -257,7 +223,7 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
 def _verdict(comparison: Comparison) -> str:
     if not comparison.regressions:
         return (f"no regression (a drop counts when significant at {comparison.level:.0%} and over "
-                f"{comparison.tolerance}; a rise of a surface distance over {comparison.distance_tolerance} pixels)")
+                f"{comparison.tolerance}; a rise of a surface distance over {comparison.distance_tolerance})")
     return (f"REGRESSION in {len(comparison.regressions)} figure(s): "
             + ", ".join(f"{row.label} {row.difference:+.4f}" for row in comparison.regressions))
 
@@ -299,7 +265,7 @@ Baseline `{baseline}`, candidate `{candidate}`: {_verdict(comparison)}.
 
 Paired bootstrap over the same {comparison.images} test images: {comparison.resamples} resamples (seed
 {comparison.seed}); {_baselines(comparison)}. A figure regresses when its whole interval lies below
-zero and it dropped by more than {comparison.tolerance}; a surface distance (HD95, ASSD, in pixels)
+zero and it dropped by more than {comparison.tolerance}; a surface distance (HD95, ASSD, in pixels or spacing units)
 when its whole interval lies above zero and it rose by more than {comparison.distance_tolerance}.
 """
 

@@ -1,4 +1,5 @@
-"""Command line: `unetcheck verify` (the main job), `validate-data`, `predict`, `compare` and `bench`.
+"""Command line: `unetcheck verify` (the main job), `validate-data`, `predict`, `evaluate`, `compare`
+and `bench`.
 
 Imports only the light configuration at start; TensorFlow loads when a command runs, so
 `unetcheck --help` answers at once.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from unetcheck.errors import InputError
 from unetcheck.job.config import QUICK, describe
@@ -20,6 +21,9 @@ from unetcheck.reference.precision import PRECISIONS
 DEFAULT_OUT = os.path.join("out", "verify")
 #: What the `reference` extra installs: a command that needs one of these says so.
 REFERENCE_MODULES = {"tensorflow", "keras", "tensorflow_datasets", "matplotlib"}
+#: What the `evaluate` extra installs (mask readers and the progress bar).
+EVALUATE_MODULES = {"PIL", "nibabel", "tqdm"}
+DEFAULT_EVALUATE_OUT = os.path.join("out", "evaluate")
 
 
 def _class_weights(text: str) -> tuple[float, ...] | None:
@@ -29,6 +33,31 @@ def _class_weights(text: str) -> tuple[float, ...] | None:
         return tuple(float(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"class weights must be 'none' or numbers like 2,2,1; got {text!r}")
+
+
+def _numbers(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, like 0.8,0.8,2.5; got {text!r}")
+
+
+def _evaluate_parser(commands: Any) -> None:
+    evaluate = commands.add_parser(
+        "evaluate", help="per-image metrics of predicted masks on disk against the true ones",
+        description="unetcheck evaluate TRUTH PRED: masks (PNG, .npy, NIfTI .nii/.nii.gz) matched by their path "
+        "inside each folder less the suffix. Writes per_image.json (for unetcheck compare) and summary.json. "
+        "Exits 2 naming every unmatched, unreadable or mis-sized file.")
+    evaluate.add_argument("truth", help="folder of true masks")
+    evaluate.add_argument("pred", help="folder of predicted masks")
+    evaluate.add_argument("--num-classes", type=int, required=True)
+    evaluate.add_argument("--class-names", type=lambda text: tuple(text.split(",")), help="comma-separated")
+    evaluate.add_argument("--ignore-index", type=int, help="a true label whose pixels count for no metric (e.g. 255)")
+    evaluate.add_argument("--spacing", type=_numbers, help="pixel or voxel size per axis, in the arrays' axis order "
+                          "(default: a NIfTI header's, else 1): surface distances and the NSD tolerance in its units")
+    evaluate.add_argument("--nsd-tolerance", type=float, help="NSD's tolerance (default 2)")
+    evaluate.add_argument("--workers", type=int, default=1, help="processes measuring images (default 1)")
+    evaluate.add_argument("--out", default=DEFAULT_EVALUATE_OUT, help=f"folder (default: {DEFAULT_EVALUATE_OUT})")
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("images", nargs="+", help="image files (JPEG, PNG, BMP, GIF)")
     predict.add_argument("--model", required=True, help="a trained model.keras")
     predict.add_argument("--out", required=True, help="folder for NAME_mask.png and NAME_overlay.png")
+    _evaluate_parser(commands)
     compare = commands.add_parser(
         "compare", help="compare a candidate run with a baseline: paired bootstrap over the same test images",
         description="unetcheck compare BASELINE [BASELINE ...] CANDIDATE. Several baseline runs (other seeds, "
@@ -167,6 +197,21 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from unetcheck.job.evaluate import evaluate_folders, format_summary, write_evaluation
+
+    if args.workers < 1:
+        raise InputError(f"--workers must be at least 1; got {args.workers}")
+    if args.num_classes < 1:
+        raise InputError(f"--num-classes must be at least 1; got {args.num_classes}")
+    per_image = evaluate_folders(args.truth, args.pred, args.num_classes, args.class_names, args.ignore_index,
+                                 args.spacing, args.nsd_tolerance, args.workers)
+    print(format_summary(per_image))
+    for path in write_evaluation(per_image, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     import json
 
@@ -197,15 +242,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up notes out of the report
     prefer_onednn()  # before TensorFlow loads: its oneDNN kernels on AVX2 CPUs too
     args = build_parser().parse_args(argv)
-    commands = {"verify": _verify, "validate-data": _validate, "predict": _predict, "compare": _compare,
-                "bench": _bench}
+    commands = {"verify": _verify, "validate-data": _validate, "predict": _predict, "evaluate": _evaluate,
+                "compare": _compare, "bench": _bench}
     try:
         return commands[args.command](args)
     except InputError as err:  # the user's input; anything else shows its traceback
         print(f"unetcheck {args.command}: error: {err}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as err:
-        if (err.name or "").split(".")[0] not in REFERENCE_MODULES:
+        root = (err.name or "").split(".")[0]
+        if root in EVALUATE_MODULES:
+            print(f"unetcheck {args.command}: error: it needs the mask readers (no module {err.name!r}): "
+                  "pip install 'unetcheck[evaluate]'", file=sys.stderr)
+            return 2
+        if root not in REFERENCE_MODULES:
             raise
         print(f"unetcheck {args.command}: error: it needs the reference pipeline's libraries (no module "
               f"{err.name!r}): pip install 'unetcheck[reference]'", file=sys.stderr)

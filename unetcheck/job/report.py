@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from unetcheck.checks import registry
 from unetcheck.pets.trimaps import CLASS_NAMES
 
 #: One colour per class id: pet orange, background dark slate, border yellow.
@@ -105,10 +106,8 @@ def plot_confusion(confusion: Sequence[Sequence[int]], path: str) -> str:
     return path
 
 
-#: The per-class table's columns: (heading, key in metrics.json).
-CLASS_COLUMNS = (("IoU", "iou_per_class"), ("Dice", "dice_per_class"), ("boundary IoU", "boundary_iou_per_class"),
-                 ("precision", "precision_per_class"), ("recall", "recall_per_class"), ("NSD", "nsd_per_class"),
-                 ("HD95 (px)", "hd95_per_class"), ("ASSD (px)", "assd_per_class"))
+#: The per-class table's columns: (heading, key in metrics.json), from the one list of metrics.
+CLASS_COLUMNS = tuple((registry.label(m.name), f"{m.name}_per_class") for m in registry.per_class_metrics())
 
 
 def class_rows(metrics: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -172,11 +171,13 @@ def _leakage_section(metrics: dict[str, Any]) -> str:
                    f"| --- | --- | --- | --- |\n{pairs}\n")
 
 
-def _surface_line(metrics: dict[str, Any]) -> str:
-    if "mean_nsd" not in metrics:
-        return ""
-    return (f"\n- mean NSD {metrics['mean_nsd']:.3f} (tolerance {metrics['nsd_tolerance']:g} px), mean HD95 "
-            f"{metrics['mean_hd95']:.2f} px, mean ASSD {metrics['mean_assd']:.2f} px")
+def _overall_line(metrics: dict[str, Any]) -> str:
+    """Every dataset-wide figure but mIoU (the headline's), as the one list of metrics names them."""
+    figures = [f"{registry.label(key)} {metrics[key]:.3f}" for key in registry.overall_keys()
+               if key != "miou" and key in metrics]
+    if "mean_nsd" in metrics:
+        figures.append(f"NSD tolerance {metrics['nsd_tolerance']:g} px")
+    return ", ".join(figures)
 
 
 def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
@@ -196,8 +197,7 @@ def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
 {rows}
 
 - mean IoU **{metrics['miou']:.3f}** (majority-class baseline {metrics['majority_baseline_miou']:.3f})
-- pixel accuracy {metrics['pixel_accuracy']:.3f}, mean boundary IoU {metrics['mean_boundary_iou']:.3f}\
-{_surface_line(metrics)}
+- {_overall_line(metrics)}
 - data `{config['data']}`, {config['size']}x{config['size']}, {len(metrics['loss'])} epochs, \
 batch {config['batch_size']}, seed {config['seed']}; wall {metrics['wall_s']:.0f} s
 

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from unetcheck import checks
+from unetcheck.checks import registry
 from unetcheck.checks.leakage import MAX_DISTANCE, find_leaks
 from unetcheck.checks.metrics import (
     PerImageMetrics,
@@ -202,21 +203,8 @@ def run_verify(
         results = verify_trained(trained, NUM_CLASSES, config.min_loss_drop, config.min_miou_margin)
     metrics = {
         "config": dataclasses.asdict(config),
-        "miou": miou,
+        **registry.flat_figures(summary, per_image.groups),  # miou first: the one list's order
         "majority_baseline_miou": baseline,
-        "pixel_accuracy": summary["pixel_accuracy"],
-        "mean_boundary_iou": summary["mean_boundary_iou"],
-        "iou_per_class": summary["iou"],
-        "dice_per_class": summary["dice"],
-        "boundary_iou_per_class": summary["boundary_iou"],
-        "precision_per_class": summary["precision"],
-        "recall_per_class": summary["recall"],
-        "mean_nsd": summary["mean_nsd"],
-        "mean_hd95": summary["mean_hd95"],
-        "mean_assd": summary["mean_assd"],
-        "nsd_per_class": summary["nsd"],
-        "hd95_per_class": summary["hd95"],
-        "assd_per_class": summary["assd"],
         "boundary_ratio": per_image.boundary_ratio,
         "nsd_tolerance": per_image.nsd_tolerance,
         "confusion": summary["confusion"],

@@ -1,0 +1,398 @@
+"""Per-image figures of a test set's label masks, from which every dataset metric follows,
+and their artifact, `per_image.json`.
+
+`per_image_metrics` measures arrays in memory, or a stream of batches (NumPy, `tf.data`, a
+PyTorch `DataLoader`, any iterable of (truth, prediction) pairs) one batch at a time, in this
+process, in `workers` processes, or on any `concurrent.futures.Executor`. Each image gets the
+statistics of `unetcheck.checks.registry.STATISTICS`; `PerImageMetrics.summary` and
+`unetcheck.checks.regression` compute the metrics of `registry.METRICS` from them.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import itertools
+import json
+import math
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from unetcheck.checks import registry
+from unetcheck.checks.boundary import BOUNDARY_RATIO, boundary_counts
+from unetcheck.checks.scores import as_labels, confusion_matrix
+from unetcheck.checks.streaming import check_workers, run_ordered
+from unetcheck.checks.surface import NSD_TOLERANCE, check_spacing, surface_metrics
+
+#: The per-image artifact's format tag; versions 1 (no surface distances, no
+#: `ignore_index`) and 2 (no spacing) are read too.
+FORMAT = "unetcheck.per_image/3"
+_FORMATS = ("unetcheck.per_image/1", "unetcheck.per_image/2", FORMAT)
+#: Images are handed to workers in tasks of at least this many pixels (or one image), so
+#: that small images do not cost a task each.
+TASK_PIXELS = 1 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """How images are measured: what a worker needs besides the masks."""
+
+    num_classes: int
+    ignore_index: int | None = None
+    boundary_ratio: float = BOUNDARY_RATIO
+    nsd_tolerance: float = NSD_TOLERANCE
+    spacing: tuple[float, ...] | None = None
+    surface: bool = True
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(g for g in registry.GROUPS if g != "surface" or self.surface)
+
+
+def measure_image(truth: np.ndarray, pred: np.ndarray, settings: Settings) -> dict[str, np.ndarray]:
+    """The statistics of one image's (or volume's) integer label masks."""
+    k = settings.num_classes
+    valid = None if settings.ignore_index is None else truth != settings.ignore_index
+    stats = {"confusion": confusion_matrix(truth, pred, k, settings.ignore_index)}
+    stats["boundary_intersection"], stats["boundary_union"] = boundary_counts(
+        truth, pred, k, settings.boundary_ratio, valid)
+    if settings.surface:
+        stats.update(surface_metrics(truth, pred, k, settings.nsd_tolerance, valid, settings.spacing))
+    return stats
+
+
+def measure_images(task: tuple[np.ndarray, np.ndarray, list[str], Settings]) -> dict[str, np.ndarray]:
+    """The statistics of a stack of images, stacked: a worker's task. A ValueError names
+    the image it came from."""
+    truth, pred, names, settings = task
+    each = []
+    for t, p, name in zip(truth, pred, names):
+        try:
+            each.append(measure_image(t, p, settings))
+        except ValueError as err:
+            raise ValueError(f"image {name!r}: {err}") from None
+    return {key: np.stack([e[key] for e in each]) for key in each[0]}
+
+
+def _json_floats(values: np.ndarray) -> list[Any]:
+    """Floats as JSON allows them: NaN as null, inf as the string "inf"."""
+    return [None if np.isnan(v) else ("inf" if np.isinf(v) else float(v)) for v in values]
+
+
+def _from_json_floats(values: list[Any]) -> list[float]:
+    return [np.nan if v is None else (np.inf if v == "inf" else float(v)) for v in values]
+
+
+@dataclasses.dataclass
+class PerImageMetrics:
+    """Each image's statistics (`registry.STATISTICS`: its confusion matrix, boundary-band
+    counts and surface distances per class), and how they were measured.
+
+    `summary()` gives the dataset's metrics; `summary(indices)` those of some of the images
+    (`rows()`: each alone; `unetcheck.checks.regression` pools all its bootstrap resamples
+    at once, with the same `registry.figures`). `save` writes the artifact that `unetcheck
+    verify` and `unetcheck evaluate` write as `per_image.json`; `load` reads it back.
+    """
+
+    class_names: tuple[str, ...]
+    names: list[str]
+    statistics: dict[str, np.ndarray]  # name -> (N, K) or (N, K, K)
+    boundary_ratio: float = BOUNDARY_RATIO
+    fingerprint: str | None = None
+    nsd_tolerance: float = NSD_TOLERANCE
+    ignore_index: int | None = None
+    spacing: tuple[float, ...] | None = None  # None: pixels
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The measurements these figures hold (`registry.GROUPS`)."""
+        return registry.groups_of(self.statistics)
+
+    @property
+    def confusion(self) -> np.ndarray:
+        """(N, K, K) pixels by (true, predicted) class."""
+        return self.statistics["confusion"]
+
+    @confusion.setter
+    def confusion(self, value: np.ndarray) -> None:
+        self.statistics["confusion"] = np.asarray(value)
+
+    @property
+    def boundary_intersection(self) -> np.ndarray:
+        """(N, K) pixels in both boundary bands of a class."""
+        return self.statistics["boundary_intersection"]
+
+    @boundary_intersection.setter
+    def boundary_intersection(self, value: np.ndarray) -> None:
+        self.statistics["boundary_intersection"] = np.asarray(value)
+
+    @property
+    def boundary_union(self) -> np.ndarray:
+        """(N, K) pixels in either boundary band of a class."""
+        return self.statistics["boundary_union"]
+
+    @boundary_union.setter
+    def boundary_union(self, value: np.ndarray) -> None:
+        self.statistics["boundary_union"] = np.asarray(value)
+
+    @property
+    def surface(self) -> dict[str, np.ndarray] | None:
+        """{"nsd", "hd95", "assd"} -> (N, K), or None where not measured."""
+        if "surface" not in self.groups:
+            return None
+        return {s.name: self.statistics[s.name] for s in registry.STATISTICS if s.group == "surface"}
+
+    def summary(self, indices: np.ndarray | None = None) -> dict[str, Any]:
+        """Dataset metrics from the figures of all images, or of `indices` (with repeats):
+        each overall figure, each per-class metric as {class: value}, and the confusion matrix."""
+        weights = (np.ones((1, len(self))) if indices is None
+                   else np.bincount(np.asarray(indices), minlength=len(self))[None].astype(np.float64))
+        figures = registry.figures(self.statistics, weights, self.class_names)
+        out: dict[str, Any] = {key: float(figures[(key, None)][0]) for key in registry.overall_keys(self.groups)}
+        for metric in registry.per_class_metrics(self.groups):
+            out[metric.name] = {c: float(figures[(metric.name, c)][0]) for c in self.class_names}
+        out["confusion"] = np.rint(weights @ self.confusion.reshape(len(self), -1)).astype(np.int64).reshape(
+            self.confusion.shape[1:]).tolist()
+        return out
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per image: its name and its own metrics (NaN where a class is absent)."""
+        rows = []
+        for i, name in enumerate(self.names):
+            figures = self.summary(np.array([i]))
+            rows.append({"image": name, **{k: v for k, v in figures.items() if k != "confusion"}})
+        return rows
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Writes the artifact as JSON (counts, not ratios: exact, and enough to resample;
+        float statistics per image, NaN as null and inf as "inf")."""
+        stats = [s for s in registry.STATISTICS if s.name in self.statistics]
+
+        def value(stat: registry.Statistic, i: int) -> Any:
+            values = self.statistics[stat.name][i]
+            return values.tolist() if stat.counts else _json_floats(values)
+
+        record = {
+            "format": FORMAT,
+            "class_names": list(self.class_names),
+            "boundary_ratio": self.boundary_ratio,
+            "nsd_tolerance": self.nsd_tolerance,
+            "ignore_index": self.ignore_index,
+            "spacing": None if self.spacing is None else list(self.spacing),
+            "fingerprint": self.fingerprint,
+            "statistics": [s.name for s in stats],
+            "images": [{"image": name, **{s.name: value(s, i) for s in stats}} for i, name in enumerate(self.names)],
+        }
+        with open(path, "w") as f:
+            json.dump(record, f, indent=1)
+        return os.fspath(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "PerImageMetrics":
+        """Reads an artifact `save` wrote (or a folder holding `per_image.json`), of any format.
+
+        Raises:
+          ValueError: a file that is not such an artifact, saying what it lacks.
+        """
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            path = os.path.join(path, "per_image.json")
+        if not os.path.isfile(path):
+            raise ValueError(f"no per-image metrics at {path!r} (unetcheck verify and evaluate write per_image.json)")
+        with open(path) as f:
+            try:
+                record = json.load(f)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path!r} is not JSON: {err}") from None
+        if not isinstance(record, dict) or record.get("format") not in _FORMATS:
+            raise ValueError(f"{path!r} is not a per-image metrics file (format {FORMAT!r})")
+        images = record.get("images", [])
+        if "statistics" in record:
+            unknown = [name for name in record["statistics"] if name not in registry.STATISTICS_BY_NAME]
+            if unknown:
+                raise ValueError(f"{path!r} holds statistics this unetcheck does not know: {unknown}")
+            names = list(record["statistics"])
+        else:  # formats 1 and 2: region and boundary counts, surface distances where the first image has them
+            names = [s.name for s in registry.STATISTICS
+                     if s.group != "surface" or (images and all(m in images[0] for m in ("nsd", "hd95", "assd")))]
+        lacking = [key for key in ("class_names", "boundary_ratio", "images") if key not in record]
+        lacking += sorted({key for row in images for key in ("image", *names) if key not in row})
+        if lacking:
+            raise ValueError(f"{path!r} lacks {', '.join(lacking)}: not a complete per-image metrics file")
+        k, n = len(record["class_names"]), len(images)
+        statistics = {}
+        for name in names:
+            stat = registry.STATISTICS_BY_NAME[name]
+            shape = (n, k, k) if stat.pairs else (n, k)
+            values = [row[name] for row in images] if stat.counts else [_from_json_floats(row[name]) for row in images]
+            statistics[name] = np.array(values, np.int64 if stat.counts else np.float64).reshape(shape)
+        spacing = record.get("spacing")
+        return cls(
+            class_names=tuple(record["class_names"]),
+            names=[row["image"] for row in images],
+            statistics=statistics,
+            boundary_ratio=float(record["boundary_ratio"]),
+            fingerprint=record.get("fingerprint"),
+            nsd_tolerance=float(record.get("nsd_tolerance", NSD_TOLERANCE)),
+            ignore_index=record.get("ignore_index"),
+            spacing=None if spacing is None else tuple(float(v) for v in spacing),
+        )
+
+
+def concatenate(parts: Sequence[PerImageMetrics]) -> PerImageMetrics:
+    """One `PerImageMetrics` of several (batches of one test set, in order)."""
+    first = parts[0]
+    shared = [name for name in first.statistics if all(name in p.statistics for p in parts)]
+    return dataclasses.replace(first, names=[n for p in parts for n in p.names],
+                               statistics={name: np.concatenate([p.statistics[name] for p in parts])
+                                           for name in shared})
+
+
+def _batch_shape(truth: np.ndarray, pred: np.ndarray, spatial_dims: int, one_image_allowed: bool
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(N, *spatial) masks from (N, *spatial), (N, *spatial, 1) or, in a stream, one image."""
+    if truth.shape != pred.shape:
+        raise ValueError(f"y_true has shape {truth.shape} but y_pred {pred.shape}")
+    if one_image_allowed and truth.ndim == spatial_dims:
+        return truth[None], pred[None]
+    if truth.ndim == spatial_dims + 2 and truth.shape[-1] == 1:
+        return truth[..., 0], pred[..., 0]
+    if truth.ndim == spatial_dims + 1:
+        if one_image_allowed and truth.shape[-1] == 1:
+            raise ValueError(f"masks of shape {truth.shape} in a stream are ambiguous: one image with a channel "
+                             f"axis, or a batch of {truth.shape[0]} masks {truth.shape[1]} pixels wide? give (N, H, W)")
+        return truth, pred
+    axes = "(N, D, H, W)" if spatial_dims == 3 else "(N, H, W)"
+    raise ValueError(f"expected {spatial_dims}-D masks, {axes} or with a trailing axis of 1; got shape {truth.shape}")
+
+
+def _smallest_int(labels: np.ndarray) -> np.ndarray:
+    """The labels in the smallest integer type that holds them (what a task ships)."""
+    if not labels.size:
+        return labels
+    return labels.astype(np.result_type(np.min_scalar_type(int(labels.min())), np.min_scalar_type(int(labels.max()))))
+
+
+def _stream(y_true: Any, y_pred: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """(truth, pred, names or None) per batch: the arrays as one batch, or each item of a stream."""
+    if y_pred is not None:
+        yield y_true, y_pred, None
+        return
+    if isinstance(y_true, (np.ndarray, str, bytes)) or not isinstance(y_true, Iterable):
+        raise ValueError("without y_pred, y_true must be an iterable of (truth, prediction) batches; got "
+                         f"{type(y_true).__name__}")
+    for i, item in enumerate(y_true):
+        if isinstance(item, (dict, str)) or hasattr(item, "shape") or not hasattr(item, "__len__") \
+                or len(item) not in (2, 3):
+            raise ValueError(f"batch {i} of the stream is a {type(item).__name__}; each must be a (truth, "
+                             "prediction) pair or a (truth, prediction, names) triple")
+        yield item[0], item[1], (item[2] if len(item) == 3 else None)
+
+
+def _tasks(y_true: Any, y_pred: Any, names: Iterable[str] | None, settings: Settings, spatial_dims: int,
+           counted: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray, list[str], Settings]]:
+    """The workers' tasks, batch by batch; the images' names are appended to `counted`."""
+    given = None if names is None else iter(names)
+    for truth, pred, batch_names in _stream(y_true, y_pred):
+        truth, pred = _batch_shape(as_labels(truth, "y_true"), as_labels(pred, "y_pred"), spatial_dims,
+                                   one_image_allowed=y_pred is None)
+        count = len(truth)
+        if batch_names is not None:
+            batch_names = [n.decode() if isinstance(n, bytes) else str(n) for n in np.asarray(batch_names).ravel()]
+        elif given is not None:
+            batch_names = [str(n) for n in itertools.islice(given, count)]
+        else:
+            batch_names = [str(len(counted) + i) for i in range(count)]
+        if len(batch_names) != count:
+            raise ValueError(f"{len(counted) + len(batch_names)} names for at least {len(counted) + count} images")
+        counted.extend(batch_names)
+        step = max(1, TASK_PIXELS // max(1, math.prod(truth.shape[1:])))
+        for start in range(0, count, step):
+            piece = slice(start, start + step)
+            yield _smallest_int(truth[piece]), _smallest_int(pred[piece]), batch_names[piece], settings
+
+
+def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None = None,
+                      names: Iterable[str] | None = None, class_names: Sequence[str] | None = None,
+                      boundary_ratio: float = BOUNDARY_RATIO, fingerprint: str | None = None,
+                      ignore_index: int | None = None, nsd_tolerance: float = NSD_TOLERANCE, surface: bool = True,
+                      spacing: Sequence[float] | None = None, spatial_dims: int | None = None, workers: int = 1,
+                      executor: concurrent.futures.Executor | None = None) -> PerImageMetrics:
+    """Per-image figures of label masks, any framework's arrays, in memory or streamed.
+
+    Example:
+
+    >>> import numpy as np
+    >>> truth = np.zeros((2, 16, 16), int)
+    >>> truth[:, 4:12, 4:12] = 1
+    >>> metrics = per_image_metrics(truth, np.roll(truth, 1, axis=2), 2, class_names=("background", "pet"))
+    >>> summary = metrics.summary()
+    >>> round(summary["miou"], 3), summary["hd95"]["pet"], summary["nsd"]["pet"]
+    (0.849, 1.0, 1.0)
+    >>> batches = ((truth[i:i + 1], np.roll(truth, 1, axis=2)[i:i + 1]) for i in range(2))  # a stream
+    >>> per_image_metrics(batches, num_classes=2, class_names=("background", "pet")).summary() == summary
+    True
+
+    Args:
+      y_true, y_pred: true and predicted class ids (argmax of the logits: `create_mask`),
+        (N, H, W) or (N, H, W, 1); volumes (N, D, H, W[, 1]) with `spatial_dims=3`. Or
+        `y_true` alone, a stream: an iterable of (truth, prediction) pairs or (truth,
+        prediction, names) triples, each a batch or one image (`tf.data`, a PyTorch
+        `DataLoader`, a generator), read one batch at a time.
+      num_classes: number of classes (by keyword with a stream).
+      names: one name per image (default "0", "1", ...): matched across runs by `compare`.
+      class_names: default "class_0", ...
+      boundary_ratio: the boundary band's width as a share of the image diagonal.
+      fingerprint: of the test set (`fingerprint`), so that runs on other data are refused.
+      ignore_index: a true label (e.g. 255) whose pixels count for no metric.
+      nsd_tolerance: the normalized surface Dice's tolerance, in `spacing` units.
+      surface: measure the surface distances (NSD, HD95, ASSD); False leaves them out.
+      spacing: a pixel's (voxel's) size per axis, e.g. (2.5, 0.8, 0.8) mm: surface
+        distances and the NSD tolerance are in its units. Default: pixels.
+      spatial_dims: 2 (images) or 3 (volumes); default: `len(spacing)`, else 2.
+      workers: processes that measure images in parallel (1: this process).
+      executor: a `concurrent.futures.Executor` that measures them instead (a Dask
+        distributed client's `get_executor()` for a cluster); `workers` then bounds the
+        batches in flight, two per worker.
+
+    Raises:
+      ValueError: shapes that differ, bad labels (naming the image), as many names as
+        images, or bad settings.
+    """
+    if num_classes is None:
+        if isinstance(y_pred, int) and not isinstance(y_pred, bool):
+            raise ValueError("with a stream of batches, give the number of classes by keyword: "
+                             f"per_image_metrics(batches, num_classes={y_pred})")
+        raise ValueError("num_classes is required")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"num_classes must be a whole number >= 1; got {num_classes!r}")
+    check_workers(workers)
+    if spatial_dims is None:
+        spatial_dims = 2 if spacing is None else len(tuple(spacing))
+    if spatial_dims not in (2, 3):
+        raise ValueError(f"spatial_dims must be 2 (images) or 3 (volumes); got {spatial_dims}")
+    scale = None if spacing is None else tuple(float(v) for v in check_spacing(spacing, spatial_dims))
+    if nsd_tolerance < 0 or not np.isfinite(nsd_tolerance):
+        raise ValueError(f"the NSD tolerance must be a finite distance >= 0; got {nsd_tolerance}")
+    class_names = tuple(class_names) if class_names is not None else tuple(f"class_{c}" for c in range(num_classes))
+    if len(class_names) != num_classes:
+        raise ValueError(f"{len(class_names)} class names for {num_classes} classes")
+    if names is not None and not isinstance(names, (str, bytes)):
+        names = list(names) if not isinstance(names, Iterator) else names
+    settings = Settings(int(num_classes), ignore_index, boundary_ratio, nsd_tolerance, scale, surface)
+    counted: list[str] = []
+    parts = list(run_ordered(measure_images, _tasks(y_true, y_pred, names, settings, spatial_dims, counted),
+                             workers, executor))
+    if isinstance(names, list) and len(names) != len(counted):
+        raise ValueError(f"{len(names)} names for {len(counted)} images")
+    if not parts:
+        raise ValueError("no images to measure: the stream was empty")
+    statistics = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    return PerImageMetrics(class_names, counted, statistics, boundary_ratio, fingerprint, nsd_tolerance,
+                           ignore_index, scale)

@@ -1,0 +1,130 @@
+"""`unetcheck evaluate TRUTH PRED`: the per-image metrics of predicted masks a team already has
+on disk, in `workers` processes, written as `per_image.json` (what `unetcheck compare` reads)
+and `summary.json`.
+
+Workers read the files themselves, so the main process holds no mask: memory stays that of a
+few images per worker however large the test set.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from unetcheck.checks import registry
+from unetcheck.checks.per_image import TASK_PIXELS, PerImageMetrics, Settings, measure_images
+from unetcheck.checks.streaming import run_ordered
+from unetcheck.errors import InputError
+from unetcheck.job.masks_on_disk import Pair, digest, match, read_header, read_mask, spatial
+
+
+def measure_files(task: tuple[list[Pair], Settings]) -> tuple[dict[str, np.ndarray], list[str]]:
+    """A worker's task: reads each pair, measures it, and digests its truth."""
+    pairs, settings = task
+    truths, preds, digests = [], [], []
+    for pair in pairs:
+        masks = []
+        for path in (pair.truth, pair.pred):
+            try:
+                labels = read_mask(path)
+            except ValueError as err:
+                raise InputError(f"{path}: {err}") from None
+            masks.append(labels.reshape(spatial(labels.shape)))
+        truths.append(masks[0])
+        preds.append(masks[1])
+        digests.append(digest(masks[0]))
+    try:
+        stats = measure_images((truths, preds, [p.name for p in pairs], settings))
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    return stats, digests
+
+
+def _tasks(pairs: list[Pair], settings: Settings, pixels: int) -> Iterator[tuple[list[Pair], Settings]]:
+    step = max(1, TASK_PIXELS // max(1, pixels))
+    for start in range(0, len(pairs), step):
+        yield pairs[start:start + step], settings
+
+
+def evaluate_folders(truth_dir: str, pred_dir: str, num_classes: int, class_names: Sequence[str] | None = None,
+                     ignore_index: int | None = None, spacing: Sequence[float] | None = None,
+                     nsd_tolerance: float | None = None, workers: int = 1,
+                     executor: concurrent.futures.Executor | None = None, progress: bool | None = None
+                     ) -> PerImageMetrics:
+    """Per-image metrics of the masks in `pred_dir` against those in `truth_dir`, matched by name.
+
+    The fingerprint covers the truths and names, so `compare` refuses runs on other test data.
+
+    Raises:
+      InputError: unmatched, unreadable or mis-sized files (all named at once), labels
+        outside the classes (naming the image), bad settings.
+    """
+    from tqdm import tqdm
+
+    pairs, ndim, chosen = match(truth_dir, pred_dir, spacing)
+    class_names = tuple(class_names) if class_names else tuple(f"class_{c}" for c in range(num_classes))
+    if len(class_names) != num_classes:
+        raise InputError(f"{len(class_names)} class names for {num_classes} classes")
+    defaults = Settings(num_classes)
+    settings = Settings(num_classes, ignore_index, defaults.boundary_ratio,
+                        defaults.nsd_tolerance if nsd_tolerance is None else nsd_tolerance, chosen)
+    if settings.nsd_tolerance < 0 or not np.isfinite(settings.nsd_tolerance):
+        raise InputError(f"the NSD tolerance must be a finite distance >= 0; got {settings.nsd_tolerance}")
+    pixels = int(np.prod(spatial(read_header(pairs[0].truth)[0])))
+    parts, fingerprint = [], hashlib.sha256()
+    with tqdm(total=len(pairs), unit="image", disable=None if progress is None else not progress, delay=2,
+              desc="evaluate") as bar:
+        for stats, digests in run_ordered(measure_files, _tasks(pairs, settings, pixels), workers, executor):
+            parts.append(stats)
+            fingerprint.update("".join(digests).encode())
+            bar.update(len(digests))
+    for pair in pairs:
+        fingerprint.update(pair.name.encode() + b"\0")
+    statistics = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    return PerImageMetrics(class_names, [p.name for p in pairs], statistics, settings.boundary_ratio,
+                           fingerprint.hexdigest(), settings.nsd_tolerance, ignore_index, chosen)
+
+
+def summary_record(per_image: PerImageMetrics) -> dict[str, Any]:
+    """`summary.json`: the dataset's figures (the main job's `metrics.json` keys) and how
+    they were measured."""
+    summary = per_image.summary()
+    return {"images": len(per_image), **registry.flat_figures(summary, per_image.groups),
+            "confusion": summary["confusion"], "class_names": list(per_image.class_names),
+            "boundary_ratio": per_image.boundary_ratio, "nsd_tolerance": per_image.nsd_tolerance,
+            "ignore_index": per_image.ignore_index,
+            "spacing": None if per_image.spacing is None else list(per_image.spacing),
+            "fingerprint": per_image.fingerprint}
+
+
+def format_summary(per_image: PerImageMetrics) -> str:
+    """The dataset's figures as a terminal table: overall, then per class."""
+    summary = per_image.summary()
+    lines = [f"{len(per_image)} images, {len(per_image.class_names)} classes"
+             + ("" if per_image.spacing is None else f", spacing {per_image.spacing}")]
+    lines += [f"  {registry.label(key, per_image.spacing):<24} {summary[key]:.4f}"
+              for key in registry.overall_keys(per_image.groups)]
+    metrics = registry.per_class_metrics(per_image.groups)
+    headings = [registry.label(m.name, per_image.spacing) for m in metrics]
+    widths = [max(8, len(h)) for h in headings]
+    width = max(8, *(len(c) for c in per_image.class_names))
+    header = f"{'class':<{width}} " + " ".join(f"{h:>{w}}" for h, w in zip(headings, widths))
+    lines += ["", header, "-" * len(header)]
+    for c in per_image.class_names:
+        lines.append(f"{c:<{width}} " + " ".join(f"{summary[m.name][c]:>{w}.4f}" for m, w in zip(metrics, widths)))
+    return "\n".join(lines)
+
+
+def write_evaluation(per_image: PerImageMetrics, out_dir: str) -> list[str]:
+    """Writes `per_image.json` and `summary.json` into `out_dir`; returns their paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    summary_path = os.path.join(out_dir, "summary.json")
+    with open(summary_path, "w") as f:
+        json.dump(summary_record(per_image), f, indent=2)
+    return [per_image.save(os.path.join(out_dir, "per_image.json")), summary_path]
