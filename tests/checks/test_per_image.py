@@ -66,7 +66,8 @@ def test_worker_processes_give_the_same_bytes(tmp_path):
 
 
 def test_a_dask_cluster_gives_the_same_bytes(tmp_path):
-    distributed = pytest.importorskip("distributed", reason="dask.distributed is in the test extra")
+    import distributed  # the test extra's
+
     truth, pred = _masks(count=6, size=512)
     one = _artifact(per_image_metrics(truth, pred, 3, spacing=(0.5, 2.0)), tmp_path / "one.json")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,

@@ -73,7 +73,8 @@ def read_header(path: str) -> tuple[tuple[int, ...], tuple[float, ...] | None]:
 
     image = nibabel.load(path)
     shape = tuple(int(n) for n in image.shape)
-    return shape, tuple(float(z) for z in image.header.get_zooms()[:len(shape)])
+    # NIfTI stores sizes as float32: their shortest decimal (0.8, not 0.800000011920929) is the size meant.
+    return shape, tuple(float(str(np.float32(z))) for z in image.header.get_zooms()[:len(shape)])
 
 
 def read_mask(path: str) -> np.ndarray:
