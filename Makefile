@@ -11,7 +11,7 @@ TORCH_VENV ?= .venv-torch
 # unetcheck's base install, the team's libraries and pytest: nothing else.
 TEAMS := smp_team torchvision_team transformers_team monai_team tfkeras_team flax_team
 
-.PHONY: verify test test-suite test-stage2 test-torch-team test-teams test-gpu clean
+.PHONY: verify test test-suite test-stage2 test-torch-team test-teams test-gpu bench-metrics clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ test-teams: $(TEAMS:%=test-team-%)
 
 test-gpu: $(VENV)/.test
 	$(BIN)/python -m pytest -m gpu -n 0 $(ARGS)  # one process owns the GPU
+
+# The metrics against MONAI and torchmetrics (benchmarks/metrics, pytest-benchmark), in the
+# suite's environment (it holds both); `make bench-metrics ARGS="--benchmark-json=bench.json"`.
+# The suite runs it once on small masks (tests/bench/test_metrics_benchmark.py).
+bench-metrics: $(VENV)/.test
+	cd benchmarks/metrics && ../../$(BIN)/python -m pytest -c pytest.ini $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(TORCH_VENV) $(TEAMS:%=.venv-%) .pytest_cache .hypothesis

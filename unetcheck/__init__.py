@@ -4,7 +4,8 @@ The package is laid out as its parts depend on each other, one way:
 
 - `unetcheck.pets`: the Oxford-IIIT Pet data's facts and the synthetic pets (NumPy only);
 - `unetcheck.checks`: the assertions, metrics and baseline comparison any team imports
-  (NumPy only; a framework is imported only when its objects are passed in);
+  (NumPy; SciPy when surface distances are measured; a framework is imported only when
+  its objects are passed in);
 - `unetcheck.reference`: the tutorial's pipeline in TensorFlow and Keras (sources ->
   preprocessing -> augmentation -> pipeline -> model -> training);
 - `unetcheck.job`: the main job (`unetcheck verify`), its report, `predict`, the command line;

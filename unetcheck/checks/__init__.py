@@ -6,7 +6,8 @@ mistake raises `ValueError`. They take any framework's objects: Keras models on 
 backend and tf-keras, PyTorch modules and tensors (on any device, requiring grad or not),
 Flax modules and states, JAX and TensorFlow arrays, plain functions on NumPy arrays; a
 model's output as its library returns it (`select_output`). Importing this package imports
-NumPy only: a framework is touched only when its objects are passed in.
+NumPy only (SciPy loads when surface distances are measured): a framework is touched only
+when its objects are passed in.
 
     from unetcheck.checks import assert_frozen, assert_paired_flip
 """

@@ -57,7 +57,7 @@ from unetcheck.checks.surface import NSD_TOLERANCE, SURFACE_METRICS, surface_met
 __all__ = [
     "BOUNDARY_RATIO", "FORMAT", "NSD_TOLERANCE", "SURFACE_METRICS", "PerImageMetrics", "boundary_band",
     "boundary_counts", "boundary_iou", "boundary_width", "concatenate", "confusion_matrix", "dice_per_class",
-    "fingerprint", "iou_per_class", "majority_confusion", "mean_iou", "nan_mean", "per_image_metrics",
+    "Fingerprint", "fingerprint", "iou_per_class", "majority_confusion", "mean_iou", "nan_mean", "per_image_metrics",
     "pixel_accuracy", "precision_per_class", "ratio_of_counts", "recall_per_class", "surface_mean",
     "surface_metrics",
 ]
@@ -81,13 +81,30 @@ def boundary_iou(y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: flo
     return ratio_of_counts(per_image.boundary_intersection.sum(0), per_image.boundary_union.sum(0))
 
 
+class Fingerprint:
+    """A SHA-256 of test images and masks taken one at a time, then their names: a stream's
+    `fingerprint`, equal to it for the same examples in the same order."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add(self, image: Any, mask: Any) -> None:
+        """Adds one example (its image as float32, its mask as int64, each with its shape)."""
+        for arr in (np.ascontiguousarray(to_numpy(image), np.float32), np.ascontiguousarray(to_numpy(mask), np.int64)):
+            self._digest.update(str(arr.shape).encode())
+            self._digest.update(arr.tobytes())
+
+    def hexdigest(self, names: Sequence[str] | None = None) -> str:
+        """The digest of the examples added so far and then `names`."""
+        digest = self._digest.copy()
+        for name in names or ():
+            digest.update(name.encode() + b"\0")
+        return digest.hexdigest()
+
+
 def fingerprint(images: Iterable[Any], masks: Iterable[Any], names: Sequence[str] | None = None) -> str:
     """A SHA-256 of test images and masks (and their names): equal only for the same test set."""
-    digest = hashlib.sha256()
+    digest = Fingerprint()
     for image, mask in zip(images, masks, strict=True):
-        for arr in (np.ascontiguousarray(to_numpy(image), np.float32), np.ascontiguousarray(to_numpy(mask), np.int64)):
-            digest.update(str(arr.shape).encode())
-            digest.update(arr.tobytes())
-    for name in names or ():
-        digest.update(name.encode() + b"\0")
-    return digest.hexdigest()
+        digest.add(image, mask)
+    return digest.hexdigest(names)

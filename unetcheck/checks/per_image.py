@@ -47,10 +47,6 @@ class Settings:
     spacing: tuple[float, ...] | None = None
     surface: bool = True
 
-    @property
-    def groups(self) -> tuple[str, ...]:
-        return tuple(g for g in registry.GROUPS if g != "surface" or self.surface)
-
 
 def measure_image(truth: np.ndarray, pred: np.ndarray, settings: Settings) -> dict[str, np.ndarray]:
     """The statistics of one image's (or volume's) integer label masks."""

@@ -23,9 +23,8 @@ from unetcheck import checks
 from unetcheck.checks import registry
 from unetcheck.checks.leakage import MAX_DISTANCE, find_leaks
 from unetcheck.checks.metrics import (
+    Fingerprint,
     PerImageMetrics,
-    concatenate,
-    fingerprint,
     majority_confusion,
     mean_iou,
     per_image_metrics,
@@ -118,19 +117,21 @@ def leakage_report(source: Any, max_distance: int = MAX_DISTANCE, shown: int = 2
 
 
 def evaluate_per_image(model: keras.Model, batches: Any, names: list[str]) -> PerImageMetrics:
-    """Per-image counts of `model`'s masks over the (images, masks, ...) test batches, with the
-    test set's fingerprint (its images, masks and names)."""
-    parts, images, masks, offset = [], [], [], 0
-    for batch in batches:
-        x, y = np.asarray(batch[0]), np.asarray(batch[1])
-        pred = np.asarray(create_mask(model(x, training=False)))
-        parts.append(per_image_metrics(y, pred, NUM_CLASSES, names=names[offset:offset + len(x)],
-                                       class_names=CLASS_NAMES))
-        images.append(x)
-        masks.append(y)
-        offset += len(x)
-    result = concatenate(parts)
-    result.fingerprint = fingerprint(np.concatenate(images), np.concatenate(masks), result.names)
+    """Per-image counts of `model`'s masks over the (images, masks, ...) test batches, streamed
+    one batch at a time, with the test set's fingerprint (its images, masks and names)."""
+    digest = Fingerprint()
+
+    def predicted() -> Any:
+        offset = 0
+        for batch in batches:
+            x, y = np.asarray(batch[0]), np.asarray(batch[1])
+            for image, mask in zip(x, y):
+                digest.add(image, mask)
+            yield y, np.asarray(create_mask(model(x, training=False))), names[offset:offset + len(x)]
+            offset += len(x)
+
+    result = per_image_metrics(predicted(), num_classes=NUM_CLASSES, class_names=CLASS_NAMES)
+    result.fingerprint = digest.hexdigest(result.names)
     return result
 
 

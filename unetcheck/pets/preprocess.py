@@ -4,7 +4,7 @@ runners without TensorFlow.
 `resize_bilinear` and `resize_nearest` compute what `tf.image.resize` computes (half-pixel
 centres, no antialiasing; nearest-neighbour for masks, so every pixel stays a class), so
 `oxford_preprocess` gives `unetcheck.load_image`'s arrays (tests/test_pets.py holds the two
-equal). Written here because the checks must install with NumPy alone.
+equal). Written here because the checks must install without TensorFlow.
 """
 
 from __future__ import annotations
