@@ -31,5 +31,5 @@ def folders(case_data, tmp_path_factory):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def bench_evaluate_workers(measure, folders, workers):
-    measure(CASE, "evaluate (every metric)", f"unetcheck, {workers} worker(s)", evaluate_folders, rounds=2,
-            memory=False, args=(*folders, CASE.classes, None, None, None, None, workers, None, False))
+    measure(CASE, "evaluate (every metric)", f"unetcheck, {workers} worker(s)", evaluate_folders,
+            memory=False, args=(*folders, CASE.classes, None, None, None, None, workers, None, False), rounds=3)

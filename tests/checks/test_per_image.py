@@ -173,3 +173,20 @@ def test_bad_streams_and_settings_are_named():
         bad = pred.copy()
         bad[1, 0, 0] = 7
         per_image_metrics(truth, bad, 3)
+
+
+def test_workers_fork_only_where_it_is_safe():
+    """A fork copies only the calling thread: never beside another thread or a framework
+    runtime (this test process holds PyTorch and pytest's threads), else a fresh interpreter."""
+    import subprocess
+    import sys
+
+    from unetcheck.checks.streaming import start_method
+
+    assert start_method() == "spawn"
+    code = ("import threading, sys; from unetcheck.checks.streaming import start_method; print(start_method()); "
+            "threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start(); print(start_method()); "
+            "import torch; print(start_method())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    expected = ["fork", "spawn", "spawn"] if sys.platform == "linux" else ["spawn"] * 3
+    assert out.split() == expected

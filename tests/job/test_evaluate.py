@@ -5,6 +5,8 @@ every bad file."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -63,10 +65,15 @@ def test_masks_on_disk_give_the_arrays_figures(folders, capsys):
 
 def test_two_workers_write_the_same_bytes(folders):
     tmp_path = folders[0]
-    for workers in (1, 2):
+    for workers in (1, 2):  # here, beside PyTorch and pytest's threads, the workers spawn
         assert main(["evaluate", str(tmp_path / "truth"), str(tmp_path / "pred"), "--num-classes", "3",
                      "--workers", str(workers), "--out", str(tmp_path / f"out{workers}")]) == 0
     assert (tmp_path / "out1" / "per_image.json").read_bytes() == (tmp_path / "out2" / "per_image.json").read_bytes()
+    # As users run it, in a Python of its own (on Linux the workers fork there).
+    subprocess.run([sys.executable, "-m", "unetcheck", "evaluate", str(tmp_path / "truth"), str(tmp_path / "pred"),
+                    "--num-classes", "3", "--workers", "2", "--out", str(tmp_path / "cli")], check=True, timeout=300,
+                   capture_output=True)
+    assert (tmp_path / "cli" / "per_image.json").read_bytes() == (tmp_path / "out1" / "per_image.json").read_bytes()
 
 
 def test_palette_and_16_bit_pngs_hold_class_ids(tmp_path):

@@ -91,9 +91,7 @@ def mask_edges(mask: np.ndarray) -> np.ndarray:
 def _tree(points: np.ndarray):
     from scipy.spatial import cKDTree  # imported here: `import unetcheck.checks` stays NumPy-only
 
-    # An unbalanced tree with loose nodes builds about twice as fast and answers as fast on
-    # edge points (measured in docs/performance.md, "Surface distances").
-    return cKDTree(points, balanced_tree=False, compact_nodes=False)
+    return cKDTree(points)
 
 
 def _nearest(points: np.ndarray, others: np.ndarray, free: np.ndarray | None = None) -> np.ndarray:

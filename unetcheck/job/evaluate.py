@@ -19,7 +19,7 @@ import numpy as np
 
 from unetcheck.checks import registry
 from unetcheck.checks.per_image import TASK_PIXELS, PerImageMetrics, Settings, measure_images
-from unetcheck.checks.streaming import run_ordered
+from unetcheck.checks.streaming import run_ordered, worker_pool
 from unetcheck.errors import InputError
 from unetcheck.job.masks_on_disk import Pair, digest, match, read_header, read_mask, spatial
 
@@ -78,9 +78,12 @@ def evaluate_folders(truth_dir: str, pred_dir: str, num_classes: int, class_name
         raise InputError(f"the NSD tolerance must be a finite distance >= 0; got {settings.nsd_tolerance}")
     pixels = int(np.prod(spatial(read_header(pairs[0].truth)[0])))
     parts, fingerprint = [], hashlib.sha256()
-    with tqdm(total=len(pairs), unit="image", disable=None if progress is None else not progress, delay=2,
-              desc="evaluate") as bar:
-        for stats, digests in run_ordered(measure_files, _tasks(pairs, settings, pixels), workers, executor):
+    # The workers start before the progress bar's thread, so that they may fork (`start_method`).
+    with worker_pool(workers if executor is None else 1) as pool, tqdm(
+            total=len(pairs), unit="image", disable=None if progress is None else not progress, delay=2,
+            desc="evaluate") as bar:
+        for stats, digests in run_ordered(measure_files, _tasks(pairs, settings, pixels), workers,
+                                          executor if executor is not None else pool):
             parts.append(stats)
             fingerprint.update("".join(digests).encode())
             bar.update(len(digests))
