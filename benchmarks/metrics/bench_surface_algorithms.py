@@ -3,7 +3,7 @@
 The exact ways to find each edge pixel's nearest edge pixel of the other mask, for every
 class: a k-d tree of the other mask's edge points (SciPy's default balanced build, as
 unetcheck uses it, or unbalanced), and SciPy's exact Euclidean distance transform restricted
-to the bounding box of the class's edges in both masks (MONAI transforms the whole image).
+to the bounding box of the class's edges in both masks (MONAI's kind of computation).
 And boundary IoU's bands: unetcheck's one pass for all classes against each class's mask
 less its iterated erosion."""
 
