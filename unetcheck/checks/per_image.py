@@ -352,8 +352,8 @@ def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None =
       spacing: a pixel's (voxel's) size per axis, e.g. (2.5, 0.8, 0.8) mm: surface
         distances and the NSD tolerance are in its units. Default: pixels.
       spatial_dims: 2 (images) or 3 (volumes); default: `len(spacing)`, else 2.
-      workers: processes that measure images in parallel (1: this process). They start
-        by spawn, safe beside TensorFlow's and PyTorch's threads; a script that passes
+      workers: processes that measure images in parallel (1: this process). They fork
+        where that is safe, else spawn (`streaming.start_method`); a script that passes
         more than 1 keeps its top level under `if __name__ == "__main__":`, as spawn asks.
       executor: a `concurrent.futures.Executor` that measures them instead (a Dask
         distributed client's `get_executor()` for a cluster); `workers` then bounds the

@@ -33,9 +33,11 @@ _THREADED = ("tensorflow", "torch", "jax")
 
 
 def start_method() -> str:
-    """How worker processes start: "fork" (about 0.7 s sooner each than a fresh interpreter)
-    where that is safe, on Linux in a process running one thread with no threaded framework
-    loaded; "spawn" everywhere else, as a fork would copy other threads' locks mid-flight."""
+    """How worker processes start: "fork" where that is safe, on Linux in a process running
+    one thread with no threaded framework loaded (sooner than a fresh interpreter, which
+    imports everything again: docs/performance.md, "Metrics against MONAI and
+    torchmetrics"); "spawn" everywhere else, as a fork would copy other threads' locks
+    mid-flight."""
     safe = (sys.platform == "linux" and threading.active_count() == 1
             and not any(name in sys.modules for name in _THREADED))
     return "fork" if safe else "spawn"
