@@ -11,7 +11,8 @@ import pytest
 
 from unetcheck import checks
 
-MODULES = ["_core", "_models", "data", "outputs", "training", "regression", "leakage", "metrics", "surface"]
+MODULES = ["_core", "_models", "data", "outputs", "training", "regression", "leakage", "metrics", "scores", "boundary",
+           "per_image", "surface"]
 #: The metrics, beside `checks.__all__`, whose docstrings must show an example.
 METRICS = {
     "metrics": ["confusion_matrix", "iou_per_class", "dice_per_class", "precision_per_class", "recall_per_class",
