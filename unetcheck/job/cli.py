@@ -68,10 +68,7 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
                         help="leave out examples that cannot be used, and list them, instead of failing")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="unetcheck", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def _verify_parser(commands: Any) -> None:
     verify = commands.add_parser("verify", help="train the reference, verify it, write a report")
     _data_options(verify)
     verify.add_argument("--quick", action="store_true", help=f"small preset: {describe(QUICK)}")
@@ -98,15 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--out", default=DEFAULT_OUT, help=f"report folder (default: {DEFAULT_OUT}); "
                         "an interrupted run resumes when started again with the same folder")
 
-    validate = commands.add_parser("validate-data", help="check a data source and say what it holds")
-    _data_options(validate)
-    validate.add_argument("--json", help="also write the findings to this JSON file")
 
-    predict = commands.add_parser("predict", help="write predicted masks for image files")
-    predict.add_argument("images", nargs="+", help="image files (JPEG, PNG, BMP, GIF)")
-    predict.add_argument("--model", required=True, help="a trained model.keras")
-    predict.add_argument("--out", required=True, help="folder for NAME_mask.png and NAME_overlay.png")
-    _evaluate_parser(commands)
+def _compare_parser(commands: Any) -> None:
     compare = commands.add_parser(
         "compare", help="compare a candidate run with a baseline: paired bootstrap over the same test images",
         description="unetcheck compare BASELINE [BASELINE ...] CANDIDATE. Several baseline runs (other seeds, "
@@ -124,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
     compare.add_argument("--markdown", help="also write the comparison as markdown to this file")
     compare.add_argument("--json", help="also write every figure to this JSON file")
+
+
+def _bench_parser(commands: Any) -> None:
     bench = commands.add_parser("bench", help="training speed: the tutorial's literal steps, the stock reference, "
                                 "the fast layers, the roofline")
     bench.add_argument("--quick", action="store_true",
@@ -133,6 +126,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--size", type=int, default=128)
     bench.add_argument("--json", help="write every figure to this JSON file")
     bench.add_argument("--plot", help="write img/s against batch size to this PNG")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="unetcheck", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _verify_parser(commands)
+    validate = commands.add_parser("validate-data", help="check a data source and say what it holds")
+    _data_options(validate)
+    validate.add_argument("--json", help="also write the findings to this JSON file")
+
+    predict = commands.add_parser("predict", help="write predicted masks for image files")
+    predict.add_argument("images", nargs="+", help="image files (JPEG, PNG, BMP, GIF)")
+    predict.add_argument("--model", required=True, help="a trained model.keras")
+    predict.add_argument("--out", required=True, help="folder for NAME_mask.png and NAME_overlay.png")
+    _evaluate_parser(commands)
+    _compare_parser(commands)
+    _bench_parser(commands)
     return parser
 
 

@@ -135,74 +135,41 @@ def evaluate_per_image(model: keras.Model, batches: Any, names: list[str]) -> Pe
     return result
 
 
-def run_verify(
-    config: VerifyConfig,
-    out_dir: str | None = None,
-    verbose: int | str = "auto",
-    callbacks: Sequence[keras.callbacks.Callback] = (),
-) -> dict[str, Any]:
-    """Trains the reference on `config.data`, verifies it, and returns every figure.
+def _prepare(config: VerifyConfig, strategy: Any) -> tuple[Any, Any, keras.Model]:
+    """The run's source, pipelines and compiled model (under `strategy`'s scope where one is given)."""
+    set_seed(config.seed)
+    synthetic = {"num_train": config.num_train, "num_test": config.num_test, "seed": config.synthetic_seed}
+    source = load_source(config.data, data_dir=config.data_dir, skip_bad=config.skip_bad,
+                         **(synthetic if config.data == "synthetic" else {}))
+    pipes = make_pipelines(source, size=config.size, batch_size=config.batch_size, seed=config.seed,
+                           class_weights=config.class_weights)
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope, precision(config.precision):
+        model = unet_model(NUM_CLASSES, input_size=config.size, weights=config.weights,
+                           sync_batchnorm=config.sync_batchnorm, fast=config.fast_layers)
+        if config.weights is None:
+            calibrate_encoder(model, next(iter(pipes.train))[0])
+        compile_model(model, run_eagerly=config.run_eagerly)
+    return source, pipes, model
 
-    With `out_dir`, also writes the report there (`unetcheck.job.report`), and a run
-    interrupted after some epochs resumes from the last finished epoch when started again
-    with the same folder (`keras.callbacks.BackupAndRestore`; the optimizer's moments
-    restart). TensorFlow's ops run deterministically for the whole run.
-    """
-    started = time.perf_counter()
-    strategy = None
-    if config.strategy != "default" or config.cpu_replicas:
-        from unetcheck.reference.distribute import make_strategy
 
-        # First: logical CPU devices can only be made before TensorFlow starts its runtime.
-        strategy = make_strategy(config.strategy, config.cpu_replicas)
-    with deterministic_ops():
-        set_seed(config.seed)
-        synthetic = {"num_train": config.num_train, "num_test": config.num_test, "seed": config.synthetic_seed}
-        source = load_source(config.data, data_dir=config.data_dir, skip_bad=config.skip_bad,
-                             **(synthetic if config.data == "synthetic" else {}))
-        pipes = make_pipelines(source, size=config.size, batch_size=config.batch_size, seed=config.seed,
-                               class_weights=config.class_weights)
-        scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
-        with scope, precision(config.precision):
-            model = unet_model(NUM_CLASSES, input_size=config.size, weights=config.weights,
-                               sync_batchnorm=config.sync_batchnorm, fast=config.fast_layers)
-            if config.weights is None:
-                calibrate_encoder(model, next(iter(pipes.train))[0])
-            compile_model(model, run_eagerly=config.run_eagerly)
-        encoder_before = checks.snapshot(model.get_layer("encoder"))
-        trainable_before = checks.snapshot(model.trainable_weights)
-        test_images, test_masks = (np.asarray(t) for t in next(iter(pipes.test))[:2])
+def _fit(model: keras.Model, strategy: Any, pipes: Any, config: VerifyConfig, callbacks: list,
+         verbose: int | str) -> Any:
+    """Trains `model`: `Model.fit`, or its own loop under multi-worker (keras-team/keras#20585)."""
+    if config.strategy == "multiworker":
+        from unetcheck.reference.loop import fit_with_loop
 
-        fit_callbacks, history_csv = list(callbacks), None
-        if out_dir is not None:
-            resumable, history_csv = _resumable(out_dir, test_images[0], test_masks[0])
-            fit_callbacks = resumable + fit_callbacks
-        if config.strategy == "multiworker":  # Model.fit fails there: keras-team/keras#20585
-            from unetcheck.reference.loop import fit_with_loop
+        return fit_with_loop(model, strategy, pipes.train, config.epochs,
+                             config.steps_per_epoch or pipes.steps_per_epoch, pipes.test, pipes.validation_steps,
+                             callbacks, verbose=verbose)
+    return train(model, pipes, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, callbacks=callbacks,
+                 verbose=verbose)
 
-            history = fit_with_loop(
-                model, strategy, pipes.train, config.epochs, config.steps_per_epoch or pipes.steps_per_epoch,
-                pipes.test, pipes.validation_steps, fit_callbacks, verbose=verbose)
-        else:
-            history = train(model, pipes, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
-                            callbacks=fit_callbacks, verbose=verbose)
-        logs = (_read_history(history_csv) if history_csv
-                else {k: list(map(float, v)) for k, v in history.history.items()})
-        stock = to_stock(model) if config.fast_layers else model
-        per_image = evaluate_per_image(stock, pipes.test, _test_names(source))
-        summary = per_image.summary()
-        confusion = np.asarray(summary["confusion"])
-        miou, baseline = summary["miou"], mean_iou(majority_confusion(confusion))
-        saved_model = None
-        if out_dir is not None:  # the model the job delivers; the save_reload check reads this file
-            saved_model = os.path.join(out_dir, "model.keras")
-            stock.save(saved_model)
-        trained = Trained(model=model, stock=stock, pipelines=pipes, encoder_before=encoder_before,
-                          trainable_before=trainable_before, losses=logs["loss"], test_images=test_images,
-                          augment=Augment(seed=config.seed), miou=miou, baseline_miou=baseline,
-                          saved_model=saved_model)
-        results = verify_trained(trained, NUM_CLASSES, config.min_loss_drop, config.min_miou_margin)
-    metrics = {
+
+def _record(config: VerifyConfig, per_image: PerImageMetrics, summary: dict[str, Any], baseline: float,
+            source: Any, logs: dict, history: Any, results: list, strategy: Any, started: float) -> dict[str, Any]:
+    """Every figure of a run, as `metrics.json` holds them."""
+    return {
         "config": dataclasses.asdict(config),
         **registry.flat_figures(summary, per_image.groups),  # miou first: the one list's order
         "majority_baseline_miou": baseline,
@@ -226,6 +193,55 @@ def run_verify(
         "versions": {"keras": keras.__version__, "backend": keras.backend.backend()},
         "wall_s": time.perf_counter() - started,
     }
+
+
+def run_verify(
+    config: VerifyConfig,
+    out_dir: str | None = None,
+    verbose: int | str = "auto",
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> dict[str, Any]:
+    """Trains the reference on `config.data`, verifies it, and returns every figure.
+
+    With `out_dir`, also writes the report there (`unetcheck.job.report`), and a run
+    interrupted after some epochs resumes from the last finished epoch when started again
+    with the same folder (`keras.callbacks.BackupAndRestore`; the optimizer's moments
+    restart). TensorFlow's ops run deterministically for the whole run.
+    """
+    started = time.perf_counter()
+    strategy = None
+    if config.strategy != "default" or config.cpu_replicas:
+        from unetcheck.reference.distribute import make_strategy
+
+        # First: logical CPU devices can only be made before TensorFlow starts its runtime.
+        strategy = make_strategy(config.strategy, config.cpu_replicas)
+    with deterministic_ops():
+        source, pipes, model = _prepare(config, strategy)
+        encoder_before = checks.snapshot(model.get_layer("encoder"))
+        trainable_before = checks.snapshot(model.trainable_weights)
+        test_images, test_masks = (np.asarray(t) for t in next(iter(pipes.test))[:2])
+
+        fit_callbacks, history_csv = list(callbacks), None
+        if out_dir is not None:
+            resumable, history_csv = _resumable(out_dir, test_images[0], test_masks[0])
+            fit_callbacks = resumable + fit_callbacks
+        history = _fit(model, strategy, pipes, config, fit_callbacks, verbose)
+        logs = (_read_history(history_csv) if history_csv
+                else {k: list(map(float, v)) for k, v in history.history.items()})
+        stock = to_stock(model) if config.fast_layers else model
+        per_image = evaluate_per_image(stock, pipes.test, _test_names(source))
+        summary = per_image.summary()
+        miou, baseline = summary["miou"], mean_iou(majority_confusion(np.asarray(summary["confusion"])))
+        saved_model = None
+        if out_dir is not None:  # the model the job delivers; the save_reload check reads this file
+            saved_model = os.path.join(out_dir, "model.keras")
+            stock.save(saved_model)
+        trained = Trained(model=model, stock=stock, pipelines=pipes, encoder_before=encoder_before,
+                          trainable_before=trainable_before, losses=logs["loss"], test_images=test_images,
+                          augment=Augment(seed=config.seed), miou=miou, baseline_miou=baseline,
+                          saved_model=saved_model)
+        results = verify_trained(trained, NUM_CLASSES, config.min_loss_drop, config.min_miou_margin)
+    metrics = _record(config, per_image, summary, baseline, source, logs, history, results, strategy, started)
     if out_dir is not None:
         report.write_report(metrics, per_image, stock, test_images, test_masks, out_dir)
     return metrics
