@@ -5,6 +5,8 @@ workers' start, about 0.7 s each, is not most of the run)."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from conftest import CASES
@@ -31,5 +33,5 @@ def folders(case_data, tmp_path_factory):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def bench_evaluate_workers(measure, folders, workers):
-    measure(CASE, "evaluate (every metric)", f"unetcheck, {workers} worker(s)", evaluate_folders,
-            memory=False, args=(*folders, CASE.classes, None, None, None, None, workers, None, False), rounds=3)
+    run = functools.partial(evaluate_folders, *folders, CASE.classes, workers=workers, progress=False)
+    measure(CASE, "evaluate (every metric)", f"unetcheck, {workers} worker(s)", run, memory=False, args=(), rounds=3)

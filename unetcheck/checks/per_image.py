@@ -153,8 +153,8 @@ class PerImageMetrics:
         out: dict[str, Any] = {key: float(figures[(key, None)][0]) for key in registry.overall_keys(self.groups)}
         for metric in registry.per_class_metrics(self.groups):
             out[metric.name] = {c: float(figures[(metric.name, c)][0]) for c in self.class_names}
-        out["confusion"] = np.rint(weights @ self.confusion.reshape(len(self), -1)).astype(np.int64).reshape(
-            self.confusion.shape[1:]).tolist()
+        confusion = registry.pool({"confusion": self.confusion}, weights)["confusion"][0]
+        out["confusion"] = np.rint(confusion).astype(np.int64).tolist()  # whole counts, summed in float64
         return out
 
     def rows(self) -> list[dict[str, Any]]:

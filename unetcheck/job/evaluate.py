@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from unetcheck.checks import registry
+from unetcheck.checks.boundary import BOUNDARY_RATIO
 from unetcheck.checks.per_image import TASK_PIXELS, PerImageMetrics, Settings, measure_images
 from unetcheck.checks.streaming import run_ordered, worker_pool
+from unetcheck.checks.surface import NSD_TOLERANCE
 from unetcheck.errors import InputError
 from unetcheck.job.masks_on_disk import Pair, digest, match, read_header, read_mask, spatial
 
@@ -71,9 +73,8 @@ def evaluate_folders(truth_dir: str, pred_dir: str, num_classes: int, class_name
     class_names = tuple(class_names) if class_names else tuple(f"class_{c}" for c in range(num_classes))
     if len(class_names) != num_classes:
         raise InputError(f"{len(class_names)} class names for {num_classes} classes")
-    defaults = Settings(num_classes)
-    settings = Settings(num_classes, ignore_index, defaults.boundary_ratio,
-                        defaults.nsd_tolerance if nsd_tolerance is None else nsd_tolerance, chosen)
+    settings = Settings(num_classes, ignore_index, BOUNDARY_RATIO,
+                        NSD_TOLERANCE if nsd_tolerance is None else nsd_tolerance, chosen)
     if settings.nsd_tolerance < 0 or not np.isfinite(settings.nsd_tolerance):
         raise InputError(f"the NSD tolerance must be a finite distance >= 0; got {settings.nsd_tolerance}")
     pixels = int(np.prod(spatial(read_header(pairs[0].truth)[0])))
