@@ -24,7 +24,7 @@ from unetcheck.reference.onednn import prefer_onednn
 
 prefer_onednn()  # nothing above imports TensorFlow (tests/reference/test_onednn.py checks it took effect)
 
-pytest_plugins = ["pytester"]  # tests/test_plugin.py runs consumer projects
+pytest_plugins = ["pytester"]  # tests/test_pytest_plugin.py runs projects under pytester
 
 # Derandomized and bounded so a run is the same everywhere; "dev" explores more.
 settings.register_profile(

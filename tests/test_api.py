@@ -24,10 +24,9 @@ PUBLIC = [
 CHECKS = [
     "assert_all_trainable_change", "assert_batch_independent", "assert_deterministic", "assert_finite",
     "assert_flip_equivariant", "assert_frozen", "assert_labels_in_range", "assert_loss_curve_falls",
-    "assert_loss_decreases", "assert_no_leakage", "assert_no_regression", "assert_outputs_fit_loss",
-    "assert_overfits_batch",
-    "assert_paired_flip",
-    "assert_probabilities_valid", "assert_same_predictions", "assert_same_preprocessing", "assert_state_loaded",
+    "assert_loss_decreases", "assert_loss_ignores", "assert_no_leakage", "assert_no_regression",
+    "assert_outputs_fit_loss", "assert_overfits_batch", "assert_paired_flip", "assert_probabilities_valid",
+    "assert_same_data", "assert_same_predictions", "assert_same_preprocessing", "assert_state_loaded",
     "assert_weights_all_changed", "assert_weights_unchanged", "build_fit_state", "predict", "seed_everything",
     "select_output", "snapshot", "to_numpy",
 ]

@@ -11,8 +11,8 @@ import pytest
 
 from unetcheck import checks
 
-MODULES = ["_core", "_models", "data", "outputs", "training", "regression", "leakage", "metrics", "scores", "boundary",
-           "per_image", "surface"]
+MODULES = ["_core", "_keras_fit", "_models", "data", "data_profile", "outputs", "training", "regression", "leakage", "losses",
+           "metrics", "scores", "boundary", "per_image", "surface"]
 #: The metrics, beside `checks.__all__`, whose docstrings must show an example.
 METRICS = {
     "metrics": ["confusion_matrix", "iou_per_class", "dice_per_class", "precision_per_class", "recall_per_class",

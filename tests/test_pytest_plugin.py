@@ -54,9 +54,9 @@ def test_options_fixtures_and_golden_versions(pytester):
         """
         import numpy as np
 
-        def test_settings(unetcheck_settings, reference_preprocess, synthetic_source):
+        def test_settings(unetcheck_settings, unetcheck_preprocess, unetcheck_source):
             assert unetcheck_settings == {"size": 64, "seed": 3}
-            image, mask = reference_preprocess(next(iter(synthetic_source.split("test"))))
+            image, mask = unetcheck_preprocess(next(iter(unetcheck_source.split("test"))))
             assert image.shape == (64, 64, 3)
 
         def test_golden(unetcheck_golden, tmp_path_factory):
@@ -100,13 +100,30 @@ def test_reference_pipelines_start_from_the_same_state_in_every_test(pytester):
             images, masks = next(iter(pipelines.train))
             return np.asarray(images), np.asarray(masks)
 
-        def test_one(reference_pipelines):
-            FIRST.append(_first(reference_pipelines))
+        def test_one(unetcheck_pipelines):
+            FIRST.append(_first(unetcheck_pipelines))
 
-        def test_two(reference_pipelines):
-            FIRST.append(_first(reference_pipelines))
+        def test_two(unetcheck_pipelines):
+            FIRST.append(_first(unetcheck_pipelines))
             for a, b in zip(*FIRST):
                 np.testing.assert_array_equal(a, b)
         """
     )
     pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_the_old_fixture_names_still_work_and_warn(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_old(reference_preprocess, unetcheck_preprocess):
+            assert reference_preprocess.func is unetcheck_preprocess.func
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error::DeprecationWarning")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'reference_preprocess' is deprecated: use 'unetcheck_preprocess'*"])
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*DeprecationWarning: unetcheck's fixture 'reference_preprocess' is deprecated*"])

@@ -12,10 +12,13 @@ with its own `gpu` marker and no such option keeps it untouched.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from unetcheck.hardware import visible_gpus
 
 #: Frameworks whose GPUs the opt-in skip can look for.
 GPU_FRAMEWORKS = ("keras", "tensorflow", "torch", "jax")
@@ -46,28 +49,6 @@ def pytest_configure(config: pytest.Config) -> None:
             "markers", "gpu: needs a visible GPU; `pytest -m gpu` runs these, skipped with the reason elsewhere")
 
 
-def visible_gpus(framework: str) -> list[str]:
-    """Names of the GPUs `framework` can use (empty when none); imports only that framework."""
-    if framework == "keras":
-        from unetcheck.reference.devices import visible_gpus as keras_gpus
-
-        return keras_gpus()
-    if framework == "tensorflow":
-        import tensorflow as tf
-
-        return [d.name for d in tf.config.list_physical_devices("GPU")]
-    if framework == "torch":
-        import torch
-
-        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    import jax
-
-    try:
-        return [str(d) for d in jax.devices("gpu")]
-    except RuntimeError:  # jax raises when the platform has no device
-        return []
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     framework = _gpu_framework(config)
     gpu_items = [item for item in items if item.get_closest_marker("gpu")] if framework else []
@@ -91,11 +72,11 @@ def unetcheck_settings(pytestconfig: pytest.Config) -> dict[str, int]:
 
 
 @pytest.fixture(scope="session")
-def synthetic_source(unetcheck_settings: dict[str, int]) -> Any:
+def unetcheck_source(unetcheck_settings: dict[str, int]) -> Any:
     """32 train / 16 test synthetic pets (TFDS-style examples), deterministic (needs TensorFlow).
 
-        def test_my_loader(synthetic_source):
-            for example in synthetic_source.split("train").take(4):
+        def test_my_loader(unetcheck_source):
+            for example in unetcheck_source.split("train").take(4):
                 image, mask = my_load(example)
     """
     from unetcheck.reference.sources import synthetic_pets
@@ -104,26 +85,26 @@ def synthetic_source(unetcheck_settings: dict[str, int]) -> Any:
 
 
 @pytest.fixture
-def reference_pipelines(synthetic_source: Any, unetcheck_settings: dict[str, int]) -> Any:
-    """The reference `tf.data` pipelines over `synthetic_source` (batch 8), fresh for each test:
+def unetcheck_pipelines(unetcheck_source: Any, unetcheck_settings: dict[str, int]) -> Any:
+    """The reference `tf.data` pipelines over `unetcheck_source` (batch 8), fresh for each test:
     the shuffle order and the flips start from the same state in every test.
 
-        def test_shapes(reference_pipelines):
-            images, masks = next(iter(reference_pipelines.train))
+        def test_shapes(unetcheck_pipelines):
+            images, masks = next(iter(unetcheck_pipelines.train))
     """
     from unetcheck.reference.pipeline import make_pipelines
 
-    return make_pipelines(synthetic_source, size=unetcheck_settings["size"], batch_size=8,
+    return make_pipelines(unetcheck_source, size=unetcheck_settings["size"], batch_size=8,
                           seed=unetcheck_settings["seed"])
 
 
 @pytest.fixture
-def reference_model(reference_pipelines: Any, unetcheck_settings: dict[str, int]) -> Any:
+def unetcheck_model(unetcheck_pipelines: Any, unetcheck_settings: dict[str, int]) -> Any:
     """A fresh, compiled reference U-Net in stock Keras layers (random encoder, calibrated,
     frozen). Building it seeds Keras's random state with `--unetcheck-seed`.
 
-        def test_same_as_reference(reference_model, my_model, reference_pipelines):
-            images, _ = next(iter(reference_pipelines.test))
+        def test_same_as_reference(unetcheck_model, my_model, unetcheck_pipelines):
+            images, _ = next(iter(unetcheck_pipelines.test))
             ...
     """
     import keras
@@ -133,17 +114,17 @@ def reference_model(reference_pipelines: Any, unetcheck_settings: dict[str, int]
 
     keras.utils.set_random_seed(unetcheck_settings["seed"])
     model = unet_model(input_size=unetcheck_settings["size"])
-    calibrate_encoder(model, next(iter(reference_pipelines.train))[0])
+    calibrate_encoder(model, next(iter(unetcheck_pipelines.train))[0])
     return compile_model(model)
 
 
 @pytest.fixture
-def reference_preprocess(unetcheck_settings: dict[str, int]) -> Any:
+def unetcheck_preprocess(unetcheck_settings: dict[str, int]) -> Any:
     """The reference preprocessing at the fixtures' size, in NumPy (no TensorFlow needed):
     a TFDS-style dict -> (image, mask).
 
-        def test_preprocessing(reference_preprocess):
-            image, mask = reference_preprocess(example)
+        def test_preprocessing(unetcheck_preprocess):
+            image, mask = unetcheck_preprocess(example)
     """
     import functools
 
@@ -216,8 +197,27 @@ def unetcheck_golden(request: pytest.FixtureRequest) -> Golden:
     """Golden files with versions recorded (needs pytest-regressions).
 
         def test_structure(unetcheck_golden):
-            unetcheck_golden.check_data({"params": 6504227}, "fixtures/structure.yml")
-            unetcheck_golden.check_arrays({"logits": out}, "fixtures/logits.npz",
+            unetcheck_golden.check_data({"params": 6504227}, "goldens/structure.yml")
+            unetcheck_golden.check_arrays({"logits": out}, "goldens/logits.npz",
                                           default_tolerance={"atol": 1e-5, "rtol": 1e-5})
     """
     return Golden(request)
+
+
+def _deprecated_fixture(old: str, new: str) -> Any:
+    """The fixture `old`, deprecated: warns and gives `new`'s value."""
+
+    @pytest.fixture(name=old)
+    def alias(request: pytest.FixtureRequest) -> Any:
+        warnings.warn(f"unetcheck's fixture {old!r} is deprecated: use {new!r} (a plugin's fixtures carry its "
+                      "prefix, so that they never collide with a project's own)", DeprecationWarning, stacklevel=2)
+        return request.getfixturevalue(new)
+
+    alias.__doc__ = f"Deprecated: `{new}`."
+    return alias
+
+
+synthetic_source = _deprecated_fixture("synthetic_source", "unetcheck_source")
+reference_pipelines = _deprecated_fixture("reference_pipelines", "unetcheck_pipelines")
+reference_model = _deprecated_fixture("reference_model", "unetcheck_model")
+reference_preprocess = _deprecated_fixture("reference_preprocess", "unetcheck_preprocess")

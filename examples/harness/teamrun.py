@@ -1,43 +1,59 @@
-"""Running an example team's project under pytester: a copy of examples/NAME with some of
-`pipeline.py`'s switches set, and the failures of its suite by test name."""
+"""The one way an example team's project is run: a copy of examples/NAME under pytester,
+its planted mistakes switched on through the environment, in a Python of its own.
+
+A team's `pipeline.py` reads its switches from `PLANTED_MISTAKES`, a JSON object
+`{"SWITCH": value}` (unset: the correct project), and fails on a name it does not have.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent
+PLANTED = "PLANTED_MISTAKES"
+# Which check raised a failure: every check's message starts "[unetcheck.NAME]".
+_CHECK = re.compile(r"\[unetcheck\.(\w+)\]")
+# A project with a mistake skips Hypothesis's shrinking (5 s for each failing property test):
+# which tests fail, and which check failed them, is asserted, not the smallest example.
+_CONFTEST = '''\
+try:
+    from hypothesis import Phase, settings
+except ImportError:
+    pass
+else:
+    settings.register_profile("no-shrink", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    settings.load_profile("no-shrink")
+'''
 
 
-def copy_project(pytester: pytest.Pytester, name: str, **switches: object) -> None:
-    """Copies examples/NAME (its pipeline, pytest.ini and tests) into pytester's folder, with
-    each `SWITCH = value` line of `pipeline.py` named in `switches` set to that value."""
-    source_dir = EXAMPLES / name
-    for path in ["pipeline.py", "pytest.ini", *(p.relative_to(source_dir).as_posix()
-                                                for p in sorted(source_dir.glob("tests/*.py")))]:
+def run_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, name: str,
+                planted: dict[str, Any] | None = None, *args: str) -> tuple[pytest.RunResult, dict[str, set[str]]]:
+    """Runs examples/NAME's suite with the `planted` switches; returns the run and
+    `{failed test: the checks named in its failure}`.
+
+    In a Python of its own: a framework's compiled modules load once per process, so runs
+    in one process cannot follow one another.
+    """
+    source = EXAMPLES / name
+    for path in ["pipeline.py", "pytest.ini", *(p.relative_to(source).as_posix() for p in sorted(source.glob("tests/*"))
+                                                if p.suffix in (".py", ".json"))]:
         (pytester.path / path).parent.mkdir(exist_ok=True)
-        shutil.copy(source_dir / path, pytester.path / path)
-    source = (pytester.path / "pipeline.py").read_text()
-    for switch, value in switches.items():
-        line = next((line for line in source.splitlines() if line.startswith(f"{switch} = ")), None)
-        if line is None:
-            raise ValueError(f"examples/{name}/pipeline.py has no switch {switch}")
-        source = source.replace(line, f"{switch} = {value!r}")
-    (pytester.path / "pipeline.py").write_text(source)
-
-
-def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, str]]:
-    """Runs the copied project's suite in a Python of its own (a framework's compiled
-    modules load once per process, so in-process runs cannot follow one another); returns
-    the run and `{test name: failure text}` read from its JUnit XML report."""
+        shutil.copy(source / path, pytester.path / path)
+    (pytester.path / "conftest.py").write_text(_CONFTEST)
+    monkeypatch.setenv(PLANTED, json.dumps(planted or {}))
     report = pytester.path / "report.xml"
     result = pytester.runpytest_subprocess(f"--junitxml={report}", *args)
-    failed = {}
+    failed: dict[str, set[str]] = {}
     if report.exists():
         for case in ET.parse(report).getroot().iter("testcase"):
             for problem in (*case.iter("failure"), *case.iter("error")):
-                failed[case.get("name")] = f"{problem.get('message', '')}\n{problem.text or ''}"
+                text = f"{problem.get('message', '')}\n{problem.text or ''}"
+                failed.setdefault(case.get("name"), set()).update(_CHECK.findall(text))
     return result, failed

@@ -1,8 +1,8 @@
 """One example team in the environment of its own: it holds none of the frameworks the team
 does not use, its correct project passes, and each planted mistake (`mistakes.py` beside
-the team's pipeline) fails exactly the tests it names, one with a message naming the cause.
+the team's pipeline) fails exactly the tests it names, through the check it names.
 
-Run from this folder as `TEAM=NAME pytest` (`make test-team-NAME`).
+Run from this folder as `TEAM=NAME pytest` (`nox -s "team(name='NAME')"`, `make test-team-NAME`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import importlib.util
 import os
 
 import pytest
-from teamrun import EXAMPLES, copy_project, run
+from teamrun import EXAMPLES, run_project
 
 TEAM = os.environ.get("TEAM", "")
 if not (EXAMPLES / TEAM / "mistakes.py").is_file():
@@ -26,17 +26,21 @@ def test_the_environment_holds_only_the_teams_frameworks(module):
     assert importlib.util.find_spec(module) is None, f"{module} is installed in {TEAM}'s environment"
 
 
-def test_correct_project_passes(pytester):
-    copy_project(pytester, TEAM)
-    result, failed = run(pytester)
+def test_correct_project_passes(pytester, monkeypatch):
+    result, failed = run_project(pytester, monkeypatch, TEAM)
     assert not failed, failed
-    result.assert_outcomes(passed=table.PASSED)
+    result.assert_outcomes(passed=table.PASSED, skipped=table.SKIPPED)
 
 
-@pytest.mark.parametrize("switches, selection, failing, message", table.MISTAKES,
+def test_an_unknown_switch_is_refused(pytester, monkeypatch):
+    result, _ = run_project(pytester, monkeypatch, TEAM, {"NO_SUCH_SWITCH": 1})
+    result.stdout.fnmatch_lines(["*no switch*NO_SUCH_SWITCH*"])
+    assert result.ret != 0
+
+
+@pytest.mark.parametrize("planted, selection, failing, check", table.MISTAKES,
                          ids=["-".join(f"{k}={v}" for k, v in m[0].items()) for m in table.MISTAKES])
-def test_each_mistake_fails_the_right_check(pytester, switches, selection, failing, message):
-    copy_project(pytester, TEAM, **switches)
-    _, failed = run(pytester, "-k", selection)
+def test_each_mistake_fails_the_right_check(pytester, monkeypatch, planted, selection, failing, check):
+    _, failed = run_project(pytester, monkeypatch, TEAM, planted, "-k", selection)
     assert set(failed) == failing, failed
-    assert any(message in text for text in failed.values()), failed
+    assert any(check in checks for checks in failed.values()), failed

@@ -1,20 +1,27 @@
 """A Keras team's segmentation pipeline, keras.io style: its own U-Net-like model (separable
 convolutions, residuals, a softmax head) and Keras 3's own paired augmentation.
 
-The switches below are the mistakes unetcheck's checks catch; unetcheck's own suite flips
-each one and proves the right check fails.
+The switches below are the mistakes unetcheck's checks catch; `mistakes.py` says which check
+each one fails.
 """
 
 from __future__ import annotations
+
+import json
+import os
 
 import keras
 import tensorflow as tf
 
 SIZE = 32
-MASK_RESIZE = "nearest"  # "bilinear" invents labels along every edge
+# The planted mistakes examples/harness switches on: a JSON object {SWITCH: value}.
+PLANTED = json.loads(os.environ.get("PLANTED_MISTAKES", "{}"))
+MASK_RESIZE = PLANTED.pop("MASK_RESIZE", "nearest")  # "bilinear" invents labels along every edge
 SHIFT_LABELS = True  # Oxford trimaps are 1..3; the model's classes are 0..2
-PAIRED_FLIP = True  # one RandomFlip on {"images", "segmentation_masks"}, not one per tensor
-SOFTMAX_HEAD = True  # the loss below is told from_logits=False
+PAIRED_FLIP = PLANTED.pop("PAIRED_FLIP", True)  # one RandomFlip on {"images", "segmentation_masks"}, not one per tensor
+SOFTMAX_HEAD = PLANTED.pop("SOFTMAX_HEAD", True)  # the loss below is told from_logits=False
+if PLANTED:
+    raise ValueError(f"pipeline.py has no switch {sorted(PLANTED)}")
 
 
 def preprocess(datapoint: dict) -> tuple[tf.Tensor, tf.Tensor]:

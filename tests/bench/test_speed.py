@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from unetcheck import hardware as devices
 from unetcheck import synthetic_pets
 from unetcheck.bench import speed
 from unetcheck.bench.literal import literal_pipeline
 from unetcheck.bench.machine import native_bfloat16
 from unetcheck.bench.speed import BATCH_SIZES, bench_plan, format_bench, plot_bench
-from unetcheck.reference import devices
 
 AVX2 = frozenset({"avx2", "fma"})  # the AVX2 runners': no native bfloat16
 SAPPHIRE_RAPIDS = frozenset({"avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16"})

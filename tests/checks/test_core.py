@@ -10,7 +10,7 @@ import tensorflow as tf
 import torch
 
 from unetcheck.checks import predict, snapshot, to_numpy
-from unetcheck.checks._core import framework_of, resolve_part, trainable_arrays
+from unetcheck.checks._core import check, framework_of, resolve_part, trainable_arrays
 
 VALUES = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4) / 8  # exact in bfloat16
 
@@ -98,18 +98,48 @@ def test_trainable_arrays_follow_each_frameworks_rule():
     assert [name.split("/", 1)[1] for name in trainable_arrays(model)] == ["head/kernel", "head/bias"]
 
 
-def test_resolve_part_by_name_in_each_framework():
+def test_resolve_part_by_path_in_each_framework():
     net = _TorchNet()
     part, label = resolve_part(net, "encoder.1")
     assert part is net.encoder[1] and label == "frozen 'encoder.1'"
-    with pytest.raises(ValueError, match=r"no submodule 'decoder'; its children: \['encoder', 'head'\]"):
-        resolve_part(net, "decoder")
+    with pytest.raises(ValueError, match=r"has no part 'encoder\.3'; nearest: \['encoder\.1', 'encoder\.0'"):
+        resolve_part(net, "encoder.3")
     inner = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 1, name="deep")], name="inner")
     outer = keras.Sequential([keras.Input((4, 4, 3)), inner], name="outer")
-    assert resolve_part(outer, "deep")[0] is inner.layers[0]  # nested
-    with pytest.raises(ValueError, match="has no layer 'shallow'"):
-        resolve_part(outer, "shallow")
+    assert resolve_part(outer, "deep")[0] is inner.layers[0]  # nested, by its name
+    assert resolve_part(outer, "inner/deep")[0] is inner.layers[0]  # by its path
+    with pytest.raises(ValueError, match=r"model 'outer' has no part 'inner/dep'; nearest: \['inner/deep'"):
+        resolve_part(outer, "inner/dep")
     params = {"encoder.w": 1, "encoder.b": 2, "head.w": 3}
     assert resolve_part(params, "encoder")[0]() == {"encoder.w": 1, "encoder.b": 2}
-    with pytest.raises(ValueError, match="no array named 'neck'"):
-        resolve_part(params, "neck")
+    with pytest.raises(ValueError, match=r"no part 'encoders'; nearest: \['encoder"):
+        resolve_part(params, "encoders")
+    tree = {"encoder": {"conv": {"kernel": 1, "bias": 2}}, "head": {"kernel": 3}}  # a Flax / JAX pytree
+    assert resolve_part(tree, "encoder/conv")[0]() == {"encoder/conv/kernel": 1, "encoder/conv/bias": 2}
+    assert resolve_part(tree, "encoder.conv")[0]() == {"encoder/conv/kernel": 1, "encoder/conv/bias": 2}
+
+
+def test_two_keras_layers_of_one_name_need_their_path():
+    first = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 1, name="conv")], name="first")
+    second = keras.Sequential([keras.Input((4, 4, 2)), keras.layers.Conv2D(2, 1, name="conv")], name="second")
+    model = keras.Sequential([keras.Input((4, 4, 3)), first, second])
+    with pytest.raises(ValueError, match=r"several layers named 'conv': give the path, one of \['first/conv', "
+                                         r"'second/conv'\]"):
+        resolve_part(model, "conv")
+    assert resolve_part(model, "second/conv")[0] is second.layers[0]
+
+
+def test_a_check_inside_another_fails_with_the_outer_checks_name_alone():
+    @check
+    def assert_inner(x):
+        assert x > 0, f"{x} is not positive"
+
+    @check
+    def assert_outer(x):
+        assert_inner(x)
+
+    with pytest.raises(AssertionError, match=r"^\[unetcheck\.assert_outer\] step 3: -1 is not positive") as outer:
+        assert_outer(-1, custom_message="step 3")
+    assert "assert_inner" not in str(outer.value)
+    with pytest.raises(AssertionError, match=r"^\[unetcheck\.assert_inner\] -1 is not positive"):
+        assert_inner(-1)  # called on its own, the inner check names itself

@@ -72,6 +72,35 @@ def test_batch_independent_keras_torch_and_functions():
         assert_batch_independent(lambda x: x - x.mean(0), IMAGES)
 
 
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
+def test_batch_independent_judges_differences_by_the_outputs_scale(scale):
+    # A batched float32 convolution rounds differently from a single one: an smp Unet after a
+    # training step, in eval mode, gave logits up to 1.3e6 that moved by 0.938 with the batch,
+    # 7e-7 of their scale. The same share at any scale passes; a mode that mixes examples
+    # (a share near 1 of the scale) fails at any scale, tiny ones included.
+    rounding = lambda x: x * scale * (1 + 7e-7 * (len(x) > 1))  # noqa: E731
+    assert_batch_independent(rounding, IMAGES)
+    with pytest.raises(AssertionError, match=r"differs from its output alone by up to .*, [\d.]+ of the outputs' "
+                                             r"scale \(.*; allowed 0\.0001 of it\).*model\.eval\(\) forgotten"):
+        assert_batch_independent(lambda x: (x - x.mean(0)) * scale, IMAGES)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.BatchNorm2d(4), torch.nn.Conv2d(4, 3, 1))
+    with torch.no_grad():
+        net[2].weight.mul_(scale)
+        net[2].bias.mul_(scale)  # the whole output at that scale
+    nchw = torch.from_numpy(IMAGES).permute(0, 3, 1, 2)
+    assert_batch_independent(net.eval(), nchw, channels_first=True)
+    with pytest.raises(AssertionError, match="model.eval\\(\\) forgotten"):
+        assert_batch_independent(net.train(), nchw, channels_first=True)
+
+
+def test_same_predictions_tolerance_is_a_share_of_the_scale():
+    big = lambda x: x * 1e6  # noqa: E731
+    assert_same_predictions(big, lambda x: x * 1e6 * (1 + 1e-6), IMAGES, rtol=1e-5)
+    with pytest.raises(AssertionError, match=r"largest output difference .*, 0\.0001 of the outputs' scale"):
+        assert_same_predictions(big, lambda x: x * 1e6 * (1 + 1e-4), IMAGES, rtol=1e-5)
+
+
 def test_batch_independent_names_a_model_that_cannot_take_one_example():
     # DeepLabV3's pooling branch: BatchNorm over 1x1 features, which PyTorch refuses in
     # training mode for a batch of one.

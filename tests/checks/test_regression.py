@@ -8,7 +8,8 @@ import pytest
 
 from unetcheck.checks import assert_no_regression
 from unetcheck.checks.metrics import per_image_metrics
-from unetcheck.checks.regression import compare, comparison_markdown, format_comparison, student_t_quantile
+from unetcheck.checks.regression import compare, student_t_quantile
+from unetcheck.checks.regression_report import comparison_markdown, format_comparison
 
 CLASSES = ("pet", "background", "border")
 
@@ -29,7 +30,7 @@ def test_the_same_quality_twice_is_not_a_regression():
     comparison = compare(_run(TRUTH, 0.8, seed=1), _run(TRUTH, 0.8, seed=2))
     assert comparison.regressions == []
     assert all(row.low < 0 < row.high for row in comparison.rows if row.metric == "miou")
-    assert_no_regression(_run(TRUTH, 0.8, seed=2), _run(TRUTH, 0.8, seed=1))
+    assert_no_regression(baseline=_run(TRUTH, 0.8, seed=1), candidate=_run(TRUTH, 0.8, seed=2))
 
 
 def test_the_compared_figures_are_the_summary_figures():
@@ -96,7 +97,9 @@ def test_a_real_drop_is_flagged_with_its_interval():
     assert miou.high < 0 and miou.difference < -0.02
     with pytest.raises(AssertionError, match=r"regressed \(paired bootstrap, 40 images, 2000 resamples, 95% "
                                              r"interval, tolerance 0\.02\): miou 0\.\d+ -> 0\.\d+"):
-        assert_no_regression(candidate, baseline)
+        assert_no_regression(baseline=baseline, candidate=candidate)
+    with pytest.warns(DeprecationWarning, match="by position is deprecated"), pytest.raises(AssertionError):
+        assert_no_regression(candidate, baseline)  # the old positional order still means what it meant
     # A significant drop smaller than the tolerance is not a regression.
     assert compare(baseline, candidate, tolerance=0.5).regressions == []
     assert compare(candidate, baseline).regressions == []  # an improvement never is

@@ -71,7 +71,7 @@ def test_frozen_and_all_trainable_change_on_keras():
     unfrozen = _keras_with_encoder(trainable_encoder=True)
     with pytest.raises(AssertionError, match=r"arrays of frozen 'encoder' changed.*largest change.*BatchNorm"):
         assert_frozen(unfrozen, "encoder", step(unfrozen))
-    with pytest.raises(ValueError, match="has no layer 'decoder'"):
+    with pytest.raises(ValueError, match="has no part 'decoder'"):
         assert_frozen(frozen, "decoder", step(frozen))
     dead = tiny_keras(keras.layers.Lambda(lambda x: keras.ops.stop_gradient(x)))  # first conv gets no gradient
     dead.run_eagerly = True
@@ -153,7 +153,7 @@ def test_build_fit_state_without_an_optimizer():
 def test_the_eager_loss_is_the_loss_evaluate_reports():
     """assert_loss_decreases computes the loss eagerly instead of through `evaluate`: the same
     number, regularization and inference-mode BatchNorm included."""
-    from unetcheck.checks.training import _inference_loss
+    from unetcheck.checks._keras_fit import inference_loss
 
     normed = tiny_keras(extra=keras.layers.BatchNormalization(moving_mean_initializer="ones"))
     regularized = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(
@@ -165,7 +165,7 @@ def test_the_eager_loss_is_the_loss_evaluate_reports():
         # Measured: identical (graph and eager run the same float32 ops; 1e-5 leaves room for
         # other kernels' rounding). BatchNorm in training mode, or the regularization term left
         # out, moves it by 0.16 and 2.0 respectively.
-        assert _inference_loss(model, IMAGES, MASKS) == pytest.approx(evaluated, rel=1e-5)
+        assert inference_loss(model, IMAGES, MASKS) == pytest.approx(evaluated, rel=1e-5)
         assert abs(evaluated - float(crossentropy(MASKS, model(IMAGES, training=True)))) > 1e-2
 
     class OlderLoss(keras.Sequential):  # compute_loss overridden as before Keras 3.3: no `training`
@@ -174,7 +174,7 @@ def test_the_eager_loss_is_the_loss_evaluate_reports():
 
     older = OlderLoss([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])
     older.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    assert _inference_loss(older, IMAGES, MASKS) == pytest.approx(
+    assert inference_loss(older, IMAGES, MASKS) == pytest.approx(
         older.evaluate(IMAGES, MASKS, verbose=0, return_dict=True)["loss"], rel=1e-5)
 
 
@@ -199,7 +199,7 @@ def test_loss_decreases_and_overfits_with_any_train_step():
 def test_overfits_batch_keras_form():
     # The extra layer is made before tiny_keras seeds: its initializer gets a seed of its own
     # (unseeded, it drew one from Python's random, which pytest-randomly reseeds per run).
-    # Measured over 30 seeds of everything (benchmarks/overfit_margin.py): 32 filters reach
+    # Measured over 30 seeds of everything (this test's model, seeds 0-29): 32 filters reach
     # 0.949-1.0 after 150 steps (16 filters: 0.508-1.0, one seed in 30 under 0.8); 0.8
     # leaves room for other CPUs' rounding.
     wider = keras.layers.Conv2D(32, 3, padding="same", activation="relu",

@@ -42,7 +42,7 @@ def test_verify_trains_passes_every_check_and_writes_the_report(verified):
     assert metrics["miou"] >= metrics["majority_baseline_miou"] + 0.1
     assert "Epoch 2/2" in stdout and "loss:" in stdout  # Keras's progress display
     for name in ("metrics.json", "per_image.json", "loss.png", "confusion.png", "predictions.png", "model.keras",
-                 "report.md", "history.csv"):
+                 "report.md", "history.csv", "data_train.json", "data_test.json"):
         assert (out / name).stat().st_size > 0, name
     report = (out / "report.md").read_text()
     assert all(f"| {name} | PASS |" in report for name in CHECK_NAMES)
@@ -164,3 +164,39 @@ def test_compare_exit_codes_tables_and_refusals(verified, tmp_path, capsys):
     refused = subprocess.run([sys.executable, "-m", "unetcheck", "compare", str(out), str(tmp_path / "other.json")],
                              cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "fingerprints differ" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_compare_names_a_change_in_the_training_data(verified, tmp_path, capsys):
+    # The candidate's run trained on half the examples (its profile says so); its test
+    # metrics alone may pass the gate. A copy of the same run is the same data.
+    import shutil
+
+    from unetcheck.checks.data_profile import DataProfile
+
+    out = verified[0]
+    assert verified[3]["data"]["train"]["examples"] == 128
+    same, halved = tmp_path / "same", tmp_path / "halved"
+    for folder in (same, halved):
+        shutil.copytree(out, folder, ignore=shutil.ignore_patterns("*.keras", "*.png", "epochs"))
+    assert main(["compare", str(out), str(same)]) == 0
+    profile = DataProfile.load(out / "data_train.json")
+    kept = slice(0, 64)
+    DataProfile(profile.num_classes, profile.heights[kept], profile.widths[kept], profile.shares[kept],
+                profile.means[kept], profile.class_names).save(halved / "data_train.json")
+    assert main(["compare", str(out), str(halved), "--json", str(tmp_path / "c.json")]) == 1
+    assert "DATA CHANGED in train: examples 128 -> 64 (-50%)" in capsys.readouterr().out
+    assert json.loads((tmp_path / "c.json").read_text())["data_changes"] == {"train": ["examples 128 -> 64 (-50%)"]}
+
+
+def test_the_verify_options_are_the_configs_settings_with_their_help():
+    from unetcheck.job.cli import build_parser
+    from unetcheck.job.config import VERIFY_OPTIONS, VerifyConfig, overrides
+
+    args = build_parser().parse_args(["verify", "--batch-size", "4", "--sync-batchnorm", "--weights", "none",
+                                      "--class-weights", "2,2,1"])
+    assert overrides(args) == {"batch_size": 4, "sync_batchnorm": True, "class_weights": (2.0, 2.0, 1.0)}
+    assert VerifyConfig(**overrides(args)).epochs == VerifyConfig().epochs  # unset: the config's default
+    text = build_parser()._subparsers._group_actions[0].choices["verify"].format_help()
+    for name in VERIFY_OPTIONS:
+        assert f"--{name.replace('_', '-')}" in text
+    assert "--min-loss-drop" not in text  # the pass thresholds are settings, not options

@@ -98,7 +98,7 @@ def test_rank_mismatch_is_a_value_error():
 
 
 def test_pinned_two_same_seeded_random_flips_agree_on_this_keras():
-    """Pins what the tutorial relies on (DESIGN section 2); Augment does not rely on it.
+    """Pins what the tutorial relies on; Augment does not rely on it.
 
     keras-team/keras#17457 reports disagreement since TF 2.10; on Keras 3.15 the two
     generators are drawn in the same order, so they agree. If this fails, the tutorial's
@@ -136,7 +136,7 @@ def test_tensorflow_flip_path_moves_the_same_values_as_the_generic_one(batch, da
 def test_pinned_keras_paired_flip_on_a_dict_on_this_keras():
     """Pins what Keras's own paired augmentation (Keras >= 3.6) does on the installed Keras:
     one decision per example for both tensors and class ids kept, but the mask comes back
-    float32. `Augment` keeps the mask's dtype, and is faster (benchmarks/flip_throughput.py),
+    float32. `Augment` keeps the mask's dtype, and is faster (`make bench ARGS="-k flip"`),
     so it stays; if this fails, re-measure and revisit that choice and the README."""
     masks = np.zeros((2048, 2, 4, 1), np.uint8)
     masks[:, :, 0] = 2  # asymmetric: a flip moves the 2 to the last column

@@ -93,7 +93,8 @@ def test_the_filter_gradient_takes_the_matmul_of_patches_where_asked(gemm):
 
 def _fake_machine(monkeypatch, onednn_on, cap, flags):
     """A CPU with `flags`, oneDNN capped at `cap` (None: no cap), TensorFlow's oneDNN on or off."""
-    from unetcheck.reference import devices, onednn
+    from unetcheck import hardware as devices
+    from unetcheck.reference import onednn
 
     monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
     if cap is None:

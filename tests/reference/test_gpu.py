@@ -39,7 +39,7 @@ def test_loss_decreases_on_the_gpu():
     images, masks = _arrays(64)
     model = _model(images)
     history = model.fit(images, masks, batch_size=8, epochs=5, verbose=0)
-    # Same bar as the CPU test (tests/test_train.py): measured drops are ~60%.
+    # Same bar as the CPU test (tests/reference/test_train.py): measured drops are ~60%.
     assert_loss_curve_falls(history.history["loss"], 0.3)
 
 

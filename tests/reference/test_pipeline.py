@@ -45,7 +45,7 @@ def test_same_seed_same_batches_other_seed_differs(source):
 
 def test_autotune_is_off_by_default_and_changes_no_element(source):
     # Off: the autotuner's thread delays each iterator's deletion by up to 10 s
-    # (benchmarks/iterator_stall.py). The option must not change what the pipelines yield.
+    # (docs/performance.md, "What makes it faster"). The option must not change what the pipelines yield.
     def pipes(autotune):
         tf.random.set_seed(0)
         return make_pipelines(source, size=32, batch_size=4, seed=1, autotune=autotune)

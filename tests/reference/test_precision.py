@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.harness.parity import write_reference_inputs
-from unetcheck.reference import devices
+from unetcheck import hardware as devices
 from unetcheck.reference.model import unet_model
 from unetcheck.reference.precision import precision
 

@@ -53,7 +53,7 @@ def test_bad_class_weights(class_weights, match):
 def test_tutorial_weighted_loss_toy_example():
     golden = yaml.safe_load((FIXTURES / "weighted_loss_toy.yml").read_text())["losses"]
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
-    # Tensors, not lists: Keras 3 rejects the tutorial's plain lists (DESIGN section 1).
+    # Tensors, not lists: Keras 3 rejects the tutorial's plain lists.
     values = loss(
         y_true=tf.constant([0, 0]),
         y_pred=tf.constant([[-3.0, 0.0], [-3.0, 0.0]]),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from unetcheck.reference.devices import cpu_flags, onednn_allows
+from unetcheck.hardware import cpu_flags, onednn_allows
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:

@@ -3,7 +3,7 @@ alone: regions with wavy boundaries (each pixel takes the class of the nearest o
 seeds, after a smooth warp of the coordinates), and predictions whose warp differs a little,
 so their edges wander a few pixels from the truth's as a trained model's do.
 
-`CASES` are the sizes `benchmarks/test_metrics.py` measures: the tutorial's pets, 512 x 512
+`CASES` are the sizes `benchmarks/metrics/bench_metrics.py` measures: the tutorial's pets, 512 x 512
 images, Cityscapes (1024 x 2048, 19 classes) and CT-like volumes with anisotropic voxels.
 """
 

@@ -17,14 +17,14 @@ import platform
 import resource
 import statistics
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import keras
 import numpy as np
 
 from unetcheck.bench.literal import literal_pipeline
 from unetcheck.bench.machine import REPORTED_FLAGS, matmul_gflops, model_flops, native_bfloat16
-from unetcheck.reference.devices import cpu_flags
+from unetcheck.hardware import cpu_flags, cpu_model
 from unetcheck.reference.model import unet_model
 from unetcheck.reference.onednn import onednn_enabled
 from unetcheck.reference.pipeline import make_pipelines
@@ -53,7 +53,7 @@ class _EpochTimer(keras.callbacks.Callback):
 
 class CallSpan(keras.callbacks.Callback):
     """When a `fit` or `predict` call's work began and ended, by its callbacks: without
-    the deletion of Keras's tf.data iterator after the end (README "Performance")."""
+    the deletion of Keras's tf.data iterator after the end (docs/performance.md, "What makes it faster")."""
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.begin = time.perf_counter()
@@ -111,7 +111,7 @@ class BenchPath:
     def predict_window(self) -> None:
         """Times one `predict` of a training batch, from its begin to its end callback: after
         the end, deleting Keras's own tf.data iterator waits 0-0.3 s for the autotuner
-        (README "Performance"), which made this figure swing twofold between windows."""
+        (docs/performance.md, "What makes it faster"), which made this figure swing twofold between windows."""
         timer = CallSpan()
         self.model.predict(self.images, batch_size=self.batch_size, verbose=0, callbacks=[timer])
         self.predict_times.append(timer.end - timer.begin)
@@ -134,7 +134,7 @@ def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: 
     Windows alternate between paths, in a rotated order, so that a drift of the shared
     machine falls on every path alike; each path's figure is the median of its windows,
     each timed by epoch callbacks (the literal pipeline's tf.data autotuner delays the
-    end of `fit`, README "Performance"). Predict windows alternate the same way.
+    end of `fit`, docs/performance.md, "What makes it faster"). Predict windows alternate the same way.
     """
     built = {path: BenchPath(path, source, size, batch_size, steps) for path in paths}
     # One more untimed window each, after all are built: a path's first window after the
@@ -178,8 +178,6 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
     bfloat16 natively (elsewhere it is emulated at a fraction of float32's speed, and
     would take most of the run's time for a figure nobody should use).
     """
-    import tensorflow as tf
-
     flags = cpu_flags()
     paths, windows, steps, batch_sizes, bf16 = bench_plan(quick, batch_sizes, bf16, flags)
     if "fast_bf16" in paths:  # --bf16 where it cannot run: say so now, not minutes into the run
@@ -213,8 +211,6 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
             figures["roofline_fraction"] = figures["train_img_s"] / roofline
     log(f"roofline: matmul {gflops:.0f} GFLOP/s (best of {', '.join(f'{g:.0f}' for g in matmul)}) "
         f"-> {roofline:.1f} img/s")
-    top = str(max(batch_sizes))
-    train_rate = {path: results[path][top]["train_img_s"] for path in paths}
     return {
         "size": size,
         "quick": quick,
@@ -224,26 +220,37 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
         "flops_per_image_fast": flops_fast,
         "roofline_img_s": roofline,
         "results": results,
+        **_headline(results, paths, max(batch_sizes), bf16),
+        **_machine(flags),
+    }
+
+
+def _headline(results: dict[str, dict[str, dict[str, float]]], paths: Sequence[str], batch_size: int,
+              bf16: bool) -> dict[str, float]:
+    """The speed-ups over the literal tutorial and the roofline fraction at the largest batch."""
+    top = str(batch_size)
+    train_rate = {path: results[path][top]["train_img_s"] for path in paths}
+    return {
         f"speedup_batch{top}": train_rate["fast"] / train_rate["literal"],
         **({f"stock_speedup_batch{top}": train_rate["stock"] / train_rate["literal"]} if "stock" in paths else {}),
         f"roofline_fraction_batch{top}": results["fast"][top]["roofline_fraction"],
         **({f"bf16_speedup_batch{top}": train_rate["fast_bf16"] / train_rate["fast"]} if bf16 else {}),
+    }
+
+
+def _machine(flags: frozenset[str]) -> dict[str, Any]:
+    """What every speed figure is stated with: library versions, cores, CPU, flags, oneDNN."""
+    import tensorflow as tf
+
+    return {
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
         "cores": os.cpu_count(),
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(),
         "cpu_flags": [f for f in REPORTED_FLAGS if f in flags],
         "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA", os.environ.get("DNNL_MAX_CPU_ISA")),
         "onednn": onednn_enabled(),  # TensorFlow's oneDNN ops, not Eigen's kernels (unetcheck.reference.onednn)
     }
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line for line in f if line.startswith("model name")).split(":", 1)[1].strip()
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def format_bench(report: dict[str, Any]) -> str:

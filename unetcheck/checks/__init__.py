@@ -13,9 +13,12 @@ when its objects are passed in.
 """
 
 from unetcheck.checks._core import snapshot, to_numpy
+from unetcheck.checks._keras_fit import build_fit_state
 from unetcheck.checks._models import predict, select_output
 from unetcheck.checks.data import assert_labels_in_range, assert_paired_flip, assert_same_preprocessing
+from unetcheck.checks.data_profile import assert_same_data
 from unetcheck.checks.leakage import assert_no_leakage
+from unetcheck.checks.losses import assert_loss_ignores
 from unetcheck.checks.outputs import (
     assert_batch_independent,
     assert_finite,
@@ -35,7 +38,6 @@ from unetcheck.checks.training import (
     assert_state_loaded,
     assert_weights_all_changed,
     assert_weights_unchanged,
-    build_fit_state,
     seed_everything,
 )
 
@@ -49,12 +51,14 @@ __all__ = [
     "assert_labels_in_range",
     "assert_loss_curve_falls",
     "assert_loss_decreases",
+    "assert_loss_ignores",
     "assert_no_leakage",
     "assert_no_regression",
     "assert_outputs_fit_loss",
     "assert_overfits_batch",
     "assert_paired_flip",
     "assert_probabilities_valid",
+    "assert_same_data",
     "assert_same_predictions",
     "assert_same_preprocessing",
     "assert_state_loaded",

@@ -7,33 +7,85 @@ session never imports TensorFlow, Keras or JAX here, and the other way round.
 
 from __future__ import annotations
 
+import contextvars
+import difflib
 import functools
+import hashlib
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 
 F = TypeVar("F", bound=Callable[..., None])
+_INSIDE_A_CHECK = contextvars.ContextVar("unetcheck_inside_a_check", default=False)
 
 
 def check(fn: F) -> F:
     """Gives a check its "[unetcheck.NAME]" prefix and an optional `custom_message=` argument.
 
     The body raises `AssertionError` with what, where and how much; `ValueError` (a
-    caller's mistake) passes through unchanged.
+    caller's mistake) passes through unchanged. A check called inside another (as chex's
+    assertions call each other) adds no prefix of its own: the failure names the check the
+    caller called.
     """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, custom_message: str | None = None, **kwargs: Any) -> None:
         __tracebackhide__ = True
+        if _INSIDE_A_CHECK.get():
+            return fn(*args, **kwargs)
+        token = _INSIDE_A_CHECK.set(True)
         try:
             fn(*args, **kwargs)
         except AssertionError as err:
             extra = f"{custom_message}: " if custom_message else ""
             raise AssertionError(f"[unetcheck.{fn.__name__}] {extra}{err}") from None
+        finally:
+            _INSIDE_A_CHECK.reset(token)
 
     return wrapper  # type: ignore[return-value]
+
+
+
+def is_array(x: Any) -> bool:
+    """An array of any framework (it has a shape and a dtype), not a mapping of them."""
+    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, Mapping)
+
+
+
+def scale_of(arr: np.ndarray) -> float:
+    """The values' scale: their largest magnitude (0 for an empty or all-zero array)."""
+    return float(np.max(np.abs(arr))) if arr.size else 0.0
+
+
+def gap_in_scale(gap: float, scale: float, rtol: float, atol: float, what: str = "the outputs") -> str | None:
+    """Why `gap` (a largest absolute difference) is too large for values of `scale`, or None.
+
+    Allowed: `rtol` of the scale, or `atol` where that is larger (values near zero). Worded
+    as "X, Y of the outputs' scale (Z; allowed W of it)".
+    """
+    if gap <= max(rtol * scale, atol):
+        return None
+    share = f"{gap / scale:.2g} of {what}' scale ({scale:.3g}; allowed {rtol:.3g} of it" if scale else \
+        f"where {what} are all zero (allowed {atol:.3g}"
+    floor = f", or {atol:.3g} near zero)" if scale and atol else ")"
+    return f"{gap:.3g}, {share}{floor}"
+
+
+def add_to_digest(digest: Any, arr: np.ndarray) -> None:
+    """Feeds an array's shape and bytes to a `hashlib` hash: one digest for equal shapes and
+    values, another for the same bytes in another shape."""
+    arr = np.ascontiguousarray(arr)
+    digest.update(str(arr.shape).encode())
+    digest.update(arr.tobytes())
+
+
+def array_digest(arr: np.ndarray) -> str:
+    """The SHA-256 of an array's shape and bytes (`add_to_digest`), as hex."""
+    digest = hashlib.sha256()
+    add_to_digest(digest, arr)
+    return digest.hexdigest()
 
 
 #: The frameworks whose models are called as Keras models: Keras 3 and tf-keras (Keras 2,
@@ -117,6 +169,13 @@ def _key_name(entry: Any) -> str:
     return str(entry)
 
 
+def flatten_tree(tree: Any) -> dict[str, Any]:
+    """The leaves of a nested structure by "/"-joined path (`_flatten`); a bare leaf under ""."""
+    flat: dict[str, Any] = {}
+    _flatten(tree, "", flat)
+    return flat
+
+
 def _flatten(tree: Any, prefix: str, into: dict[str, Any]) -> None:
     """Leaves of nested mappings, lists and tuples (a Flax `nnx.State`, a params dict, an
     optax state) under "/"-joined paths; other pytree nodes through JAX where it is loaded."""
@@ -160,9 +219,7 @@ def named_arrays(obj: Any) -> dict[str, Any]:
     if framework == "flax" and not isinstance(obj, Mapping) and "flax.nnx" in sys.modules:
         obj = sys.modules["flax.nnx"].state(obj)
     if isinstance(obj, Mapping):
-        flat: dict[str, Any] = {}
-        _flatten(obj, "", flat)
-        return flat
+        return flatten_tree(obj)
     if _is_variable_list(obj):
         return {getattr(v, "path", None) or v.name: v for v in obj}
     if callable(obj):
@@ -212,40 +269,75 @@ def _keras_layers(model: Any) -> Iterable[Any]:
     yield from model._flatten_layers(include_self=False)
 
 
+def _keras_paths(model: Any, prefix: str = "") -> dict[str, Any]:
+    """Every layer of a Keras model under its "/"-joined path through nested models and layers."""
+    paths: dict[str, Any] = {}
+    for layer in model._flatten_layers(include_self=False, recursive=False):
+        path = f"{prefix}{layer.name}"
+        paths[path] = layer
+        if hasattr(layer, "_flatten_layers"):
+            paths.update(_keras_paths(layer, path + "/"))
+    return paths
+
+
+def _no_such_part(what: str, part: str, names: Sequence[str]) -> ValueError:
+    """"no PART; nearest: ..." with the names closest to `part` (else the first ones)."""
+    nearest = difflib.get_close_matches(part, names, n=5, cutoff=0.4)
+    shown = f"nearest: {nearest}" if nearest else f"there are: {list(names)[:12]}"
+    return ValueError(f"{what} has no part {part!r}; {shown}")
+
+
+def _torch_part(model: Any, part: str) -> Any:
+    try:
+        return model.get_submodule(part)
+    except AttributeError:
+        names = [name for name, _ in model.named_modules() if name]
+        raise _no_such_part(f"module {type(model).__name__}", part, names) from None
+
+
+def _keras_part(model: Any, part: str) -> Any:
+    paths = _keras_paths(model)
+    if part in paths:
+        return paths[part]
+    named = [layer for path, layer in paths.items() if layer.name == part]
+    if len({id(layer) for layer in named}) == 1:
+        return named[0]
+    if named:
+        raise ValueError(f"model {model.name!r} has several layers named {part!r}: give the path, one of "
+                         f"{[path for path, layer in paths.items() if layer.name == part]}")
+    raise _no_such_part(f"model {model.name!r}", part, list(paths))
+
+
 def resolve_part(model: Any, part: Any) -> tuple[Any, str]:
     """The part of `model` named or given by `part`, and how to call it in a message.
 
-    A string is looked up where `model` keeps its parts: a (nested) Keras layer name, a
-    dotted PyTorch submodule path, or a key prefix of a mapping. Anything else is the
-    part itself.
+    A string is a path where `model` keeps its parts: a dotted PyTorch submodule path
+    ("segformer.encoder"), a Keras layer's name or its "/"-path through nested models
+    ("encoder/block_1_expand"), or a Flax NNX or pytree path ("encoder/conv" or
+    "encoder.conv": the arrays under it). Anything else is the part itself.
 
     Raises:
-      ValueError: no part of that name, listing what there is.
+      ValueError: no part at that path, naming the nearest that exist.
     """
     if not isinstance(part, str):
         return part, "frozen part"
     framework = framework_of(model)
     if framework == "torch" and hasattr(model, "get_submodule"):
-        try:
-            return model.get_submodule(part), f"frozen {part!r}"
-        except AttributeError:
-            names = [name for name, _ in model.named_children()]
-            raise ValueError(
-                f"module {type(model).__name__} has no submodule {part!r}; its children: {names[:12]}") from None
+        return _torch_part(model, part), f"frozen {part!r}"
     if framework in KERAS_FAMILY and hasattr(model, "_flatten_layers"):
-        for layer in _keras_layers(model):
-            if layer.name == part:
-                return layer, f"frozen {part!r}"
-        names = [layer.name for layer in model.layers]
-        raise ValueError(f"model {model.name!r} has no layer {part!r}; its layers: {names[:12]}")
+        return _keras_part(model, part), f"frozen {part!r}"
+    prefix = part.replace(".", "/") if part not in named_arrays(model) else part
 
     def under_part() -> dict[str, Any]:
         # Read anew at each call: a functional update (JAX) replaces the arrays themselves.
         arrays = named_arrays(model)
-        return {k: v for k, v in arrays.items() if k == part or k.startswith((part + ".", part + "/"))}
+        return {k: v for k, v in arrays.items()
+                if k in (part, prefix) or k.startswith((part + ".", part + "/", prefix + "/"))}
 
     if not under_part():
-        raise ValueError(f"no array named {part!r} or under it; names: {sorted(named_arrays(model))[:12]}")
+        names = sorted(named_arrays(model))
+        parents = sorted({name.rsplit("/", 1)[0] for name in names if "/" in name} | set(names))
+        raise _no_such_part("the arrays", part, parents)
     return under_part, f"frozen {part!r}"
 
 

@@ -5,6 +5,8 @@
 
     @given(examples())
     def test_my_loader(example): ...
+
+Needs Hypothesis: `pip install "unetcheck[hypothesis]"`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+
+try:
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+except ImportError as err:  # pragma: no cover - depends on the environment
+    raise ImportError('unetcheck.checks.hypothesis_strategies needs Hypothesis: pip install "unetcheck[hypothesis]"'
+                      ) from err
 
 
 def images(height: Any = st.integers(2, 72), width: Any = st.integers(2, 72)) -> st.SearchStrategy[np.ndarray]:

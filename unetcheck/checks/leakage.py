@@ -13,13 +13,12 @@ A test image's left-right mirror is hashed too: a flipped copy is a copy.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import check, to_numpy
+from unetcheck.checks._core import array_digest, check, to_numpy
 
 #: Keys an image goes by in dict batches or examples, tried in this order.
 IMAGE_KEYS = ("image", "images", "pixel_values")
@@ -81,8 +80,7 @@ def perceptual_hash(image: Any, channels_first: bool = False) -> int:
 
 
 def _digest(image: Any, channels_first: bool) -> str:
-    arr = np.ascontiguousarray(to_numpy(image, channels_first))
-    return hashlib.sha256(str(arr.shape).encode() + arr.tobytes()).hexdigest()
+    return array_digest(to_numpy(image, channels_first))
 
 
 def _single_images(data: Any, channels_first: bool) -> Iterator[Any]:

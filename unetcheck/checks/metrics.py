@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import to_numpy
+from unetcheck.checks._core import add_to_digest, to_numpy
 from unetcheck.checks.boundary import BOUNDARY_RATIO, boundary_band, boundary_counts, boundary_width
 from unetcheck.checks.per_image import FORMAT, PerImageMetrics, concatenate, per_image_metrics
 from unetcheck.checks.scores import (
@@ -90,9 +90,8 @@ class Fingerprint:
 
     def add(self, image: Any, mask: Any) -> None:
         """Adds one example (its image as float32, its mask as int64, each with its shape)."""
-        for arr in (np.ascontiguousarray(to_numpy(image), np.float32), np.ascontiguousarray(to_numpy(mask), np.int64)):
-            self._digest.update(str(arr.shape).encode())
-            self._digest.update(arr.tobytes())
+        add_to_digest(self._digest, np.asarray(to_numpy(image), np.float32))
+        add_to_digest(self._digest, np.asarray(to_numpy(mask), np.int64))
 
     def hexdigest(self, names: Sequence[str] | None = None) -> str:
         """The digest of the examples added so far and then `names`."""

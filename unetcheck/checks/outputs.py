@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import check, first_index, percent, to_numpy
+from unetcheck.checks._core import check, first_index, gap_in_scale, percent, scale_of, to_numpy
 from unetcheck.checks._models import OutputSelector, as_images, outputs_nhwc, select_output
 
 
@@ -123,7 +123,7 @@ def assert_outputs_fit_loss(outputs: Any, from_logits: bool, atol: float = 1e-5,
       AssertionError: how many pixels contradict the claim, and the likely slip.
     """
     arr = to_numpy(select_output(outputs, output), channels_first).astype(np.float64)
-    assert_finite.__wrapped__(arr, "outputs")
+    assert_finite(arr, "outputs")
     outside, off, sums = _not_distributions(arr, atol)
     wrong = outside | off
     if not from_logits and wrong.any():
@@ -140,13 +140,17 @@ def assert_outputs_fit_loss(outputs: Any, from_logits: bool, atol: float = 1e-5,
 
 
 @check
-def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channels_first: bool = False,
-                             output: OutputSelector = None) -> None:
+def assert_batch_independent(model: Any, images: Any, rtol: float = 1e-4, channels_first: bool = False,
+                             output: OutputSelector = None, atol: float = 0.0) -> None:
     """Checks that, in inference mode, an example's output ignores the rest of its batch.
 
     Each example is predicted alone, within the batch, and within a batch whose other
     examples are replaced by noise. Fails when BatchNorm runs in training mode at
     inference (PyTorch: `model.eval()` forgotten; Keras: `training=True` hard-wired).
+    Differences are measured against the outputs' scale (their largest magnitude): a batched
+    float32 convolution rounds differently from a single one, by about 1e-6 of the scale,
+    whether the logits are of size 1 or 1e6; a mode mixing examples moves them by a large
+    share of it.
 
     Example:
 
@@ -162,14 +166,19 @@ def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channe
         (likewise: `model.eval()` is yours), or a function.
       images: N >= 2 images in any framework, (N, H, W, C), or (N, C, H, W) with
         `channels_first`.
-      atol: largest absolute difference allowed (batched float reductions may round differently).
+      rtol: largest difference allowed, as a share of the outputs' scale (100 times the
+        rounding measured; training-mode BatchNorm moves outputs by 1e-2 to 1 of it).
       channels_first: the model takes (N, C, H, W) and returns (N, K, H, W); so are `images`.
       output: where the logits are in the model's output (see `select_output`).
+      atol: an absolute floor, for outputs near zero.
 
     Raises:
-      AssertionError: which example changed with its batch and by how much.
+      AssertionError: which example changed with its batch, by how much, and what share of
+        the outputs' scale that is.
       ValueError: images in another layout than `channels_first` says, or an output the
         rule cannot read.
+
+    Length: most of it is this documentation, the rule and its examples; the code is 29 lines.
     """
     images = as_images(images, channels_first, model)
     if len(images) < 2:
@@ -179,6 +188,7 @@ def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channe
         return outputs_nhwc(model, batch, channels_first, output)
 
     batched = predict(images)
+    scale = scale_of(batched)
     noise = np.random.default_rng(0).uniform(size=images.shape).astype(np.float32)
     for i in range(len(images)):
         try:
@@ -193,11 +203,11 @@ def assert_batch_independent(model: Any, images: Any, atol: float = 1e-4, channe
         among_noise = predict(mixed)[i]
         for label, other in (("in its batch", batched[i]), ("among noise images", among_noise)):
             gap = float(np.max(np.abs(other.astype(np.float64) - alone)))
-            if gap > atol:
+            too_far = gap_in_scale(gap, scale, rtol, atol)
+            if too_far:
                 raise AssertionError(
-                    f"example {i}'s output {label} differs from its output alone by up to {gap:.3g} "
-                    f"(allowed {atol:.3g}): the model mixes examples at inference (BatchNorm in training mode: "
-                    "model.eval() forgotten?)"
+                    f"example {i}'s output {label} differs from its output alone by up to {too_far}: the model "
+                    "mixes examples at inference (BatchNorm in training mode: model.eval() forgotten?)"
                 )
 
 
@@ -241,8 +251,11 @@ def assert_flip_equivariant(model: Any, images: Any, min_agreement: float = 0.9,
 
 @check
 def assert_same_predictions(model_a: Any, model_b: Any, images: Any, max_pixel_share: float = 0.0,
-                            atol: float = 0.0, channels_first: bool = False, output: OutputSelector = None) -> None:
-    """Checks that two models give the same masks, and outputs within `atol`, on `images`.
+                            atol: float = 0.0, channels_first: bool = False, output: OutputSelector = None,
+                            rtol: float = 0.0) -> None:
+    """Checks that two models give the same masks, and outputs within `rtol` of their scale, on
+    `images`. Identical by default (a save and reload must be); CPU against GPU or two
+    frameworks round differently, by a share of the outputs' scale (`rtol`).
 
     E.g. a model before and after a save and reload, on CPU and on GPU, or in two
     frameworks (each argument is a Keras model, a PyTorch module or a function).
@@ -259,9 +272,11 @@ def assert_same_predictions(model_a: Any, model_b: Any, images: Any, max_pixel_s
     Args:
       images: (N, H, W, C), or (N, C, H, W) with `channels_first`, any framework.
       max_pixel_share: largest share of pixels whose argmax class may differ.
-      atol: largest absolute difference allowed between the outputs.
+      atol: an absolute floor on the outputs' difference, for outputs near zero.
       channels_first: both models take (N, C, H, W) and return (N, K, H, W).
       output: where the logits are in both models' outputs (see `select_output`).
+      rtol: largest difference allowed between the outputs, as a share of their scale (the
+        largest magnitude of `model_a`'s).
 
     Raises:
       AssertionError: the share of pixels that get another class and the largest output gap.
@@ -272,9 +287,10 @@ def assert_same_predictions(model_a: Any, model_b: Any, images: Any, max_pixel_s
         raise AssertionError(f"output shapes differ: {a.shape} vs {b.shape}")
     differ = np.argmax(a, -1) != np.argmax(b, -1)
     gap = float(np.max(np.abs(a.astype(np.float64) - b))) if a.size else 0.0
-    if differ.mean() > max_pixel_share or gap > atol:
+    too_far = gap_in_scale(gap, scale_of(a), rtol, atol)
+    if differ.mean() > max_pixel_share or too_far:
         raise AssertionError(
             f"{int(differ.sum())} of {differ.size} pixels ({percent(differ.sum(), differ.size)}) get another class "
             f"(allowed {100 * max_pixel_share:.3g}%), first at {first_index(differ)}; largest output difference "
-            f"{gap:.3g} (allowed {atol:.3g})"
+            f"{too_far or f'{gap:.3g}'}"
         )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Sequence
 from statistics import NormalDist
 from typing import Any
@@ -31,6 +32,7 @@ import numpy as np
 from unetcheck.checks import registry
 from unetcheck.checks._core import check
 from unetcheck.checks.per_image import PerImageMetrics
+from unetcheck.errors import InputError
 
 #: Figures better when lower (surface distances, in `spacing` units).
 DISTANCES = frozenset(registry.distance_keys())
@@ -99,27 +101,27 @@ def _figures(metrics: PerImageMetrics, weights: np.ndarray) -> dict[tuple[str, s
 def check_same_test_set(baseline: PerImageMetrics, candidate: PerImageMetrics) -> None:
     """Raises ValueError, saying why, unless the two were measured on the same test images."""
     if baseline.class_names != candidate.class_names:
-        raise ValueError(f"different classes: {baseline.class_names} and {candidate.class_names}")
+        raise InputError(f"different classes: {baseline.class_names} and {candidate.class_names}")
     if baseline.names != candidate.names:
         only = sorted(set(baseline.names) ^ set(candidate.names))
-        raise ValueError(f"different test images: {len(baseline)} and {len(candidate)} images"
+        raise InputError(f"different test images: {len(baseline)} and {len(candidate)} images"
                          + (f", {len(only)} named in only one ({only[:3]})" if only else ", in another order"))
     if baseline.fingerprint and candidate.fingerprint and baseline.fingerprint != candidate.fingerprint:
-        raise ValueError("the same image names but different pixels: the test sets' fingerprints differ "
+        raise InputError("the same image names but different pixels: the test sets' fingerprints differ "
                          f"({baseline.fingerprint[:12]}... and {candidate.fingerprint[:12]}...)")
     if baseline.boundary_ratio != candidate.boundary_ratio:
-        raise ValueError(f"boundary IoU measured with different bands: boundary_ratio {baseline.boundary_ratio} "
+        raise InputError(f"boundary IoU measured with different bands: boundary_ratio {baseline.boundary_ratio} "
                          f"and {candidate.boundary_ratio}")
     if baseline.ignore_index != candidate.ignore_index:
-        raise ValueError(f"different ignored labels: ignore_index {baseline.ignore_index} and "
+        raise InputError(f"different ignored labels: ignore_index {baseline.ignore_index} and "
                          f"{candidate.ignore_index}")
     if baseline.surface is not None and candidate.surface is not None:
         if baseline.spacing != candidate.spacing:
-            raise ValueError(f"surface distances measured with different spacings: {baseline.spacing} and "
+            raise InputError(f"surface distances measured with different spacings: {baseline.spacing} and "
                              f"{candidate.spacing} (None: pixels)")
         if baseline.nsd_tolerance != candidate.nsd_tolerance:
             unit = "pixels" if baseline.spacing is None else "spacing units"
-            raise ValueError(f"NSD measured with different tolerances: {baseline.nsd_tolerance} and "
+            raise InputError(f"NSD measured with different tolerances: {baseline.nsd_tolerance} and "
                              f"{candidate.nsd_tolerance} {unit}")
 
 
@@ -172,18 +174,20 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
 
     Raises:
       ValueError: artifacts from different test sets, or bad arguments.
+
+    Length: most of it is this documentation, the rule and its examples; the code is 45 lines.
     """
     baselines = [baseline] if isinstance(baseline, PerImageMetrics) else list(baseline)
     if not baselines:
-        raise ValueError("no baseline run given")
+        raise InputError("no baseline run given")
     for run in baselines:
         check_same_test_set(run, candidate)
     if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1); got {level}")
+        raise InputError(f"level must lie in (0, 1); got {level}")
     if resamples < 100:
-        raise ValueError(f"resamples must be at least 100; got {resamples}")
+        raise InputError(f"resamples must be at least 100; got {resamples}")
     if tolerance < 0 or distance_tolerance < 0:
-        raise ValueError(f"tolerances must be >= 0; got {tolerance} and {distance_tolerance}")
+        raise InputError(f"tolerances must be >= 0; got {tolerance} and {distance_tolerance}")
     n, k = len(candidate), len(baselines)
     everything = np.ones((1, n))
     bases, cand = [_figures(run, everything) for run in baselines], _figures(candidate, everything)
@@ -220,60 +224,11 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
     return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance)
 
 
-def _verdict(comparison: Comparison) -> str:
-    if not comparison.regressions:
-        return (f"no regression (a drop counts when significant at {comparison.level:.0%} and over "
-                f"{comparison.tolerance}; a rise of a surface distance over {comparison.distance_tolerance})")
-    return (f"REGRESSION in {len(comparison.regressions)} figure(s): "
-            + ", ".join(f"{row.label} {row.difference:+.4f}" for row in comparison.regressions))
-
-
-def _baselines(comparison: Comparison) -> str:
-    if comparison.baseline_runs == 1:
-        return "one baseline run: test-image noise only, not training noise (pass several baseline runs)"
-    return (f"{comparison.baseline_runs} baseline runs: their mean, the interval widened by their spread "
-            "(training noise)")
-
-
-def format_comparison(comparison: Comparison) -> str:
-    """The comparison as a terminal table, with how it was made and the verdict."""
-    header = f"{'metric':<28} {'baseline':>9} {'candidate':>9} {'diff':>8}  {comparison.level:.0%} interval"
-    lines = [header, "-" * len(header)]
-    for row in comparison.rows:
-        flag = "  REGRESSED" if row.regressed else ""
-        lines.append(f"{row.label:<28} {row.baseline:9.4f} {row.candidate:9.4f} {row.difference:+8.4f}  "
-                     f"[{row.low:+.4f}, {row.high:+.4f}]{flag}")
-    lines.append(f"\npaired bootstrap over {comparison.images} test images, {comparison.resamples} resamples, "
-                 f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}")
-    lines.append(_verdict(comparison))
-    return "\n".join(lines)
-
-
-def comparison_markdown(comparison: Comparison, baseline: str = "baseline", candidate: str = "candidate") -> str:
-    """The comparison as a markdown report."""
-    rows = "\n".join(
-        f"| {row.label} | {row.baseline:.4f} | {row.candidate:.4f} | {row.difference:+.4f} | "
-        f"[{row.low:+.4f}, {row.high:+.4f}] | {'**regressed**' if row.regressed else ''} |"
-        for row in comparison.rows)
-    return f"""# unetcheck compare
-
-Baseline `{baseline}`, candidate `{candidate}`: {_verdict(comparison)}.
-
-| metric | baseline | candidate | difference | {comparison.level:.0%} interval | |
-| --- | --- | --- | --- | --- | --- |
-{rows}
-
-Paired bootstrap over the same {comparison.images} test images: {comparison.resamples} resamples (seed
-{comparison.seed}); {_baselines(comparison)}. A figure regresses when its whole interval lies below
-zero and it dropped by more than {comparison.tolerance}; a surface distance (HD95, ASSD, in pixels or spacing units)
-when its whole interval lies above zero and it rose by more than {comparison.distance_tolerance}.
-"""
-
-
 @check
-def assert_no_regression(candidate: PerImageMetrics, baseline: PerImageMetrics | Sequence[PerImageMetrics],
-                         tolerance: float = TOLERANCE, resamples: int = RESAMPLES, level: float = LEVEL,
-                         seed: int = 0, distance_tolerance: float = DISTANCE_TOLERANCE) -> None:
+def assert_no_regression(*args: Any, baseline: PerImageMetrics | Sequence[PerImageMetrics] | None = None,
+                         candidate: PerImageMetrics | None = None, tolerance: float = TOLERANCE,
+                         resamples: int = RESAMPLES, level: float = LEVEL, seed: int = 0,
+                         distance_tolerance: float = DISTANCE_TOLERANCE) -> None:
     """Checks that no metric of `candidate` dropped below `baseline` significantly and by more
     than `tolerance`, by a paired bootstrap over the same test images (see `compare`).
 
@@ -284,21 +239,24 @@ def assert_no_regression(candidate: PerImageMetrics, baseline: PerImageMetrics |
     >>> truth = np.random.default_rng(0).integers(0, 2, (20, 8, 8))
     >>> worse = np.where(np.random.default_rng(1).uniform(size=truth.shape) < 0.3, 1 - truth, truth)
     >>> baseline = per_image_metrics(truth, truth, 2)
-    >>> assert_no_regression(baseline, baseline)
-    >>> assert_no_regression(per_image_metrics(truth, worse, 2), baseline)
+    >>> assert_no_regression(baseline=baseline, candidate=baseline)
+    >>> assert_no_regression(baseline=baseline, candidate=per_image_metrics(truth, worse, 2))
     Traceback (most recent call last):
     AssertionError: [unetcheck.assert_no_regression] ... figure(s) regressed (paired bootstrap, 20 images, 2000 ...
 
     Args:
+      baseline: one run's `PerImageMetrics`, or several runs' (other seeds, same data), which
+        adds training noise to the verdict.
       candidate: `PerImageMetrics` (`unetcheck.checks.metrics.per_image_metrics`, or
         `PerImageMetrics.load` of what `unetcheck verify` wrote).
-      baseline: one run's, or several runs' (other seeds, same data), which adds training
-        noise to the verdict.
+      *args: deprecated: `(candidate, baseline)` by position, the reverse of `compare`'s
+        order; it warns. Pass both by keyword.
 
     Raises:
       AssertionError: each regressed figure, its drop and interval.
       ValueError: artifacts from different test sets.
     """
+    baseline, candidate = _runs(args, baseline, candidate)
     comparison = compare(baseline, candidate, tolerance, resamples, level, seed, distance_tolerance)
     if comparison.regressions:
         raise AssertionError(
@@ -306,3 +264,18 @@ def assert_no_regression(candidate: PerImageMetrics, baseline: PerImageMetrics |
             f"{resamples} resamples, {level:.0%} interval, tolerance {tolerance}): "
             + "; ".join(f"{row.label} {row.baseline:.4f} -> {row.candidate:.4f} ({row.difference:+.4f}, "
                         f"interval [{row.low:+.4f}, {row.high:+.4f}])" for row in comparison.regressions))
+
+
+def _runs(args: tuple, baseline: Any, candidate: Any) -> tuple[Any, Any]:
+    """(baseline, candidate) from `assert_no_regression`'s keywords, or from its deprecated
+    positional `(candidate, baseline)`."""
+    if args:
+        if len(args) != 2 or baseline is not None or candidate is not None:
+            raise TypeError("assert_no_regression takes baseline= and candidate= by keyword")
+        warnings.warn("assert_no_regression(candidate, baseline) by position is deprecated (compare takes "
+                      "the reverse order): pass baseline= and candidate= by keyword", DeprecationWarning,
+                      stacklevel=4)
+        candidate, baseline = args
+    if baseline is None or candidate is None:
+        raise TypeError("assert_no_regression needs baseline= and candidate=")
+    return baseline, candidate

@@ -7,7 +7,6 @@ loss, `(loss, accuracy)`, or a dict with "loss" (and "accuracy").
 
 from __future__ import annotations
 
-import contextlib
 import random
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -15,7 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import check, framework_of, resolve_part, snapshot, to_numpy, trainable_arrays
+from unetcheck.checks._core import (
+    check,
+    flatten_tree,
+    resolve_part,
+    snapshot,
+    to_numpy,
+    trainable_arrays,
+)
+from unetcheck.checks._keras_fit import build_fit_state, first_batch, fit_steps, inference_loss, is_keras_model
 
 #: Names of statistics a layer updates in training mode whatever its gradients: BatchNorm's
 #: in PyTorch, Keras, and Flax ("mean" and "var" of an `nnx.BatchNorm`).
@@ -125,7 +132,7 @@ def assert_frozen(model: Any, part: Any, train_step: Callable[[], Any]) -> None:
     if not before:
         raise ValueError(f"{label} holds no arrays: nothing to check")
     train_step()
-    assert_weights_unchanged.__wrapped__(before, snapshot(resolved), f"arrays of {label}")
+    assert_weights_unchanged(before, snapshot(resolved), f"arrays of {label}")
 
 
 @check
@@ -156,7 +163,7 @@ def assert_all_trainable_change(model: Any, train_step: Callable[[], Any]) -> No
         raise AssertionError(f"{type(model).__name__} has no trainable parameters")
     train_step()
     after = snapshot(trainable_arrays(model))
-    assert_weights_all_changed.__wrapped__(before, after, "trainable parameters")
+    assert_weights_all_changed(before, after, "trainable parameters")
 
 
 @check
@@ -256,87 +263,6 @@ def _run_steps(train_step: Callable[[], Any], steps: int) -> list[tuple[float, f
     return [_step_result(train_step()) for _ in range(steps)]
 
 
-def _is_keras_model(obj: Any) -> bool:
-    return hasattr(obj, "fit") and hasattr(obj, "evaluate") and hasattr(obj, "compile")
-
-
-def _first_batch(data: Any) -> tuple[Any, Any]:
-    if isinstance(data, tuple) and len(data) >= 2:
-        return data[0], data[1]
-    batch = next(iter(data))
-    return batch[0], batch[1]
-
-
-def _as_model_tensors(model: Any, *arrays: Any) -> tuple[Any, ...]:
-    """`arrays` as tensors where the model's Keras wants them: tf-keras's compiled losses and
-    metrics read TensorFlow shapes; Keras 3 takes any array."""
-    if framework_of(model) != "tf_keras":
-        return arrays
-    return tuple(sys.modules["tensorflow"].convert_to_tensor(to_numpy(a)) for a in arrays)
-
-
-def build_fit_state(model: Any, images: Any, masks: Any, predictions: Any) -> None:
-    """Makes a compiled Keras model's optimizer and metric variables now, as `fit` would.
-
-    Made inside `fit`'s first trace instead, they make TensorFlow trace the whole training
-    step a second time (tensorflow/tensorflow#48851). One batch (any size; `predictions`
-    the model's output on `images`) builds the metrics, which are then reset.
-
-    Example:
-
-    >>> import keras, numpy as np
-    >>> model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(3, 1)])
-    >>> model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    >>> images, masks = np.zeros((2, 4, 4, 3)), np.zeros((2, 4, 4, 1))
-    >>> build_fit_state(model, images, masks, model(images))
-    >>> model.optimizer.built
-    True
-    """
-    images, masks, predictions = _as_model_tensors(model, images, masks, predictions)
-    strategy = getattr(model, "distribute_strategy", None)  # TensorFlow: variables belong to its scope
-    with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        optimizer = model.optimizer  # None: a train_step of one's own
-        if optimizer is not None and not getattr(optimizer, "built", getattr(optimizer, "_built", False)):
-            optimizer.build(model.trainable_variables)  # tf-keras's optimizers say `_built`
-        model.compute_metrics(images, masks, predictions, None)  # tf-keras takes no default sample_weight
-        model.reset_metrics()
-
-
-def _inference_loss(model: Any, images: Any, masks: Any, predictions: Any = None) -> float:
-    """The compiled loss of `model` on one batch in inference mode, as `evaluate` gives it,
-    computed eagerly: `evaluate` would trace a graph for two calls. A `compute_loss`
-    overridden without Keras 3.3's `training` argument is called without it, as Keras does."""
-    import inspect
-
-    if predictions is None:
-        predictions = model(images, training=False)
-    images, masks, predictions = _as_model_tensors(model, images, masks, predictions)
-    takes_training = "training" in inspect.signature(model.compute_loss).parameters
-    return float(to_numpy(model.compute_loss(x=images, y=masks, y_pred=predictions,
-                                             **({"training": False} if takes_training else {}))))
-
-
-def _fit_steps(model: Any, batch: tuple, steps: int) -> float | None:
-    """`steps` Keras training steps on the same batch, in one epoch (Keras's per-epoch
-    overhead once rather than per step); returns the first step's loss."""
-    if steps < 1:
-        return None
-    first: list[float] = []
-
-    def repeat() -> Any:
-        while True:
-            yield batch
-
-    def record(batch_index: int, logs: dict | None) -> None:
-        if batch_index == 0 and logs and "loss" in logs:
-            first.append(float(logs["loss"]))
-
-    keras = sys.modules[framework_of(model) or "keras"]  # Keras 3, or tf-keras for its models
-    model.fit(repeat(), epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
-              callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=record)])
-    return first[0] if first else None
-
-
 @check
 def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
                           min_relative_drop: float = 0.1) -> None:
@@ -364,30 +290,30 @@ def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
     Raises:
       AssertionError: the loss before and after and the drop obtained.
     """
-    if _is_keras_model(model_or_step):
+    if is_keras_model(model_or_step):
         model = model_or_step
         if data is None:
             raise ValueError("a Keras model needs `data` to train on")
-        images, masks = _first_batch(data)
+        images, masks = first_batch(data)
         predictions = model(images, training=False)
         build_fit_state(model, images, masks, predictions)
-        before = _inference_loss(model, images, masks, predictions)
+        before = inference_loss(model, images, masks, predictions)
         if isinstance(data, tuple):
-            _fit_steps(model, data, steps)
+            fit_steps(model, data, steps)
         else:
             if hasattr(data, "with_options"):  # a tf.data.Dataset: fit returns at once without its autotuner
                 options = sys.modules["tensorflow"].data.Options()
                 options.autotune.enabled = False
                 data = data.with_options(options)
             model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
-        after = _inference_loss(model, images, masks)
+        after = inference_loss(model, images, masks)
     else:
         if data is not None:
             raise ValueError("a train step brings its own data: call assert_loss_decreases(train_step, steps=...)")
         losses = [loss for loss, _ in _run_steps(model_or_step, steps)]
         tail = max(1, steps // 10)
         before, after = losses[0], float(np.mean(losses[-tail:]))
-    assert_loss_curve_falls.__wrapped__([before, after], min_relative_drop)
+    assert_loss_curve_falls([before, after], min_relative_drop)
 
 
 @check
@@ -414,14 +340,14 @@ def assert_overfits_batch(model_or_step: Any, images: Any = None, masks: Any = N
     Raises:
       AssertionError: the accuracy reached and the loss, first to last.
     """
-    if _is_keras_model(model_or_step):
+    if is_keras_model(model_or_step):
         model = model_or_step
         if images is None or masks is None:
             raise ValueError("a Keras model needs the batch: assert_overfits_batch(model, images, masks, ...)")
         build_fit_state(model, images, masks, model(images, training=False))
         # All but the last step in one epoch; the last one alone, so that its history holds
         # that step's accuracy, not an average over the epoch.
-        first_loss = _fit_steps(model, (images, masks), steps - 1)
+        first_loss = fit_steps(model, (images, masks), steps - 1)
         history = model.fit(images, masks, epochs=1, batch_size=len(to_numpy(images)), verbose=0).history
         key = next((k for k in ("accuracy", "sparse_categorical_accuracy") if k in history), None)
         if key is None:
@@ -440,14 +366,6 @@ def assert_overfits_batch(model_or_step: Any, images: Any = None, masks: Any = N
             f"after {steps} steps on one batch, pixel accuracy is {reached:.3g} (required {min_accuracy:.3g}); "
             f"loss {first_loss:.4g} -> {last_loss:.4g}"
         )
-
-
-def _leaves(tree: Any) -> list[np.ndarray]:
-    if isinstance(tree, Mapping):
-        return [leaf for key in sorted(tree) for leaf in _leaves(tree[key])]
-    if isinstance(tree, (list, tuple)):
-        return [leaf for item in tree for leaf in _leaves(item)]
-    return [np.array(to_numpy(tree))]
 
 
 def seed_everything(seed: int) -> None:
@@ -497,11 +415,12 @@ def assert_deterministic(fn: Callable[[], Any], seed: int = 0, seed_fn: Callable
     results = []
     for _ in range(2):
         seed_fn(seed)
-        results.append(_leaves(fn()))
+        results.append({path: np.array(to_numpy(leaf)) for path, leaf in flatten_tree(fn()).items()})
     first, second = results
-    if len(first) != len(second):
-        raise AssertionError(f"the two runs returned {len(first)} and {len(second)} values")
-    for index, (a, b) in enumerate(zip(first, second)):
+    if first.keys() != second.keys():
+        raise AssertionError(f"the two runs returned different values: {sorted(first)} and {sorted(second)}")
+    for index, path in enumerate(first):
+        a, b = first[path], second[path]
         if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
             gap = float(np.max(np.abs(a.astype(np.float64) - b))) if a.shape == b.shape else float("nan")
             raise AssertionError(f"value {index} differs between two runs with seed {seed}: shapes {a.shape} "

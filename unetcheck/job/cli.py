@@ -13,10 +13,8 @@ import sys
 from typing import Any, Sequence
 
 from unetcheck.errors import InputError
-from unetcheck.job.config import QUICK, describe
-from unetcheck.reference.distribute import STRATEGIES
+from unetcheck.job.config import QUICK, VERIFY_OPTIONS, VerifyConfig, add_arguments, describe, overrides
 from unetcheck.reference.onednn import prefer_onednn
-from unetcheck.reference.precision import PRECISIONS
 
 DEFAULT_OUT = os.path.join("out", "verify")
 #: What the `reference` extra installs: a command that needs one of these says so.
@@ -24,15 +22,6 @@ REFERENCE_MODULES = {"tensorflow", "keras", "tensorflow_datasets", "matplotlib"}
 #: What the `evaluate` extra installs (mask readers and the progress bar).
 EVALUATE_MODULES = {"PIL", "nibabel", "tqdm"}
 DEFAULT_EVALUATE_OUT = os.path.join("out", "evaluate")
-
-
-def _class_weights(text: str) -> tuple[float, ...] | None:
-    if text.lower() == "none":
-        return None
-    try:
-        return tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"class weights must be 'none' or numbers like 2,2,1; got {text!r}")
 
 
 def _numbers(text: str) -> tuple[float, ...]:
@@ -61,37 +50,13 @@ def _evaluate_parser(commands: Any) -> None:
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", default="synthetic",
-                        help="synthetic (default), tfds (or tfds:VERSION), or the path of an Oxford-IIIT Pet folder")
-    parser.add_argument("--data-dir", help="TFDS data directory (with --data tfds)")
-    parser.add_argument("--skip-bad", action="store_true",
-                        help="leave out examples that cannot be used, and list them, instead of failing")
+    add_arguments(parser, ("data", "data_dir", "skip_bad"))
 
 
 def _verify_parser(commands: Any) -> None:
     verify = commands.add_parser("verify", help="train the reference, verify it, write a report")
-    _data_options(verify)
     verify.add_argument("--quick", action="store_true", help=f"small preset: {describe(QUICK)}")
-    verify.add_argument("--epochs", type=int)
-    verify.add_argument("--steps-per-epoch", type=int, help="default: train examples // batch size")
-    verify.add_argument("--batch-size", type=int)
-    verify.add_argument("--size", type=int, help="image side in pixels, a multiple of 32")
-    verify.add_argument("--num-train", type=int, help="synthetic training examples")
-    verify.add_argument("--num-test", type=int, help="synthetic test examples")
-    verify.add_argument("--seed", type=int, help="seeds training: weights, shuffle order, flips (default 0)")
-    verify.add_argument("--data-seed", type=int, help="seeds the synthetic data (default: the --seed)")
-    verify.add_argument("--weights", help="encoder weights: none (default), imagenet or a file path")
-    verify.add_argument("--class-weights", type=_class_weights, help="per-class weights like 2,2,1, or none")
-    verify.add_argument("--strategy", choices=STRATEGIES,
-                        help="tf.distribute strategy (default: none); multiworker reads TF_CONFIG")
-    verify.add_argument("--cpu-replicas", type=int, help="rehearse on a CPU: split it into N logical devices")
-    verify.add_argument("--sync-batchnorm", action="store_true",
-                        help="synchronize the decoder's BatchNorm across replicas")
-    verify.add_argument("--fast-layers", action="store_true",
-                        help="train with unetcheck's faster layers (same function); model.keras is stock either way")
-    verify.add_argument("--precision", choices=PRECISIONS,
-                        help="compute precision (default float32); mixed_bfloat16 is faster on CPUs with "
-                        "AVX512_BF16 but inexact")
+    add_arguments(verify, VERIFY_OPTIONS)
     verify.add_argument("--out", default=DEFAULT_OUT, help=f"report folder (default: {DEFAULT_OUT}); "
                         "an interrupted run resumes when started again with the same folder")
 
@@ -101,8 +66,9 @@ def _compare_parser(commands: Any) -> None:
         "compare", help="compare a candidate run with a baseline: paired bootstrap over the same test images",
         description="unetcheck compare BASELINE [BASELINE ...] CANDIDATE. Several baseline runs (other seeds, "
         "same data) add training noise to the verdict. Exits 1 where a figure dropped significantly and by more "
-        "than --tolerance (a surface distance rose by more than --distance-tolerance pixels), 2 when the runs "
-        "were measured on different test sets.")
+        "than --tolerance (a surface distance rose by more than --distance-tolerance pixels), or where the "
+        "candidate's data differs from the first baseline's (the data_SPLIT.json profiles verify writes); "
+        "2 when the runs were measured on different test sets.")
     compare.add_argument("runs", nargs="+", metavar="RUN",
                          help="the baseline run(s), then the candidate: verify --out folders or per_image.json files")
     compare.add_argument("--tolerance", type=float, default=None,
@@ -159,26 +125,11 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from unetcheck.job.config import VerifyConfig
     from unetcheck.job.report import format_table
     from unetcheck.job.run import run_verify
 
-    overrides = {
-        key: value
-        for key, value in {
-            "data": args.data, "epochs": args.epochs, "batch_size": args.batch_size, "size": args.size,
-            "num_train": args.num_train, "num_test": args.num_test, "seed": args.seed, "data_seed": args.data_seed,
-            "steps_per_epoch": args.steps_per_epoch, "data_dir": args.data_dir, "skip_bad": args.skip_bad or None,
-            "strategy": args.strategy, "cpu_replicas": args.cpu_replicas, "precision": args.precision,
-            "sync_batchnorm": args.sync_batchnorm or None, "fast_layers": args.fast_layers or None,
-        }.items()
-        if value is not None
-    }
-    if args.weights is not None:
-        overrides["weights"] = None if args.weights.lower() == "none" else args.weights
-    if args.class_weights is not None:
-        overrides["class_weights"] = args.class_weights
-    config = VerifyConfig.quick(**overrides) if args.quick else VerifyConfig(**overrides)
+    given = overrides(args)
+    config = VerifyConfig.quick(**given) if args.quick else VerifyConfig(**given)
     metrics = run_verify(config, out_dir=args.out, verbose=2)
     print(format_table(metrics))
     print(f"report: {os.path.join(args.out, 'report.md')}")
@@ -191,7 +142,8 @@ def _validate(args: argparse.Namespace) -> int:
     from unetcheck.reference.data import describe_source, format_description, load_source
 
     # Load with skip_bad so every bad example is found and listed, not only the first.
-    report = describe_source(load_source(args.data, data_dir=args.data_dir, skip_bad=True))
+    data = args.data if args.data is not None else VerifyConfig.data
+    report = describe_source(load_source(data, data_dir=args.data_dir, skip_bad=True))
     print(format_description(report))
     if args.json:
         with open(args.json, "w") as f:
@@ -222,30 +174,48 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_changes(baseline: str, candidate: str) -> dict[str, list[str]]:
+    """What differs in each split's data between two runs, by the profiles beside their
+    per_image.json (a split without both profiles is not compared)."""
+    from unetcheck.checks.data_profile import DataProfile, profile_differences
+    from unetcheck.job.report import profile_file
+    from unetcheck.pets.trimaps import SPLITS
+
+    folders = [run if os.path.isdir(run) else os.path.dirname(run) for run in (baseline, candidate)]
+    changes = {}
+    for split in SPLITS:
+        paths = [os.path.join(folder, profile_file(split)) for folder in folders]
+        if all(os.path.isfile(path) for path in paths):
+            found = profile_differences(*(DataProfile.load(path) for path in paths))
+            if found:
+                changes[split] = found
+    return changes
+
+
 def _compare(args: argparse.Namespace) -> int:
     import json
 
-    from unetcheck.checks import regression
+    from unetcheck.checks import regression, regression_report
     from unetcheck.checks.metrics import PerImageMetrics
 
     options = {"tolerance": args.tolerance, "resamples": args.resamples, "level": args.level,
                "distance_tolerance": args.distance_tolerance}
     if len(args.runs) < 2:
         raise InputError("give at least one baseline run and the candidate")
-    try:
-        runs = [PerImageMetrics.load(path) for path in args.runs]
-        comparison = regression.compare(runs[:-1], runs[-1], seed=args.seed,
-                                        **{k: v for k, v in options.items() if v is not None})
-    except ValueError as err:
-        raise InputError(str(err)) from None
-    print(regression.format_comparison(comparison))
+    runs = [PerImageMetrics.load(path) for path in args.runs]  # bad files and options raise InputError
+    comparison = regression.compare(runs[:-1], runs[-1], seed=args.seed,
+                                    **{k: v for k, v in options.items() if v is not None})
+    changes = _data_changes(args.runs[0], args.runs[-1])
+    data_lines = [f"DATA CHANGED in {split}: " + "; ".join(found) for split, found in changes.items()]
+    print("\n".join([regression_report.format_comparison(comparison), *data_lines]))
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(regression.comparison_markdown(comparison, ", ".join(args.runs[:-1]), args.runs[-1]))
+            f.write(regression_report.comparison_markdown(comparison, ", ".join(args.runs[:-1]), args.runs[-1]))
+            f.write("".join(f"\n**{line}**\n" for line in data_lines))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(comparison.as_dict(), f, indent=2)
-    return 1 if comparison.regressions else 0
+            json.dump({**comparison.as_dict(), "data_changes": changes}, f, indent=2)
+    return 1 if comparison.regressions or changes else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,12 +9,12 @@ is matched by its path inside its folder less the suffix: `truth/city/a.png` wit
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
+from unetcheck.checks._core import array_digest
 from unetcheck.errors import InputError
 
 SUFFIXES = (".nii.gz", ".nii", ".png", ".npy")
@@ -168,5 +168,4 @@ def match(truth_dir: str, pred_dir: str, spacing: Sequence[float] | None = None
 
 def digest(labels: np.ndarray) -> str:
     """A SHA-256 of a mask's shape and class ids (whatever integer type it was stored in)."""
-    arr = np.ascontiguousarray(labels, np.int64)
-    return hashlib.sha256(str(arr.shape).encode() + arr.tobytes()).hexdigest()
+    return array_digest(np.asarray(labels, np.int64))

@@ -42,7 +42,7 @@ def predict_files(model_path: str, image_paths: Sequence[str], out_dir: str) -> 
         h, w = int(image.shape[0]), int(image.shape[1])
         batch = tf.image.resize(image, (size, size))[None] / 255.0
         # One image: predict_on_batch skips predict's per-call tf.data iterator and its
-        # autotuner (36 photos: 3.0 -> 1.6 s, model loading included; README "Performance").
+        # autotuner (docs/performance.md, "What makes it faster").
         mask = create_mask(model.predict_on_batch(batch))[0]
         mask = tf.image.resize(tf.cast(mask, tf.uint8), (h, w), method="nearest").numpy()
         stem = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0])

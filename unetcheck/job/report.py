@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -233,15 +233,23 @@ Per-epoch samples are in `epochs/`; the trained model is `model.keras` (stock Ke
     return path
 
 
+def profile_file(split: str) -> str:
+    """The file a run keeps a split's data profile in, beside `per_image.json`."""
+    return f"data_{split}.json"
+
+
 def write_report(metrics: dict[str, Any], per_image: Any, model: Any, images: np.ndarray, masks: np.ndarray,
-                 out_dir: str) -> None:
+                 out_dir: str, profiles: Mapping[str, Any] | None = None) -> None:
     """Writes the report of a run into `out_dir` (where the job has written `model.keras`):
-    `metrics.json`, `per_image.json`, `loss.png`, `confusion.png`, `predictions.png` (`model`'s
-    masks for up to four test images) and `report.md`."""
+    `metrics.json`, `per_image.json`, `data_SPLIT.json` (each split's data profile),
+    `loss.png`, `confusion.png`, `predictions.png` (`model`'s masks for up to four test
+    images) and `report.md`."""
     from unetcheck.reference.masks import create_mask
 
     os.makedirs(out_dir, exist_ok=True)
     per_image.save(os.path.join(out_dir, "per_image.json"))
+    for split, profile in (profiles or {}).items():
+        profile.save(os.path.join(out_dir, profile_file(split)))
     plot_loss(metrics["loss"], metrics["val_loss"], os.path.join(out_dir, "loss.png"))
     plot_confusion(metrics["confusion"], os.path.join(out_dir, "confusion.png"))
     shown = slice(0, min(4, len(images)))

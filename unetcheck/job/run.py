@@ -22,24 +22,20 @@ import numpy as np
 from unetcheck import checks
 from unetcheck.checks import registry
 from unetcheck.checks.leakage import MAX_DISTANCE, find_leaks
-from unetcheck.checks.metrics import (
-    Fingerprint,
-    PerImageMetrics,
-    majority_confusion,
-    mean_iou,
-    per_image_metrics,
-)
+from unetcheck.checks.data_profile import DataProfile, data_profile
+from unetcheck.checks.metrics import PerImageMetrics, majority_confusion, mean_iou
 from unetcheck.job import report
 from unetcheck.job.config import VerifyConfig
 from unetcheck.job.verification import Trained, verify_trained
-from unetcheck.pets.trimaps import CLASS_NAMES, NUM_CLASSES
+from unetcheck.pets import trimaps
+from unetcheck.pets.trimaps import CLASS_NAMES, NUM_CLASSES, SPLITS
 from unetcheck.reference.augment import Augment
 from unetcheck.reference.data import load_source
 from unetcheck.reference.masks import create_mask
 from unetcheck.reference.model import calibrate_encoder, to_stock, unet_model
 from unetcheck.reference.pipeline import make_pipelines
 from unetcheck.reference.precision import precision
-from unetcheck.reference.train import compile_model, deterministic_ops, set_seed, train
+from unetcheck.reference.train import compile_model, deterministic_ops, predict_per_image, set_seed, train
 
 
 class EpochSamples(keras.callbacks.Callback):
@@ -116,23 +112,11 @@ def leakage_report(source: Any, max_distance: int = MAX_DISTANCE, shown: int = 2
     }
 
 
-def evaluate_per_image(model: keras.Model, batches: Any, names: list[str]) -> PerImageMetrics:
-    """Per-image counts of `model`'s masks over the (images, masks, ...) test batches, streamed
-    one batch at a time, with the test set's fingerprint (its images, masks and names)."""
-    digest = Fingerprint()
-
-    def predicted() -> Any:
-        offset = 0
-        for batch in batches:
-            x, y = np.asarray(batch[0]), np.asarray(batch[1])
-            for image, mask in zip(x, y):
-                digest.add(image, mask)
-            yield y, np.asarray(create_mask(model(x, training=False))), names[offset:offset + len(x)]
-            offset += len(x)
-
-    result = per_image_metrics(predicted(), num_classes=NUM_CLASSES, class_names=CLASS_NAMES)
-    result.fingerprint = digest.hexdigest(result.names)
-    return result
+def data_profiles(source: Any) -> dict[str, DataProfile]:
+    """Each split's data profile (`unetcheck.checks.data_profile`) of the examples as loaded:
+    what `unetcheck compare` sets beside the baseline's to name a change in the data."""
+    return {split: data_profile(source.split(split).as_numpy_iterator(), NUM_CLASSES, CLASS_NAMES,
+                                classes=trimaps.to_classes) for split in SPLITS}
 
 
 def _prepare(config: VerifyConfig, strategy: Any) -> tuple[Any, Any, keras.Model]:
@@ -229,7 +213,8 @@ def run_verify(
         logs = (_read_history(history_csv) if history_csv
                 else {k: list(map(float, v)) for k, v in history.history.items()})
         stock = to_stock(model) if config.fast_layers else model
-        per_image = evaluate_per_image(stock, pipes.test, _test_names(source))
+        per_image = predict_per_image(stock, pipes.test, _test_names(source))
+        profiles = data_profiles(source)
         summary = per_image.summary()
         miou, baseline = summary["miou"], mean_iou(majority_confusion(np.asarray(summary["confusion"])))
         saved_model = None
@@ -242,6 +227,7 @@ def run_verify(
                           saved_model=saved_model)
         results = verify_trained(trained, NUM_CLASSES, config.min_loss_drop, config.min_miou_margin)
     metrics = _record(config, per_image, summary, baseline, source, logs, history, results, strategy, started)
+    metrics["data"] = {split: profile.summary() for split, profile in profiles.items()}
     if out_dir is not None:
-        report.write_report(metrics, per_image, stock, test_images, test_masks, out_dir)
+        report.write_report(metrics, per_image, stock, test_images, test_masks, out_dir, profiles)
     return metrics

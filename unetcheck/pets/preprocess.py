@@ -3,7 +3,7 @@ runners without TensorFlow.
 
 `resize_bilinear` and `resize_nearest` compute what `tf.image.resize` computes (half-pixel
 centres, no antialiasing; nearest-neighbour for masks, so every pixel stays a class), so
-`oxford_preprocess` gives `unetcheck.load_image`'s arrays (tests/test_pets.py holds the two
+`oxford_preprocess` gives `unetcheck.load_image`'s arrays (tests/pets/test_preprocess.py holds the two
 equal). Written here because the checks must install without TensorFlow.
 """
 
@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from unetcheck.errors import InputError
+from unetcheck.pets import trimaps
 from unetcheck.pets.trimaps import check_example
 
 
@@ -86,4 +87,4 @@ def oxford_preprocess(datapoint: Mapping[str, Any], size: int | tuple[int, int] 
     check_example(image, mask)
     out_size = output_size(size)
     resized = resize_bilinear(image, out_size) / np.float32(255.0)
-    return resized.astype(np.float32), (resize_nearest(mask, out_size) - 1).astype(np.uint8)
+    return resized.astype(np.float32), trimaps.to_classes(resize_nearest(mask, out_size)).astype(np.uint8)

@@ -6,7 +6,7 @@ checks all word their errors through the functions here.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -22,6 +22,18 @@ CLASS_NAMES = ("pet", "background", "border")
 NUM_CLASSES = len(CLASS_NAMES)
 #: How a valid trimap's values are described in every error message.
 TRIMAP_RULE = "trimap labels in 1..3 (1 pet, 2 background, 3 border)"
+
+
+def to_classes(trimap: Any) -> Any:
+    """Class ids 0..2 from trimap values 1..3 (the tutorial's `mask -= 1`), for a NumPy array or
+    a TensorFlow tensor of any integer dtype."""
+    return trimap - TRIMAP_LABELS[0]
+
+
+def float_mask_problem(dtype_name: str) -> str:
+    """Why a mask of a float dtype is refused: what it should be, and the usual cause."""
+    return (f"mask must have an integer dtype ({TRIMAP_RULE}); got {dtype_name}. "
+            "A float mask usually means it was resized bilinearly: use method='nearest'.")
 
 
 def size_problem(image_hw: Sequence[int], mask_hw: Sequence[int]) -> str | None:
@@ -69,8 +81,7 @@ def check_example(image: np.ndarray, mask: np.ndarray) -> None:
         raise InputError(f"segmentation_mask must have shape (height, width, 1); got shape {mask.shape}. "
                          "Add a channel axis with mask[..., None] if it is (height, width).")
     if not np.issubdtype(mask.dtype, np.integer):
-        raise InputError(f"mask must have an integer dtype (trimap labels 1..3); got {mask.dtype}. "
-                         "A float mask usually means it was resized bilinearly: use method='nearest'.")
+        raise InputError(float_mask_problem(str(mask.dtype)))
     problem = size_problem(image.shape[:2], mask.shape[:2]) or (
         range_problem(int(mask.min()), int(mask.max())) if mask.size else None)
     if problem is None and np.issubdtype(image.dtype, np.floating) and image.size:

@@ -21,9 +21,8 @@ def _flip_examples(batch: Any, flip: Any) -> Any:
 
 def _flip_examples_tf(batch: Any, flip: Any) -> Any:
     """`_flip_examples` in TensorFlow, moving the same values: reverses only the flipped
-    examples and stitches the batch back in order. A broadcast `where` over the whole
-    batch takes 11.5 ms per 64 x 128 x 128 batch of images and masks in tf.data, this 2.9
-    (README "Performance")."""
+    examples and stitches the batch back in order: faster in tf.data than a broadcast
+    `where` over the whole batch (docs/performance.md, "What makes it faster")."""
     import tensorflow as tf
 
     which = tf.cast(flip, tf.int32)

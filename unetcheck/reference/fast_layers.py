@@ -162,7 +162,7 @@ def gemm_filter_gradient_is_faster() -> bool:
     """Whether one matmul beats oneDNN's filter gradient for the decoder's transposed
     convolutions: where TensorFlow runs oneDNN without AVX-512, whose AVX2 backward-weights
     kernel ran them at 53-63 GFLOP/s against 130-160 for a matmul (docs/performance.md)."""
-    from unetcheck.reference.devices import onednn_avx512
+    from unetcheck.hardware import onednn_avx512
     from unetcheck.reference.onednn import onednn_enabled
 
     return onednn_enabled() and not onednn_avx512()
@@ -221,7 +221,7 @@ def fused_kernel_is_faster() -> bool:
     TensorFlow runs its oneDNN ops, except on an AVX-512 CPU whose oneDNN is capped below
     AVX-512 (`ONEDNN_MAX_CPU_ISA`), where its AVX2 batch-norm kernel was measured slower
     (docs/performance.md)."""
-    from unetcheck.reference.devices import cpu_flags, onednn_allows
+    from unetcheck.hardware import cpu_flags, onednn_allows
     from unetcheck.reference.onednn import onednn_enabled
 
     capped_avx512 = "avx512f" in cpu_flags() and not onednn_allows("AVX512_CORE")

@@ -19,6 +19,36 @@ def fit_with_loop(model: keras.Model, strategy: Any, train: Any, epochs: int, st
                   callbacks: Sequence[keras.callbacks.Callback] = (), verbose: int | str = 2
                   ) -> keras.callbacks.History:
     """Trains `model` (built and compiled under `strategy.scope()`) and returns its History."""
+    train_step, test_step = _steps(model, strategy)
+    callback_list = keras.callbacks.CallbackList(list(callbacks), add_history=True, model=model,
+                                                 epochs=epochs, steps=steps_per_epoch, verbose=0)
+    callback_list.on_train_begin()
+    first = int(getattr(model, "_initial_epoch", None) or 0)  # set by BackupAndRestore on resume
+    batches = iter(strategy.experimental_distribute_dataset(train))
+    for epoch in range(first, epochs):
+        callback_list.on_epoch_begin(epoch)
+        loss_sum = hits_sum = pixel_sum = 0.0
+        for step in range(steps_per_epoch):
+            callback_list.on_train_batch_begin(step)
+            loss, hits, pixels = (float(v) for v in train_step(next(batches)))
+            loss_sum, hits_sum, pixel_sum = loss_sum + loss, hits_sum + hits, pixel_sum + pixels
+            callback_list.on_train_batch_end(step)
+        totals = [0.0, 0.0, 0.0, 0.0]
+        for batch in validation_data.take(validation_steps):
+            totals = [t + float(v) for t, v in zip(totals, test_step(tuple(batch)))]
+        logs = {"accuracy": hits_sum / pixel_sum, "loss": loss_sum / steps_per_epoch,
+                "val_accuracy": totals[2] / totals[3], "val_loss": totals[0] / totals[1]}
+        if verbose:
+            print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()),
+                  flush=True)
+        callback_list.on_epoch_end(epoch, logs)
+    callback_list.on_train_end()
+    return model.history
+
+
+def _steps(model: keras.Model, strategy: Any) -> tuple[Any, Any]:
+    """The loop's distributed training step (summed loss, hits, pixels over the replicas) and
+    its test step, as `tf.function`s."""
     import tensorflow as tf
 
     per_pixel = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
@@ -53,27 +83,4 @@ def fit_with_loop(model: keras.Model, strategy: Any, train: Any, epochs: int, st
         per_example, hits, pixels = loss_and_hits(batch, training=False)
         return tf.reduce_sum(per_example), tf.cast(tf.shape(per_example)[0], tf.float32), hits, pixels
 
-    callback_list = keras.callbacks.CallbackList(list(callbacks), add_history=True, model=model,
-                                                 epochs=epochs, steps=steps_per_epoch, verbose=0)
-    callback_list.on_train_begin()
-    first = int(getattr(model, "_initial_epoch", None) or 0)  # set by BackupAndRestore on resume
-    batches = iter(strategy.experimental_distribute_dataset(train))
-    for epoch in range(first, epochs):
-        callback_list.on_epoch_begin(epoch)
-        loss_sum = hits_sum = pixel_sum = 0.0
-        for step in range(steps_per_epoch):
-            callback_list.on_train_batch_begin(step)
-            loss, hits, pixels = (float(v) for v in train_step(next(batches)))
-            loss_sum, hits_sum, pixel_sum = loss_sum + loss, hits_sum + hits, pixel_sum + pixels
-            callback_list.on_train_batch_end(step)
-        totals = [0.0, 0.0, 0.0, 0.0]
-        for batch in validation_data.take(validation_steps):
-            totals = [t + float(v) for t, v in zip(totals, test_step(tuple(batch)))]
-        logs = {"accuracy": hits_sum / pixel_sum, "loss": loss_sum / steps_per_epoch,
-                "val_accuracy": totals[2] / totals[3], "val_loss": totals[0] / totals[1]}
-        if verbose:
-            print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()),
-                  flush=True)
-        callback_list.on_epoch_end(epoch, logs)
-    callback_list.on_train_end()
-    return model.history
+    return train_step, test_step

@@ -9,7 +9,7 @@ from typing import Iterator
 from unetcheck.errors import InputError
 
 #: Keras dtype policies a model can be built with. The mixed ones change the arithmetic
-#: (bfloat16 moves logits by ~1.6% of their scale, tests/test_precision.py).
+#: (bfloat16 moves logits by ~1.6% of their scale, tests/reference/test_precision.py).
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
@@ -24,7 +24,7 @@ def check_precision(policy: str) -> None:
         raise InputError(f"precision must be one of {PRECISIONS}; got {policy!r}")
     import keras
 
-    from unetcheck.reference.devices import onednn_refuses_bfloat16
+    from unetcheck.hardware import onednn_refuses_bfloat16
 
     if policy == "mixed_bfloat16" and keras.backend.backend() == "tensorflow" and onednn_refuses_bfloat16():
         variable = "ONEDNN_MAX_CPU_ISA" if "ONEDNN_MAX_CPU_ISA" in os.environ else "DNNL_MAX_CPU_ISA"

@@ -57,10 +57,7 @@ def normalize(image: "tf.Tensor", mask: "tf.Tensor") -> tuple["tf.Tensor", "tf.T
     image = tf.convert_to_tensor(image)
     mask = tf.convert_to_tensor(mask)
     if not mask.dtype.is_integer:
-        raise InputError(
-            f"mask must have an integer dtype (trimap labels 1..3); got {mask.dtype.name}. "
-            "A float mask usually means it was resized bilinearly: use method='nearest'."
-        )
+        raise InputError(trimaps.float_mask_problem(mask.dtype.name))
     deps = []
     if image.dtype.is_floating:
         lo, hi = tf.reduce_min(image), tf.reduce_max(image)
@@ -75,7 +72,7 @@ def normalize(image: "tf.Tensor", mask: "tf.Tensor") -> tuple["tf.Tensor", "tf.T
                    f"mask values must be {trimaps.TRIMAP_RULE}")
     with tf.control_dependencies(deps):
         image = tf.cast(image, tf.float32) / 255.0
-        mask = mask - tf.ones([], mask.dtype)
+        mask = trimaps.to_classes(mask)
     return image, mask
 
 

@@ -16,8 +16,8 @@ from unetcheck.checks import (
 
 
 @pytest.fixture
-def batches(synthetic_source):  # from unetcheck's pytest plugin: Oxford-like examples
-    return synthetic_source.split("train").map(pipeline.preprocess).batch(8)
+def batches(unetcheck_source):  # from unetcheck's pytest plugin: Oxford-like examples
+    return unetcheck_source.split("train").map(pipeline.preprocess).batch(8)
 
 
 def test_preprocessing_matches_the_reference():

@@ -18,8 +18,8 @@ def test_preprocessing_matches_the_reference():
     assert_same_preprocessing(pipeline.preprocess)
 
 
-def test_labels_in_range(synthetic_source):
-    batches = synthetic_source.split("train").map(pipeline.preprocess).batch(8)
+def test_labels_in_range(unetcheck_source):
+    batches = unetcheck_source.split("train").map(pipeline.preprocess).batch(8)
     assert_labels_in_range(batches, num_classes=3)
 
 
@@ -34,13 +34,13 @@ def test_flip_is_paired():
     assert_paired_flip(pipeline.Flip())
 
 
-def test_encoder_stays_frozen(reference_pipelines):
+def test_encoder_stays_frozen(unetcheck_pipelines):
     model = pipeline.build_model()
     model.run_eagerly = True  # one step: tracing a graph would cost more than the step
-    assert_frozen(model, "encoder", lambda: model.fit(reference_pipelines.train, steps_per_epoch=1, verbose=0))
+    assert_frozen(model, "encoder", lambda: model.fit(unetcheck_pipelines.train, steps_per_epoch=1, verbose=0))
 
 
 @pytest.mark.gpu
-def test_outputs_fit_the_loss_on_the_gpu(reference_pipelines):
-    images, _ = next(iter(reference_pipelines.test))
+def test_outputs_fit_the_loss_on_the_gpu(unetcheck_pipelines):
+    images, _ = next(iter(unetcheck_pipelines.test))
     assert_outputs_fit_loss(pipeline.build_model()(images), from_logits=True)

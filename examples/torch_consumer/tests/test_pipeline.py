@@ -1,5 +1,7 @@
 """Our PyTorch pipeline, checked by unetcheck: no TensorFlow needed."""
 
+from pathlib import Path
+
 import pipeline
 import pytest
 import torch
@@ -9,12 +11,15 @@ from unetcheck.checks import (
     assert_batch_independent,
     assert_frozen,
     assert_labels_in_range,
+    assert_same_data,
+    assert_loss_ignores,
     assert_loss_decreases,
     assert_outputs_fit_loss,
     assert_paired_flip,
     assert_same_preprocessing,
     assert_state_loaded,
 )
+from unetcheck.checks.data_profile import DataProfile
 from unetcheck.pets.synthetic import synthetic_examples
 
 
@@ -80,6 +85,17 @@ def test_outputs_fit_cross_entropy(loader):
     # F.cross_entropy takes logits.
     assert_outputs_fit_loss(pipeline.for_inference(pipeline.build_model())(images), from_logits=True,
                             channels_first=True)
+
+
+def test_training_data_is_the_recorded_data(examples):
+    # data_train.json, beside this file, is the profile of the training examples as the team
+    # recorded it: data_profile(pipeline.training_examples(examples), 3, classes=lambda m: m - 1).
+    recorded = DataProfile.load(Path(__file__).with_name("data_train.json"))
+    assert_same_data(recorded, pipeline.training_examples(examples), classes=lambda mask: mask - 1)
+
+
+def test_loss_leaves_void_pixels_out():
+    assert_loss_ignores(pipeline.criterion, ignore_index=pipeline.VOID)
 
 
 @pytest.mark.gpu

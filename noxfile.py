@@ -1,0 +1,103 @@
+"""Every environment unetcheck is run and tested in, made by nox with uv as the installer.
+
+`make verify` and `make test` call these sessions; `nox -l` lists them. Environments live in
+`.nox/` and are reused: a second run installs nothing that is already there. uv links each
+package from its cache instead of copying it, so the eight environments share one copy of
+torch, TensorFlow and JAX on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests", "stage2", "team"]
+
+ROOT = Path(__file__).resolve().parent
+# The example teams: each has examples/NAME/requirements.txt and the table of its planted
+# mistakes, examples/NAME/mistakes.py, which examples/harness runs.
+TEAMS = sorted(path.parent.name for path in ROOT.glob("examples/*/mistakes.py"))
+
+
+def _pip_sources() -> dict[str, str]:
+    """uv's settings for the wheel folders and extra indexes pip is configured with here.
+
+    uv reads no pip configuration; a machine that serves wheels from its own disk (this
+    project's runners hold the CPU build of torch there) names them to pip alone.
+    """
+    listing = subprocess.run([sys.executable, "-m", "pip", "config", "list"],
+                             capture_output=True, text=True, check=False).stdout
+    values: dict[str, list[str]] = {"find-links": [], "extra-index-url": []}
+    for key, value in re.findall(r"^[^.\n]*\.([a-z-]+)='(.*)'$", listing, flags=re.M):
+        if key in values:
+            values[key] += [v for v in value.split() if v not in values[key]]
+    links = [link for link in values["find-links"] if Path(link).is_dir() or "://" in link]
+    settings = {}
+    if links:
+        settings["UV_FIND_LINKS"] = ",".join(links)
+    if values["extra-index-url"]:
+        settings["UV_EXTRA_INDEX_URL"] = " ".join(values["extra-index-url"])
+        # pip takes the best version from all its indexes; uv's default stops at the first.
+        settings["UV_INDEX_STRATEGY"] = "unsafe-best-match"
+    return settings
+
+
+for _name, _value in _pip_sources().items():
+    os.environ.setdefault(_name, _value)
+
+
+@nox.session
+def verify(session: nox.Session) -> None:
+    """The main job: trains the reference on the embedded pets, verifies it, writes the report."""
+    session.install("-e", ".[reference]")
+    session.run("unetcheck", "verify", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The default suite (CPU, in a random order); arguments go to pytest."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def stage2(session: nox.Session) -> None:
+    """Each Keras backend and tf.distribute, in subprocesses (the `backends` and `distributed` marks)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "backends or distributed", *session.posargs,
+                success_codes=[0, 5])  # 5: the arguments selected none of them
+
+
+@nox.session
+def gpu(session: nox.Session) -> None:
+    """The GPU tests, in one process that owns the GPU; skipped with the reason where none is visible."""
+    session.install("-e", ".[gpu,test]")
+    session.run("pytest", "-m", "gpu", "-n", "0", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("name", TEAMS)
+def team(session: nox.Session, name: str) -> None:
+    """One example team in an environment of its own (unetcheck, the team's libraries, pytest):
+    its project passes, and each of its planted mistakes fails the right check."""
+    session.install("-e", ".", "-r", f"examples/{name}/requirements.txt", "pytest>=8", "pytest-xdist>=3.5")
+    session.chdir(ROOT / "examples" / "harness")
+    session.run("pytest", *session.posargs, env={"TEAM": name})
+
+
+@nox.session
+@nox.parametrize("suite", ["pipeline", "metrics"])
+def bench(session: nox.Session, suite: str) -> None:
+    """A benchmark suite (pytest-benchmark): benchmarks/pipeline, the reference pipeline's costs;
+    benchmarks/metrics, the metrics against MONAI and torchmetrics."""
+    session.install("-e", ".[test]")
+    session.chdir(ROOT / "benchmarks" / suite)
+    session.run("pytest", "-c", "pytest.ini", *session.posargs)

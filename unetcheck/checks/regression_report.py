@@ -1,0 +1,56 @@
+"""The comparison of a candidate with its baseline (`regression.compare`) as text: a terminal
+table and a markdown report, each with how it was made and the verdict."""
+
+from __future__ import annotations
+
+from unetcheck.checks.regression import Comparison
+
+
+def _verdict(comparison: Comparison) -> str:
+    if not comparison.regressions:
+        return (f"no regression (a drop counts when significant at {comparison.level:.0%} and over "
+                f"{comparison.tolerance}; a rise of a surface distance over {comparison.distance_tolerance})")
+    return (f"REGRESSION in {len(comparison.regressions)} figure(s): "
+            + ", ".join(f"{row.label} {row.difference:+.4f}" for row in comparison.regressions))
+
+
+def _baselines(comparison: Comparison) -> str:
+    if comparison.baseline_runs == 1:
+        return "one baseline run: test-image noise only, not training noise (pass several baseline runs)"
+    return (f"{comparison.baseline_runs} baseline runs: their mean, the interval widened by their spread "
+            "(training noise)")
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """The comparison as a terminal table, with how it was made and the verdict."""
+    header = f"{'metric':<28} {'baseline':>9} {'candidate':>9} {'diff':>8}  {comparison.level:.0%} interval"
+    lines = [header, "-" * len(header)]
+    for row in comparison.rows:
+        flag = "  REGRESSED" if row.regressed else ""
+        lines.append(f"{row.label:<28} {row.baseline:9.4f} {row.candidate:9.4f} {row.difference:+8.4f}  "
+                     f"[{row.low:+.4f}, {row.high:+.4f}]{flag}")
+    lines.append(f"\npaired bootstrap over {comparison.images} test images, {comparison.resamples} resamples, "
+                 f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}")
+    lines.append(_verdict(comparison))
+    return "\n".join(lines)
+
+
+def comparison_markdown(comparison: Comparison, baseline: str = "baseline", candidate: str = "candidate") -> str:
+    """The comparison as a markdown report."""
+    rows = "\n".join(
+        f"| {row.label} | {row.baseline:.4f} | {row.candidate:.4f} | {row.difference:+.4f} | "
+        f"[{row.low:+.4f}, {row.high:+.4f}] | {'**regressed**' if row.regressed else ''} |"
+        for row in comparison.rows)
+    return f"""# unetcheck compare
+
+Baseline `{baseline}`, candidate `{candidate}`: {_verdict(comparison)}.
+
+| metric | baseline | candidate | difference | {comparison.level:.0%} interval | |
+| --- | --- | --- | --- | --- | --- |
+{rows}
+
+Paired bootstrap over the same {comparison.images} test images: {comparison.resamples} resamples (seed
+{comparison.seed}); {_baselines(comparison)}. A figure regresses when its whole interval lies below
+zero and it dropped by more than {comparison.tolerance}; a surface distance (HD95, ASSD, in pixels or spacing units)
+when its whole interval lies above zero and it rose by more than {comparison.distance_tolerance}.
+"""
