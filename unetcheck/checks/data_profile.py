@@ -18,12 +18,11 @@ from typing import Any
 import numpy as np
 
 from unetcheck.checks._core import check, is_array, to_numpy
+from unetcheck.checks.data import MASK_KEYS
+from unetcheck.checks.leakage import IMAGE_KEYS
 from unetcheck.errors import InputError
 
 FORMAT = "unetcheck.data_profile/1"
-#: Keys an image and its mask go by in TFDS-style examples and dict batches.
-IMAGE_KEYS = ("image", "images", "pixel_values")
-MASK_KEYS = ("segmentation_mask", "segmentation_masks", "mask", "masks", "label", "labels")
 #: A figure differs when a test over images rejects sameness at this level *and* it moved
 #: by more than its tolerance below (both: a large data set makes any change significant).
 ALPHA = 1e-3
