@@ -27,15 +27,29 @@ test-stage2: | $(NOX)
 test-team-%: | $(NOX)
 	$(NOX) -s "team(name='$*')"
 
+# The teams two at a time, longest first (the runner's two cores), each team's output kept
+# together. A team's runs are one Python, mostly one busy thread; its frameworks keep to one
+# thread each, since two thread pools spinning on two cores slow each other down up to
+# tenfold (docs/performance.md, "The example teams").
+TEAMS := $(sort $(patsubst examples/%/mistakes.py,%,$(wildcard examples/*/mistakes.py)))
+LONGEST_TEAMS := tfkeras_team flax_team
+
 test-teams: | $(NOX)
-	$(NOX) -s team
+	$(MAKE) -j2 --output-sync=target --no-print-directory ONE_THREAD=1 \
+		$(addprefix test-team-,$(filter $(LONGEST_TEAMS),$(TEAMS)) $(filter-out $(LONGEST_TEAMS),$(TEAMS)))
+
+ifdef ONE_THREAD
+export OMP_NUM_THREADS := 1
+export TF_NUM_INTRAOP_THREADS := 1
+export XLA_FLAGS := $(XLA_FLAGS) --xla_cpu_multi_thread_eigen=false
+endif
 
 test-gpu: | $(NOX)
 	$(NOX) -s gpu -- $(ARGS)
 
 # The benchmark suites (benchmarks/pipeline and benchmarks/metrics, pytest-benchmark);
 # `make bench ARGS="--benchmark-json=bench.json"`. The suite runs each once at small sizes
-# (tests/bench/test_benchmarks.py).
+# (tests/bench/test_metrics_benchmark.py and tests/bench/test_pipeline_benchmark.py).
 bench: | $(NOX)
 	$(NOX) -s bench -- $(ARGS)
 

@@ -1,5 +1,5 @@
-"""The one way an example team's project is run: a copy of examples/NAME under pytester,
-its planted mistakes switched on through the environment, in a Python of its own.
+"""The one way an example team's project is run: a copy of examples/NAME, its planted
+mistakes switched on through the environment, run by pytest inside this process.
 
 A team's `pipeline.py` reads its switches from `PLANTED_MISTAKES`, a JSON object
 `{"SWITCH": value}` (unset: the correct project), and fails on a name it does not have.
@@ -7,10 +7,15 @@ A team's `pipeline.py` reads its switches from `PLANTED_MISTAKES`, a JSON object
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
 import shutil
+import sys
 import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,27 +38,72 @@ else:
 '''
 
 
-def run_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, name: str,
-                planted: dict[str, Any] | None = None, *args: str) -> tuple[pytest.RunResult, dict[str, set[str]]]:
-    """Runs examples/NAME's suite with the `planted` switches; returns the run and
-    `{failed test: the checks named in its failure}`.
+@dataclass
+class ProjectRun:
+    """What one run of a team's suite gave: pytest's exit code, the count of each outcome,
+    `{failed test: the checks named in its failure}`, and every failure's text."""
 
-    In a Python of its own: a framework's compiled modules load once per process, so runs
-    in one process cannot follow one another.
+    exit_code: int
+    outcomes: Counter = field(default_factory=Counter)
+    failed: dict[str, set[str]] = field(default_factory=dict)
+    text: str = ""
+
+
+def load_frameworks(name: str) -> None:
+    """Imports the team's pipeline once, throwing the module away, so that the frameworks it
+    imports (and the environment it sets before them) load once in this process.
+
+    A framework's compiled modules cannot be unloaded and loaded again; every run after this
+    one reuses them and imports only the team's own modules afresh.
     """
+    os.environ.pop(PLANTED, None)  # the correct project's imports
+    spec = importlib.util.spec_from_file_location("_team_frameworks", EXAMPLES / name / "pipeline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+def _copy_project(name: str, to: Path) -> None:
     source = EXAMPLES / name
     for path in ["pipeline.py", "pytest.ini", *(p.relative_to(source).as_posix() for p in sorted(source.glob("tests/*"))
                                                 if p.suffix in (".py", ".json"))]:
-        (pytester.path / path).parent.mkdir(exist_ok=True)
-        shutil.copy(source / path, pytester.path / path)
-    (pytester.path / "conftest.py").write_text(_CONFTEST)
+        (to / path).parent.mkdir(exist_ok=True)
+        shutil.copy(source / path, to / path)
+    (to / "conftest.py").write_text(_CONFTEST)
+
+
+def _read_report(report: Path, run: ProjectRun) -> None:
+    texts = []
+    for case in ET.parse(report).getroot().iter("testcase"):
+        problems = [*case.iter("failure"), *case.iter("error")]
+        skipped = next(case.iter("skipped"), None)
+        run.outcomes["failed" if problems else "skipped" if skipped is not None else "passed"] += 1
+        for problem in problems:
+            text = f"{problem.get('message', '')}\n{problem.text or ''}"
+            texts.append(text)
+            run.failed.setdefault(case.get("name"), set()).update(_CHECK.findall(text))
+    run.text = "\n".join(texts)
+
+
+def run_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                planted: dict[str, Any] | None = None, *args: str) -> ProjectRun:
+    """Runs a copy of examples/NAME's suite in `tmp_path` with the `planted` switches.
+
+    The team's modules (its pipeline and tests) are imported afresh for the run and removed
+    after it; call `load_frameworks` first so that its libraries are not.
+    """
+    _copy_project(name, tmp_path)
     monkeypatch.setenv(PLANTED, json.dumps(planted or {}))
-    report = pytester.path / "report.xml"
-    result = pytester.runpytest_subprocess(f"--junitxml={report}", *args)
-    failed: dict[str, set[str]] = {}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    report = tmp_path / "report.xml"
+    before = set(sys.modules)
+    try:
+        run = ProjectRun(int(pytest.main([f"--rootdir={tmp_path}", f"--junitxml={report}", *args])))
+    finally:
+        for module in set(sys.modules) - before:
+            where = getattr(sys.modules[module], "__file__", None)
+            if where and Path(where).resolve().is_relative_to(tmp_path.resolve()):
+                del sys.modules[module]
     if report.exists():
-        for case in ET.parse(report).getroot().iter("testcase"):
-            for problem in (*case.iter("failure"), *case.iter("error")):
-                text = f"{problem.get('message', '')}\n{problem.text or ''}"
-                failed.setdefault(case.get("name"), set()).update(_CHECK.findall(text))
-    return result, failed
+        _read_report(report, run)
+    return run

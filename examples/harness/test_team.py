@@ -1,6 +1,7 @@
 """One example team in the environment of its own: it holds none of the frameworks the team
 does not use, its correct project passes, and each planted mistake (`mistakes.py` beside
-the team's pipeline) fails exactly the tests it names, through the check it names.
+the team's pipeline) fails exactly the tests it names, through the check it names. Every
+run is in this process (two with pytest-xdist), so the team's frameworks load once in each.
 
 Run from this folder as `TEAM=NAME pytest` (`nox -s "team(name='NAME')"`, `make test-team-NAME`).
 """
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections import Counter
 
 import pytest
-from teamrun import EXAMPLES, run_project
+from teamrun import EXAMPLES, load_frameworks, run_project
 
 TEAM = os.environ.get("TEAM", "")
 if not (EXAMPLES / TEAM / "mistakes.py").is_file():
@@ -21,26 +23,32 @@ table = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(table)
 
 
+@pytest.fixture(scope="session")
+def frameworks():
+    load_frameworks(TEAM)
+
+
 @pytest.mark.parametrize("module", table.ABSENT)
 def test_the_environment_holds_only_the_teams_frameworks(module):
     assert importlib.util.find_spec(module) is None, f"{module} is installed in {TEAM}'s environment"
 
 
-def test_correct_project_passes(pytester, monkeypatch):
-    result, failed = run_project(pytester, monkeypatch, TEAM)
-    assert not failed, failed
-    result.assert_outcomes(passed=table.PASSED, skipped=table.SKIPPED)
+def test_correct_project_passes(frameworks, tmp_path, monkeypatch):
+    run = run_project(tmp_path, monkeypatch, TEAM)
+    assert not run.failed, run.text
+    assert run.outcomes == Counter(passed=table.PASSED, skipped=table.SKIPPED), run.outcomes
+    assert run.exit_code == 0
 
 
-def test_an_unknown_switch_is_refused(pytester, monkeypatch):
-    result, _ = run_project(pytester, monkeypatch, TEAM, {"NO_SUCH_SWITCH": 1})
-    result.stdout.fnmatch_lines(["*no switch*NO_SUCH_SWITCH*"])
-    assert result.ret != 0
+def test_an_unknown_switch_is_refused(frameworks, tmp_path, monkeypatch):
+    run = run_project(tmp_path, monkeypatch, TEAM, {"NO_SUCH_SWITCH": 1})
+    assert run.exit_code != 0
+    assert "no switch ['NO_SUCH_SWITCH']" in run.text, run.text
 
 
 @pytest.mark.parametrize("planted, selection, failing, check", table.MISTAKES,
                          ids=["-".join(f"{k}={v}" for k, v in m[0].items()) for m in table.MISTAKES])
-def test_each_mistake_fails_the_right_check(pytester, monkeypatch, planted, selection, failing, check):
-    _, failed = run_project(pytester, monkeypatch, TEAM, planted, "-k", selection)
-    assert set(failed) == failing, failed
-    assert any(check in checks for checks in failed.values()), failed
+def test_each_mistake_fails_the_right_check(frameworks, tmp_path, monkeypatch, planted, selection, failing, check):
+    run = run_project(tmp_path, monkeypatch, TEAM, planted, "-k", selection)
+    assert set(run.failed) == failing, run.text
+    assert any(check in checks for checks in run.failed.values()), run.failed

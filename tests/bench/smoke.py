@@ -1,5 +1,6 @@
-"""The benchmark suites (benchmarks/metrics, benchmarks/pipeline) still run: every benchmark
-once, at small sizes, as `make bench` runs them at full size."""
+"""Runs a benchmark suite of benchmarks/ the way `make bench` does, every benchmark once at
+small sizes, and checks it ran them all. One test file for each suite, so that pytest-xdist
+(`--dist loadfile`) gives the two to different workers."""
 
 from __future__ import annotations
 
@@ -8,18 +9,12 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from tests.paths import ROOT
 
 
-@pytest.mark.parametrize("suite, count, summary", [
-    # 4 cases x (2 surface + 3 region), 2 evaluate runs, 3 nearest-edge and 2 band methods.
-    ("metrics", 27, "unetcheck against its peers"),
-    # 2 flips, the input pipeline, 2 training steps, the leakage scan.
-    ("pipeline", 6, "pipeline benchmark at 32x32, batch 4, on "),
-])
-def test_every_benchmark_runs_at_small_sizes(suite, count, summary):
+def run_suite_once(suite: str, count: int, summary: str) -> None:
+    """Runs benchmarks/SUITE with UNETCHECK_BENCH=smoke; `count` benchmarks must pass and the
+    terminal summary must contain `summary`."""
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "--benchmark-disable", "-p", "no:xdist"],
         cwd=ROOT / "benchmarks" / suite, env={**os.environ, "UNETCHECK_BENCH": "smoke"}, capture_output=True,

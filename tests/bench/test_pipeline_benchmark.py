@@ -1,0 +1,8 @@
+"""The pipeline benchmark suite (benchmarks/pipeline) still runs."""
+
+from tests.bench.smoke import run_suite_once
+
+
+def test_every_pipeline_benchmark_runs_at_small_sizes():
+    # 2 flips, the input pipeline, 2 training steps, the leakage scan.
+    run_suite_once("pipeline", 6, "pipeline benchmark at 32x32, batch 4, on ")
