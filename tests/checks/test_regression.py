@@ -140,6 +140,36 @@ def test_several_baseline_runs_add_training_noise_to_the_verdict():
     assert {"miou", "pixel_accuracy"} <= {row.label for row in compare(baselines, _run(TRUTH, 0.3, seed=5)).regressions}
 
 
+
+def test_several_candidate_runs_see_past_one_candidates_seed_noise():
+    # Both sides vary from seed to seed as much (accuracy +-0.06); the change costs 0.18 of
+    # accuracy. No single candidate run is flagged against the three baselines (Student's t
+    # on 2 degrees of freedom, the candidate's own seed noise counted in full); the mean of
+    # three candidate runs is (t on 4, the noise counted 1/3 + 1/3).
+    baselines = [_run(TRUTH, accuracy, seed=s) for s, accuracy in ((1, 0.80), (2, 0.86), (3, 0.74))]
+    candidates = [_run(TRUTH, accuracy, seed=s) for s, accuracy in ((4, 0.62), (5, 0.68), (6, 0.56))]
+    assert not any("miou" == row.label for c in candidates for row in compare(baselines, c).regressions)
+    comparison = compare(baselines, candidates)
+    miou = next(row for row in comparison.rows if row.label == "miou")
+    assert miou.regressed and comparison.candidate_runs == 3
+    # The figures: means of each side, and the two sides' pooled standard deviation,
+    # computed here from the runs' own summaries.
+    base, cand = (np.array([run.summary()["miou"] for run in runs]) for runs in (baselines, candidates))
+    assert (miou.baseline, miou.candidate) == (pytest.approx(base.mean()), pytest.approx(cand.mean()))
+    pooled = np.sqrt((np.sum((base - base.mean()) ** 2) + np.sum((cand - cand.mean()) ** 2)) / 4)
+    assert miou.seed_sd == pytest.approx(pooled)
+    assert "3 baseline runs and 3 candidate runs" in format_comparison(comparison)
+
+
+def test_one_candidate_in_a_list_is_one_candidate():
+    baselines = [_run(TRUTH, accuracy, seed=s) for s, accuracy in ((1, 0.80), (2, 0.86))]
+    candidate = _run(TRUTH, 0.7, seed=4)
+    assert compare(baselines, [candidate]).rows == compare(baselines, candidate).rows
+    with pytest.raises(ValueError, match="no candidate run given"):
+        compare(baselines, [])
+    with pytest.raises(ValueError, match="different test images"):
+        compare(baselines, [candidate, _run(TRUTH[:39], 0.7, seed=5)])
+
 def test_student_t_quantiles():
     # Tabulated values (e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
     for df, expected in ((1, 12.706), (2, 4.303), (4, 2.776), (9, 2.262), (30, 2.042)):

@@ -155,8 +155,13 @@ def test_compare_exit_codes_tables_and_refusals(verified, tmp_path, capsys):
     assert "miou" in json.loads((tmp_path / "c.json").read_text())["regressed"]
     assert main(["compare", str(out), str(out), str(tmp_path / "worse.json")]) == 1  # two baseline runs
     assert "2 baseline runs" in capsys.readouterr().out
+    assert main(["compare", str(out), str(tmp_path / "worse.json"), str(tmp_path / "worse.json"),
+                 "--candidates", "2"]) == 1  # one baseline run, two candidate runs
+    assert "1 baseline run and 2 candidate runs" in capsys.readouterr().out
     assert main(["compare", str(out)]) == 2
-    assert "give at least one baseline run and the candidate" in capsys.readouterr().err
+    assert "give at least one baseline run and the 1 candidate run(s)" in capsys.readouterr().err
+    assert main(["compare", str(out), str(out), "--candidates", "2"]) == 2
+    assert "(--candidates 2); got 2 run(s)" in capsys.readouterr().err
     other = PerImageMetrics.load(out)
     other.fingerprint = "0" * 64
     other.save(tmp_path / "other.json")

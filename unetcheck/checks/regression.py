@@ -15,7 +15,10 @@ that differ only by their seed differ by more than that on a small data set
 with their mean, and the interval also holds their spread: the candidate is one more
 training, so the seeds' variance s2 counts s2 (1 + 1/k) for k runs, and the interval's
 half-width is Student's t (k - 1 degrees of freedom) times the square root of that plus
-the bootstrap's variance.
+the bootstrap's variance. Several candidate runs (m, other seeds of the change) are
+compared by their mean the same way, with the two groups' pooled variance counted
+s2 (1/k + 1/m) on k + m - 2 degrees of freedom: the only way past one candidate's own
+seed noise, which no number of baseline runs removes.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ class Row:
     low: float  # the difference's confidence interval
     high: float
     regressed: bool
-    seed_sd: float | None = None  # the baseline runs' spread (standard deviation), with several
+    seed_sd: float | None = None  # the runs' spread (pooled standard deviation), with several
 
     @property
     def lower_is_better(self) -> bool:
@@ -80,6 +83,7 @@ class Comparison:
     images: int
     baseline_runs: int = 1
     distance_tolerance: float = DISTANCE_TOLERANCE
+    candidate_runs: int = 1
 
     @property
     def regressions(self) -> list[Row]:
@@ -87,7 +91,7 @@ class Comparison:
 
     def as_dict(self) -> dict[str, Any]:
         return {"resamples": self.resamples, "level": self.level, "tolerance": self.tolerance, "seed": self.seed,
-                "images": self.images, "baseline_runs": self.baseline_runs,
+                "images": self.images, "baseline_runs": self.baseline_runs, "candidate_runs": self.candidate_runs,
                 "regressed": [row.label for row in self.regressions],
                 "rows": [{**dataclasses.asdict(row), "difference": row.difference} for row in self.rows]}
 
@@ -147,8 +151,8 @@ def student_t_quantile(p: float, df: int) -> float:
     return (low + high) / 2 if p >= 0.5 else -student_t_quantile(1 - p, df)
 
 
-def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: PerImageMetrics,
-            tolerance: float = TOLERANCE, resamples: int = RESAMPLES, level: float = LEVEL,
+def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
+            candidate: PerImageMetrics | Sequence[PerImageMetrics], tolerance: float = TOLERANCE, resamples: int = RESAMPLES, level: float = LEVEL,
             seed: int = 0, distance_tolerance: float = DISTANCE_TOLERANCE) -> Comparison:
     """Each metric's difference, candidate minus baseline, with a paired bootstrap interval.
 
@@ -165,6 +169,8 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
     Args:
       baseline: one baseline run, or several (trained with other seeds on the same data):
         then the difference is from their mean and the interval holds their spread.
+      candidate: one candidate run, or several (the change trained with other seeds): then
+        their mean is compared, and the seeds' noise of both sides counts.
       tolerance: the smallest drop (absolute, in the metric's units) that counts.
       distance_tolerance: the smallest rise of a surface distance (HD95, ASSD) that counts,
         in pixels (in the runs' `spacing` units where they have one).
@@ -175,58 +181,65 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics], candidate: Pe
     Raises:
       ValueError: artifacts from different test sets, or bad arguments.
 
-    Length: most of it is this documentation, the rule and its examples; the code is 45 lines.
+    Length: most of it is this documentation, the rule and its examples; the code is 44 lines.
     """
-    baselines = [baseline] if isinstance(baseline, PerImageMetrics) else list(baseline)
-    if not baselines:
-        raise InputError("no baseline run given")
-    for run in baselines:
-        check_same_test_set(run, candidate)
+    baselines, candidates = _as_runs(baseline, "baseline"), _as_runs(candidate, "candidate")
+    for run in [*baselines, *candidates[1:]]:
+        check_same_test_set(run, candidates[0])
     if not 0 < level < 1:
         raise InputError(f"level must lie in (0, 1); got {level}")
     if resamples < 100:
         raise InputError(f"resamples must be at least 100; got {resamples}")
     if tolerance < 0 or distance_tolerance < 0:
         raise InputError(f"tolerances must be >= 0; got {tolerance} and {distance_tolerance}")
-    n, k = len(candidate), len(baselines)
+    n, k, m = len(candidates[0]), len(baselines), len(candidates)
     everything = np.ones((1, n))
-    bases, cand = [_figures(run, everything) for run in baselines], _figures(candidate, everything)
+    bases, cands = [_figures(run, everything) for run in baselines], [_figures(run, everything) for run in candidates]
     # Each resample draws n images with replacement; the same draws for every run (paired).
     drawn = np.random.default_rng(seed).integers(0, n, (resamples, n))
     weights = np.zeros((resamples, n))
     np.add.at(weights, (np.arange(resamples)[:, None], drawn), 1.0)
-    base_draws, cand_draws = [_figures(run, weights) for run in baselines], _figures(candidate, weights)
-    t = student_t_quantile((1 + level) / 2, k - 1) if k > 1 else None
+    base_draws, cand_draws = [_figures(run, weights) for run in baselines], [_figures(run, weights) for run in candidates]
+    t = student_t_quantile((1 + level) / 2, k + m - 2) if k + m > 2 else None
     rows = []
-    for key in [key for key in cand if all(key in b for b in bases)]:
-        values = np.array([b[key][0] for b in bases])
-        value = float(np.mean(values))
+    for key in [key for key in cands[0] if all(key in run for run in [*bases, *cands])]:
+        values, cand_values = np.array([b[key][0] for b in bases]), np.array([c[key][0] for c in cands])
+        value, cand_value = float(np.mean(values)), float(np.mean(cand_values))
         with np.errstate(invalid="ignore"):  # inf - inf: a class missed in both runs
-            diffs = cand_draws[key] - np.mean([b[key] for b in base_draws], axis=0)
-            difference = float(cand[key][0] - value)
+            diffs = np.mean([c[key] for c in cand_draws], axis=0) - np.mean([b[key] for b in base_draws], axis=0)
+            difference = float(cand_value - value)
         diffs = diffs[np.isfinite(diffs)]
         seed_sd = None
         if difference == np.inf and key[0] in DISTANCES:  # the candidate misses a class the baselines found
             low = high = float("inf")
         elif not diffs.size or not np.isfinite(difference):
             low = high = float("nan")
-        elif k == 1:
+        elif t is None:
             low, high = (float(q) for q in np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2]))
         else:
-            seed_sd = float(np.std(values, ddof=1))
-            half = t * math.sqrt(float(np.var(diffs)) + seed_sd ** 2 * (1 + 1 / k))
+            spread = float(np.sum((values - value) ** 2) + np.sum((cand_values - cand_value) ** 2))
+            seed_sd = math.sqrt(spread / (k + m - 2))
+            half = t * math.sqrt(float(np.var(diffs)) + seed_sd ** 2 * (1 / k + 1 / m))
             low, high = difference - half, difference + half
         if key[0] in DISTANCES:
             regressed = bool(not np.isnan(low) and low > 0 and difference > distance_tolerance)
         else:
             regressed = bool(np.isfinite(high) and high < 0 and difference < -tolerance)
-        rows.append(Row(key[0], key[1], value, float(cand[key][0]), low, high, regressed, seed_sd))
-    return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance)
+        rows.append(Row(key[0], key[1], value, cand_value, low, high, regressed, seed_sd))
+    return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance, m)
+
+
+def _as_runs(runs: PerImageMetrics | Sequence[PerImageMetrics], side: str) -> list[PerImageMetrics]:
+    runs = [runs] if isinstance(runs, PerImageMetrics) else list(runs)
+    if not runs:
+        raise InputError(f"no {side} run given")
+    return runs
 
 
 @check
 def assert_no_regression(*args: Any, baseline: PerImageMetrics | Sequence[PerImageMetrics] | None = None,
-                         candidate: PerImageMetrics | None = None, tolerance: float = TOLERANCE,
+                         candidate: PerImageMetrics | Sequence[PerImageMetrics] | None = None,
+                         tolerance: float = TOLERANCE,
                          resamples: int = RESAMPLES, level: float = LEVEL, seed: int = 0,
                          distance_tolerance: float = DISTANCE_TOLERANCE) -> None:
     """Checks that no metric of `candidate` dropped below `baseline` significantly and by more
@@ -248,7 +261,8 @@ def assert_no_regression(*args: Any, baseline: PerImageMetrics | Sequence[PerIma
       baseline: one run's `PerImageMetrics`, or several runs' (other seeds, same data), which
         adds training noise to the verdict.
       candidate: `PerImageMetrics` (`unetcheck.checks.metrics.per_image_metrics`, or
-        `PerImageMetrics.load` of what `unetcheck verify` wrote).
+        `PerImageMetrics.load` of what `unetcheck verify` wrote), or several runs' (the
+        change trained with other seeds), compared by their mean.
       *args: deprecated: `(candidate, baseline)` by position, the reverse of `compare`'s
         order; it warns. Pass both by keyword.
 

@@ -15,10 +15,11 @@ def _verdict(comparison: Comparison) -> str:
 
 
 def _baselines(comparison: Comparison) -> str:
-    if comparison.baseline_runs == 1:
+    k, m = comparison.baseline_runs, comparison.candidate_runs
+    if k == m == 1:
         return "one baseline run: test-image noise only, not training noise (pass several baseline runs)"
-    return (f"{comparison.baseline_runs} baseline runs: their mean, the interval widened by their spread "
-            "(training noise)")
+    runs = f"{k} baseline run{'s' if k > 1 else ''}" + (f" and {m} candidate runs" if m > 1 else "")
+    return f"{runs}: their means, the interval widened by their spread (training noise)"
 
 
 def format_comparison(comparison: Comparison) -> str:

@@ -65,12 +65,15 @@ def _compare_parser(commands: Any) -> None:
     compare = commands.add_parser(
         "compare", help="compare a candidate run with a baseline: paired bootstrap over the same test images",
         description="unetcheck compare BASELINE [BASELINE ...] CANDIDATE. Several baseline runs (other seeds, "
-        "same data) add training noise to the verdict. Exits 1 where a figure dropped significantly and by more "
+        "same data) add training noise to the verdict; several candidate runs (--candidates) are compared by "
+        "their mean. Exits 1 where a figure dropped significantly and by more "
         "than --tolerance (a surface distance rose by more than --distance-tolerance pixels), or where the "
         "candidate's data differs from the first baseline's (the data_SPLIT.json profiles verify writes); "
         "2 when the runs were measured on different test sets.")
     compare.add_argument("runs", nargs="+", metavar="RUN",
-                         help="the baseline run(s), then the candidate: verify --out folders or per_image.json files")
+                         help="the baseline run(s), then the candidate(s): verify --out folders or per_image.json files")
+    compare.add_argument("--candidates", type=int, default=1, metavar="M",
+                         help="how many of the last runs are candidates (the change trained with M seeds; default 1)")
     compare.add_argument("--tolerance", type=float, default=None,
                          help="the smallest drop that counts, in the metric's units (default 0.02)")
     compare.add_argument("--distance-tolerance", type=float, default=None,
@@ -200,17 +203,20 @@ def _compare(args: argparse.Namespace) -> int:
 
     options = {"tolerance": args.tolerance, "resamples": args.resamples, "level": args.level,
                "distance_tolerance": args.distance_tolerance}
-    if len(args.runs) < 2:
-        raise InputError("give at least one baseline run and the candidate")
+    if args.candidates < 1 or len(args.runs) < args.candidates + 1:
+        raise InputError(f"give at least one baseline run and the {args.candidates} candidate run(s) "
+                         f"(--candidates {args.candidates}); got {len(args.runs)} run(s)")
     runs = [PerImageMetrics.load(path) for path in args.runs]  # bad files and options raise InputError
-    comparison = regression.compare(runs[:-1], runs[-1], seed=args.seed,
+    split = len(runs) - args.candidates
+    comparison = regression.compare(runs[:split], runs[split:], seed=args.seed,
                                     **{k: v for k, v in options.items() if v is not None})
-    changes = _data_changes(args.runs[0], args.runs[-1])
+    changes = _data_changes(args.runs[0], args.runs[split])
     data_lines = [f"DATA CHANGED in {split}: " + "; ".join(found) for split, found in changes.items()]
     print("\n".join([regression_report.format_comparison(comparison), *data_lines]))
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(regression_report.comparison_markdown(comparison, ", ".join(args.runs[:-1]), args.runs[-1]))
+            f.write(regression_report.comparison_markdown(comparison, ", ".join(args.runs[:split]),
+                                                          ", ".join(args.runs[split:])))
             f.write("".join(f"\n**{line}**\n" for line in data_lines))
     if args.json:
         with open(args.json, "w") as f:
