@@ -1,7 +1,7 @@
 """One example team in the environment of its own: it holds none of the frameworks the team
 does not use, its correct project passes, and each planted mistake (`mistakes.py` beside
 the team's pipeline) fails exactly the tests it names, through the check it names. Every
-run is in this process (two with pytest-xdist), so the team's frameworks load once in each.
+run is in this process, so the team's frameworks load once.
 
 Run from this folder as `TEAM=NAME pytest` (`nox -s "team(name='NAME')"`, `make test-team-NAME`).
 """
