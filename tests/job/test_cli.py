@@ -158,6 +158,9 @@ def test_compare_exit_codes_tables_and_refusals(verified, tmp_path, capsys):
     assert main(["compare", str(out), str(tmp_path / "worse.json"), str(tmp_path / "worse.json"),
                  "--candidates", "2"]) == 1  # one baseline run, two candidate runs
     assert "1 baseline run and 2 candidate runs" in capsys.readouterr().out
+    assert main(["compare", str(out), str(tmp_path / "worse.json"), "--per-figure", "--json", str(tmp_path / "c.json")]) == 1
+    assert "each interval at 95% on its own" in capsys.readouterr().out
+    assert json.loads((tmp_path / "c.json").read_text())["simultaneous"] is False
     assert main(["compare", str(out)]) == 2
     assert "give at least one baseline run and the 1 candidate run(s)" in capsys.readouterr().err
     assert main(["compare", str(out), str(out), "--candidates", "2"]) == 2

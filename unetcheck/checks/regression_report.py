@@ -3,6 +3,8 @@ table and a markdown report, each with how it was made and the verdict."""
 
 from __future__ import annotations
 
+import math
+
 from unetcheck.checks.regression import Comparison
 
 
@@ -22,6 +24,14 @@ def _baselines(comparison: Comparison) -> str:
     return f"{runs}: their means, the interval widened by their spread (training noise)"
 
 
+def _intervals(comparison: Comparison) -> str:
+    finite = sum(1 for row in comparison.rows if math.isfinite(row.low) and math.isfinite(row.high))
+    if not comparison.simultaneous:
+        return f"each interval at {comparison.level:.0%} on its own (not corrected for judging {finite} figures)"
+    alone = f" (each at {comparison.level_alone:.1%} alone)" if comparison.level_alone is not None else ""
+    return f"the intervals hold for all {finite} figures at once{alone}"
+
+
 def format_comparison(comparison: Comparison) -> str:
     """The comparison as a terminal table, with how it was made and the verdict."""
     header = f"{'metric':<28} {'baseline':>9} {'candidate':>9} {'diff':>8}  {comparison.level:.0%} interval"
@@ -31,7 +41,8 @@ def format_comparison(comparison: Comparison) -> str:
         lines.append(f"{row.label:<28} {row.baseline:9.4f} {row.candidate:9.4f} {row.difference:+8.4f}  "
                      f"[{row.low:+.4f}, {row.high:+.4f}]{flag}")
     lines.append(f"\npaired bootstrap over {comparison.images} test images, {comparison.resamples} resamples, "
-                 f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}")
+                 f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}; "
+                 f"{_intervals(comparison)}")
     lines.append(_verdict(comparison))
     return "\n".join(lines)
 
@@ -51,7 +62,7 @@ Baseline `{baseline}`, candidate `{candidate}`: {_verdict(comparison)}.
 {rows}
 
 Paired bootstrap over the same {comparison.images} test images: {comparison.resamples} resamples (seed
-{comparison.seed}); {_baselines(comparison)}. A figure regresses when its whole interval lies below
+{comparison.seed}); {_baselines(comparison)}; {_intervals(comparison)}. A figure regresses when its whole interval lies below
 zero and it dropped by more than {comparison.tolerance}; a surface distance (HD95, ASSD, in pixels or spacing units)
 when its whole interval lies above zero and it rose by more than {comparison.distance_tolerance}.
 """

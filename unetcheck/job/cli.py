@@ -81,6 +81,9 @@ def _compare_parser(commands: Any) -> None:
     compare.add_argument("--resamples", type=int, default=None, help="bootstrap resamples (default 2000)")
     compare.add_argument("--level", type=float, default=None, help="confidence level (default 0.95)")
     compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    compare.add_argument("--per-figure", action="store_true",
+                         help="each interval at --level on its own, for one figure chosen beforehand (default: "
+                         "the intervals hold for all figures at once)")
     compare.add_argument("--markdown", help="also write the comparison as markdown to this file")
     compare.add_argument("--json", help="also write every figure to this JSON file")
 
@@ -208,7 +211,7 @@ def _compare(args: argparse.Namespace) -> int:
                          f"(--candidates {args.candidates}); got {len(args.runs)} run(s)")
     runs = [PerImageMetrics.load(path) for path in args.runs]  # bad files and options raise InputError
     split = len(runs) - args.candidates
-    comparison = regression.compare(runs[:split], runs[split:], seed=args.seed,
+    comparison = regression.compare(runs[:split], runs[split:], seed=args.seed, simultaneous=not args.per_figure,
                                     **{k: v for k, v in options.items() if v is not None})
     changes = _data_changes(args.runs[0], args.runs[split])
     data_lines = [f"DATA CHANGED in {split}: " + "; ".join(found) for split, found in changes.items()]
