@@ -5,7 +5,7 @@ PYTHON ?= python3
 TOOLS := .venv-tools
 NOX := $(TOOLS)/bin/nox
 
-.PHONY: verify test test-suite test-stage2 test-teams test-gpu bench clean
+.PHONY: verify test test-suite test-teams test-gpu bench clean
 
 $(NOX):
 	$(PYTHON) -m venv $(TOOLS)
@@ -14,15 +14,14 @@ $(NOX):
 verify: | $(NOX)
 	$(NOX) -s verify -- $(ARGS)
 
-# The suite, then the backend and tf.distribute stage, then the example teams (examples/*),
-# each in an environment of its own. ARGS go to pytest; `make test-team-NAME` runs one team.
-test: test-suite test-stage2 test-teams
+# The suite (the backend and tf.distribute tests included, in one pytest-xdist run that keeps
+# both cores busy), then the example teams (examples/*), each in an environment of its own.
+# ARGS go to pytest (`ARGS='-m "backends or distributed"'`: those alone); `make
+# test-team-NAME` runs one team.
+test: test-suite test-teams
 
 test-suite: | $(NOX)
 	$(NOX) -s tests -- $(ARGS)
-
-test-stage2: | $(NOX)
-	$(NOX) -s stage2 -- $(ARGS)
 
 test-team-%: | $(NOX)
 	$(NOX) -s "team(name='$*')"

@@ -19,7 +19,7 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["tests", "stage2", "team"]
+nox.options.sessions = ["tests", "team"]
 
 ROOT = Path(__file__).resolve().parent
 # The example teams: each has examples/NAME/requirements.txt and the table of its planted
@@ -63,17 +63,11 @@ def verify(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The default suite (CPU, in a random order); arguments go to pytest."""
+    """The whole suite in one run, in a random order: the CPU tests, each Keras backend and
+    tf.distribute in subprocesses (the `backends` and `distributed` marks, which plain
+    `pytest` leaves out), the GPU tests skipped with the reason. Arguments go to pytest."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
-
-
-@nox.session
-def stage2(session: nox.Session) -> None:
-    """Each Keras backend and tf.distribute, in subprocesses (the `backends` and `distributed` marks)."""
-    session.install("-e", ".[test]")
-    session.run("pytest", "-m", "backends or distributed", *session.posargs,
-                success_codes=[0, 5])  # 5: the arguments selected none of them
+    session.run("pytest", "-m", "", *session.posargs)
 
 
 @nox.session
