@@ -49,3 +49,12 @@ def pytester(_imported_before_pytester: None, pytester: pytest.Pytester) -> pyte
     """pytester, after what its in-process runs import has been imported once (see
     `import_before_pytester`): only in the workers that run such tests, not at collection."""
     return pytester
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that run subprocesses for minutes (the `backends` and `distributed` marks)
+    first, after pytest-randomly's shuffle: pytest-xdist then starts their files first, and
+    no worker idles at the end while the other runs one of them. Within each group the random
+    order stays (a stable sort)."""
+    items.sort(key=lambda item: not (item.get_closest_marker("backends") or item.get_closest_marker("distributed")))

@@ -8,6 +8,7 @@ torch, TensorFlow and JAX on disk.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -54,10 +55,26 @@ for _name, _value in _pip_sources().items():
     os.environ.setdefault(_name, _value)
 
 
+def _install(session: nox.Session, *args: str) -> None:
+    """`session.install(*args)`, skipped where this environment was made by the same arguments
+    from the same pyproject.toml and requirement files: checking a reused environment costs
+    uv 2-4 s a session, ten sessions in `make test`. The package itself is installed
+    editable, so its code needs no install; a change to its dependencies or entry points
+    changes pyproject.toml and installs again."""
+    named = [ROOT / "pyproject.toml", *(ROOT / path for flag, path in zip(args, args[1:]) if flag == "-r")]
+    key = hashlib.sha256("\0".join([*args, *(path.read_text() for path in named)]).encode()).hexdigest()
+    stamp = Path(session.virtualenv.location) / ".unetcheck-installed"
+    if stamp.is_file() and stamp.read_text() == key:
+        session.log("installed already: the same arguments, pyproject.toml and requirement files")
+        return
+    session.install(*args)
+    stamp.write_text(key)
+
+
 @nox.session
 def verify(session: nox.Session) -> None:
     """The main job: trains the reference on the embedded pets, verifies it, writes the report."""
-    session.install("-e", ".[reference]")
+    _install(session, "-e", ".[reference]")
     session.run("unetcheck", "verify", *session.posargs)
 
 
@@ -66,14 +83,14 @@ def tests(session: nox.Session) -> None:
     """The whole suite in one run, in a random order: the CPU tests, each Keras backend and
     tf.distribute in subprocesses (the `backends` and `distributed` marks, which plain
     `pytest` leaves out), the GPU tests skipped with the reason. Arguments go to pytest."""
-    session.install("-e", ".[test]")
+    _install(session, "-e", ".[test]")
     session.run("pytest", "-m", "", *session.posargs)
 
 
 @nox.session
 def gpu(session: nox.Session) -> None:
     """The GPU tests, in one process that owns the GPU; skipped with the reason where none is visible."""
-    session.install("-e", ".[gpu,test]")
+    _install(session, "-e", ".[gpu,test]")
     session.run("pytest", "-m", "gpu", "-n", "0", *session.posargs)
 
 
@@ -82,7 +99,7 @@ def gpu(session: nox.Session) -> None:
 def team(session: nox.Session, name: str) -> None:
     """One example team in an environment of its own (unetcheck, the team's libraries, pytest):
     its project passes, and each of its planted mistakes fails the right check."""
-    session.install("-e", ".", "-r", f"examples/{name}/requirements.txt", "pytest>=8")
+    _install(session, "-e", ".", "-r", f"examples/{name}/requirements.txt", "pytest>=8")
     session.chdir(ROOT / "examples" / "harness")
     session.run("pytest", *session.posargs, env={"TEAM": name})
 
@@ -92,6 +109,6 @@ def team(session: nox.Session, name: str) -> None:
 def bench(session: nox.Session, suite: str) -> None:
     """A benchmark suite (pytest-benchmark): benchmarks/pipeline, the reference pipeline's costs;
     benchmarks/metrics, the metrics against MONAI and torchmetrics."""
-    session.install("-e", ".[test]")
+    _install(session, "-e", ".[test]")
     session.chdir(ROOT / "benchmarks" / suite)
     session.run("pytest", "-c", "pytest.ini", *session.posargs)

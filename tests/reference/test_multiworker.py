@@ -45,10 +45,12 @@ def test_two_workers_on_localhost_equal_one_device(tmp_path):
 def test_verify_on_two_workers(tmp_path):
     """`unetcheck verify --strategy multiworker`: 2 processes, each with its TF_CONFIG and --out."""
     outputs = run_workers(["-m", "unetcheck", "verify", "--quick", "--size", "32", "--num-train", "64",
-                            "--epochs", "6", "--strategy", "multiworker", "--sync-batchnorm"],
+                            "--epochs", "3", "--strategy", "multiworker", "--sync-batchnorm"],
                            per_worker=lambda index: ["--out", str(tmp_path / f"w{index}")])
-    # Each exit code 0: every check passed, learning included.
-    assert "Epoch 6/6 - accuracy:" in outputs[0]
+    # Each exit code 0: every check passed, learning included. Three epochs suffice: measured,
+    # the loss fell 49% (20% asked) and mIoU reached 0.447 against the majority's 0.281 (0.1
+    # more asked); what is tested is the job on two workers, not how well it learns.
+    assert "Epoch 3/3 - accuracy:" in outputs[0]
     chief, other = (json.loads((tmp_path / f"w{i}" / "metrics.json").read_text()) for i in range(2))
     assert (chief["strategy"], chief["replicas"]) == ("multiworker", 2)
     assert chief["loss"] == other["loss"] and chief["miou"] == other["miou"]  # one model, two workers
