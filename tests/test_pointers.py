@@ -31,8 +31,7 @@ def _files() -> tuple:
     skipped = {".git", ".nox", "__pycache__", ".pytest_cache", ".hypothesis", "out", "build", "fixtures"}
     files = []
     for folder, subfolders, names in os.walk(ROOT):
-        subfolders[:] = sorted(d for d in subfolders
-                               if not (d in skipped or d.startswith(".venv") or d.endswith(".egg-info")))
+        subfolders[:] = [d for d in subfolders if not (d in skipped or d.startswith(".venv") or d.endswith(".egg-info"))]
         files += [Path(folder) / name for name in names
                   if Path(name).suffix in (".py", ".md", ".toml", ".ini", ".txt", ".cfg") or name in ("Makefile", "run")]
     return tuple(sorted(files))

@@ -40,19 +40,21 @@ def _sidak(level: float, figures: int) -> float:
 def test_max_t_for_one_figure_is_students_t():
     # One figure, no test-image noise: the statistic is exactly t on k + m - 2 degrees of
     # freedom, so the simulated critical value is t's quantile up to Monte Carlo error
-    # (10,000 simulations: standard error about 0.05 at 4 degrees of freedom; 0.2 is four).
+    # (10,000 simulations: measured over ten seeds, standard deviation 0.025 at 4 degrees of
+    # freedom; 0.1 is four). A plain normal quantile (1.96) would be 0.8 off.
     residuals = np.random.default_rng(0).normal(size=(6, 1))
     critical = simultaneous_t(residuals, np.zeros((500, 1)), 3, 3, 0.95, np.random.default_rng(1))
-    assert critical == pytest.approx(student_t_quantile(0.975, 4), abs=0.2)
+    assert critical == pytest.approx(student_t_quantile(0.975, 4), abs=0.1)
 
 
 def test_max_t_widens_for_independent_figures_and_not_for_copies():
     # Test-image noise only (no seed spread): 20 independent figures need Sidak's critical
-    # value, 3.02 at 95%, against 1.96 for one (simulation error about 0.03; 0.12 allowed).
+    # value, 3.02 at 95%, against 1.96 for one (simulation error: standard deviation 0.010
+    # over ten seeds, measured; 0.05 allowed).
     rng = np.random.default_rng(0)
     bootstrap = rng.normal(size=(20000, 20))
     critical = simultaneous_t(np.zeros((4, 20)), bootstrap, 2, 2, 0.95, np.random.default_rng(1))
-    assert critical == pytest.approx(_sidak(0.95, 20), abs=0.12)
+    assert critical == pytest.approx(_sidak(0.95, 20), abs=0.05)
     # The same figure twenty times is one figure: exactly the critical value of one.
     residuals = rng.normal(size=(4, 1))
     one = simultaneous_t(residuals, bootstrap[:, :1], 2, 2, 0.95, np.random.default_rng(2))
@@ -67,9 +69,10 @@ def test_simultaneous_percentile_tails():
     # One figure: the usual 2.5% in each tail (to a draw's rank); copies of it: the same.
     assert simultaneous_tail(draws[:, :1], 0.95) == pytest.approx(0.025, abs=2e-4)
     assert simultaneous_tail(np.repeat(draws[:, :1], 5, axis=1), 0.95) == simultaneous_tail(draws[:, :1], 0.95)
-    # 20 independent figures: Sidak's tail, (1 - 0.95 ** (1/20)) / 2 = 0.00128 (about 51 draws
-    # of 20,000 in each tail, sampling error about 15%: 30% allowed).
+    # 20 independent figures: Sidak's tail, (1 - 0.95 ** (1/20)) / 2 = 0.00128, about 26 draws
+    # of 20,000 in each tail; the tail is a whole number of draws (one is 4% of it), and ten
+    # seeds all gave 25: 10% allowed. One figure's 2.5% would be twenty times too wide.
     sidak = (1 - 0.95 ** (1 / 20)) / 2
-    assert simultaneous_tail(draws, 0.95) == pytest.approx(sidak, rel=0.3)
+    assert simultaneous_tail(draws, 0.95) == pytest.approx(sidak, rel=0.1)
     assert simultaneous_tail(np.full((100, 2), np.nan), 0.9) == pytest.approx(0.05)  # nothing finite to calibrate
     assert math.isclose(_sidak(0.95, 1), 1.959964, rel_tol=1e-6)

@@ -201,14 +201,14 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     with np.errstate(invalid="ignore"):  # inf - inf: a class missed in both runs
         diffs = (np.mean([[c[key] for key in keys] for c in cand_draws], axis=0)
                  - np.mean([[b[key] for key in keys] for b in base_draws], axis=0)).T  # (R, J)
-    rows, critical = _intervals(keys, values, cand_values, diffs, level, simultaneous, rng)
+    rows, level_alone = _intervals(keys, values, cand_values, diffs, level, simultaneous, rng)
     rows = [_judged(row, level, tolerance, distance_tolerance) for row in rows]
-    return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance, m, simultaneous, critical)
+    return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance, m, simultaneous, level_alone)
 
 
 def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_values: np.ndarray,
                diffs: np.ndarray, level: float, simultaneous: bool,
-               rng: np.random.Generator) -> tuple[list[Row], float | None]:
+               rng: np.random.Generator) -> tuple[list[Row], float]:
     """Each figure's means, difference and interval (not yet judged), and the level each
     finite interval holds alone. `diffs` (R, J): the bootstrap's differences of the means."""
     k, m = len(values), len(cand_values)
@@ -216,9 +216,7 @@ def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_valu
     means, cand_means = values.mean(axis=0), cand_values.mean(axis=0)
     with np.errstate(invalid="ignore"):
         difference = cand_means - means
-    low = np.full(len(keys), np.nan)
-    high = low.copy()
-    seed_sd: np.ndarray | None = None
+    low, high, seed_sd = (np.full(len(keys), np.nan) for _ in range(3))  # nan: no interval, no spread
     if k + m == 2:  # percentile intervals, their tails narrowed together for all figures at once
         tail = _stats.simultaneous_tail(diffs[:, finite], level) if simultaneous else (1 - level) / 2
         if finite.any():
@@ -227,9 +225,9 @@ def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_valu
     else:  # Student's t on k + m - 2 degrees of freedom, max-t for all figures at once
         with np.errstate(invalid="ignore"):  # inf - inf in the columns left out
             residuals = np.concatenate([values - means, cand_values - cand_means])[:, finite]
-        seed_sd = np.sqrt((residuals ** 2).sum(axis=0) / (k + m - 2))
+        seed_sd[finite] = np.sqrt((residuals ** 2).sum(axis=0) / (k + m - 2))
         bootstrap = np.nan_to_num(diffs[:, finite] - np.nanmean(diffs[:, finite], axis=0))
-        se = np.sqrt(bootstrap.var(axis=0) + seed_sd ** 2 * (1 / k + 1 / m))
+        se = np.sqrt(bootstrap.var(axis=0) + seed_sd[finite] ** 2 * (1 / k + 1 / m))
         t = (_stats.simultaneous_t(residuals, bootstrap, k, m, level, rng) if simultaneous and finite.any()
              else _stats.student_t_quantile((1 + level) / 2, k + m - 2))
         low[finite], high[finite] = difference[finite] - t * se, difference[finite] + t * se
@@ -237,7 +235,7 @@ def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_valu
     rows = []
     for j, key in enumerate(keys):
         row = Row(key[0], key[1], float(means[j]), float(cand_means[j]), float(low[j]), float(high[j]), False,
-                  None if seed_sd is None or not finite[j] else float(seed_sd[int(finite[:j].sum())]))
+                  None if np.isnan(seed_sd[j]) else float(seed_sd[j]))
         missed = key[0] in DISTANCES and bool(np.isinf([*values[:, j], *cand_values[:, j]]).any())
         if missed and k + m > 2:
             # Some runs miss a class on an image (an infinite distance): no mean to compare, but

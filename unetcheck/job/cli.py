@@ -214,7 +214,7 @@ def _compare(args: argparse.Namespace) -> int:
     comparison = regression.compare(runs[:split], runs[split:], seed=args.seed, simultaneous=not args.per_figure,
                                     **{k: v for k, v in options.items() if v is not None})
     changes = _data_changes(args.runs[0], args.runs[split])
-    data_lines = [f"DATA CHANGED in {split}: " + "; ".join(found) for split, found in changes.items()]
+    data_lines = [f"DATA CHANGED in {name}: " + "; ".join(found) for name, found in changes.items()]
     print("\n".join([regression_report.format_comparison(comparison), *data_lines]))
     if args.markdown:
         with open(args.markdown, "w") as f:
