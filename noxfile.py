@@ -54,6 +54,13 @@ def _pip_sources() -> dict[str, str]:
 for _name, _value in _pip_sources().items():
     os.environ.setdefault(_name, _value)
 
+# JAX's persistent compilation cache, kept beside the environments: a run reuses what XLA
+# compiled for the same program, JAX release and device in an earlier one (the Flax team and
+# the JAX backend's parity run; docs/performance.md, "The test suite's cost"). Every
+# compilation is kept, however quick: the teams' runs compile many small programs.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".nox" / "jax-cache"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+
 
 def _install(session: nox.Session, *args: str) -> None:
     """`session.install(*args)`, skipped where this environment was made by the same arguments
