@@ -31,7 +31,7 @@ test-team-%: | $(NOX)
 # thread each, since two thread pools spinning on two cores slow each other down up to
 # tenfold (docs/performance.md, "The example teams").
 TEAMS := $(sort $(patsubst examples/%/mistakes.py,%,$(wildcard examples/*/mistakes.py)))
-LONGEST_TEAMS := tfkeras_team flax_team
+LONGEST_TEAMS := tfkeras_team smp_team
 
 test-teams: | $(NOX)
 	$(MAKE) -j2 --output-sync=target --no-print-directory ONE_THREAD=1 \
