@@ -27,21 +27,15 @@ test-team-%: | $(NOX)
 	$(NOX) -s "team(name='$*')"
 
 # The teams two at a time, longest first (the runner's two cores), each team's output kept
-# together. A team's runs are one Python, mostly one busy thread; its frameworks keep to one
-# thread each, since two thread pools spinning on two cores slow each other down up to
-# tenfold (docs/performance.md, "The example teams").
+# together. A team's runs are one Python, mostly one busy thread; noxfile.py keeps its
+# frameworks to one thread each (tests/harness/threads.py), since two thread pools spinning
+# on two cores slow each other down up to tenfold (docs/performance.md, "The example teams").
 TEAMS := $(sort $(patsubst examples/%/mistakes.py,%,$(wildcard examples/*/mistakes.py)))
 LONGEST_TEAMS := tfkeras_team smp_team
 
 test-teams: | $(NOX)
-	$(MAKE) -j2 --output-sync=target --no-print-directory ONE_THREAD=1 \
+	$(MAKE) -j2 --output-sync=target --no-print-directory \
 		$(addprefix test-team-,$(filter $(LONGEST_TEAMS),$(TEAMS)) $(filter-out $(LONGEST_TEAMS),$(TEAMS)))
-
-ifdef ONE_THREAD
-export OMP_NUM_THREADS := 1
-export TF_NUM_INTRAOP_THREADS := 1
-export XLA_FLAGS := $(XLA_FLAGS) --xla_cpu_multi_thread_eigen=false
-endif
 
 test-gpu: | $(NOX)
 	$(NOX) -s gpu -- $(ARGS)

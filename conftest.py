@@ -51,10 +51,14 @@ def pytester(_imported_before_pytester: None, pytester: pytest.Pytester) -> pyte
     return pytester
 
 
+#: The marks of the files that start first.
+LONG_MARKS = ("backends", "distributed", "long")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that run subprocesses for minutes (the `backends` and `distributed` marks)
-    first, after pytest-randomly's shuffle: pytest-xdist then starts their files first, and
-    no worker idles at the end while the other runs one of them. Within each group the random
-    order stays (a stable sort)."""
-    items.sort(key=lambda item: not (item.get_closest_marker("backends") or item.get_closest_marker("distributed")))
+    """The long files (the `backends`, `distributed` and `long` marks) first, after
+    pytest-randomly's shuffle: pytest-xdist (with `--no-loadscope-reorder`) then starts them
+    first, and no worker idles at the end while the other runs one of them. Within each group
+    the random order stays (a stable sort)."""
+    items.sort(key=lambda item: not any(item.get_closest_marker(mark) for mark in LONG_MARKS))

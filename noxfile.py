@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,10 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".nox" / "jax-cach
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
 
+# Each framework kept to one thread in a team's run: two teams run at a time on two cores.
+_one_thread = runpy.run_path(str(ROOT / "tests" / "harness" / "threads.py"))["one_thread"]
+
+
 def _install(session: nox.Session, *args: str) -> None:
     """`session.install(*args)`, skipped where this environment was made by the same arguments
     from the same pyproject.toml and requirement files: checking a reused environment costs
@@ -108,7 +113,7 @@ def team(session: nox.Session, name: str) -> None:
     its project passes, and each of its planted mistakes fails the right check."""
     _install(session, "-e", ".", "-r", f"examples/{name}/requirements.txt", "pytest>=8")
     session.chdir(ROOT / "examples" / "harness")
-    session.run("pytest", *session.posargs, env={"TEAM": name})
+    session.run("pytest", *session.posargs, env={**_one_thread(os.environ), "TEAM": name})
 
 
 @nox.session

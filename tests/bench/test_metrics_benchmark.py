@@ -1,6 +1,10 @@
 """The metrics benchmark suite (benchmarks/metrics) still runs."""
 
+import pytest
+
 from tests.bench.smoke import run_suite_once
+
+pytestmark = pytest.mark.long  # a benchmark suite in a Python of its own: started first (conftest.py)
 
 
 def test_every_metrics_benchmark_runs_at_small_sizes():

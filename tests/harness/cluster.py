@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from tests.harness.threads import one_thread
 from tests.paths import ROOT
 
 #: How long a worker may take; a hung one is killed, with its partner, after this.
@@ -43,7 +44,7 @@ def _start_and_wait(args: list[str], per_worker, ports: list[int]) -> list[tuple
     try:
         for index in range(len(ports)):
             tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-            env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_CONFIG": json.dumps(tf_config)}
+            env = {**one_thread(os.environ), "TF_CPP_MIN_LOG_LEVEL": "3", "TF_CONFIG": json.dumps(tf_config)}
             procs.append(subprocess.Popen([sys.executable, *args, *per_worker(index)], cwd=ROOT, env=env,
                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
         deadline = time.monotonic() + WORKER_TIMEOUT_S

@@ -18,6 +18,8 @@ from tests.harness import unetcheck_out_of_reach
 from tests.paths import FIXTURES, ROOT
 from unetcheck.job.cli import main
 
+pytestmark = pytest.mark.long  # the main job's shared verify run: started first (conftest.py)
+
 CHECK_NAMES = ["paired_flip", "label_range", "frozen_encoder", "decoder_trained", "loss_decrease",
                "finite_outputs", "save_reload", "beats_majority_baseline"]
 

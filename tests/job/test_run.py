@@ -20,6 +20,8 @@ from unetcheck.job.run import leakage_report, run_verify
 from unetcheck.reference.sources import synthetic_pets
 from unetcheck.pets.synthetic import synthetic_example
 
+pytestmark = pytest.mark.long  # the job's life: fresh, interrupted and resumed runs: started first (conftest.py)
+
 # One eager step per epoch (tracing a graph costs more than 3 steps): about the run, not the model.
 TINY = VerifyConfig(size=32, epochs=3, batch_size=8, num_train=8, num_test=8, min_loss_drop=0.0,
                     min_miou_margin=-1.0, run_eagerly=True)

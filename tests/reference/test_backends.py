@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from tests.harness.parity import step_outputs, write_reference_inputs
+from tests.harness.threads import one_thread
 from tests.paths import ROOT
 
 SIZE = 32
@@ -33,7 +34,7 @@ def inputs(tmp_path_factory):
 
 def _run_backend(backend: str, folder, *extra: str) -> dict[str, np.ndarray]:
     out = folder / f"{backend}{'_'.join(extra)}.npz"
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**one_thread(os.environ), "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.run(
         [sys.executable, "-m", "tests.harness.parity", "--weights", str(folder / "ref.weights.h5"),
          "--batch", str(folder / "batch.npz"), "--out", str(out), *extra],

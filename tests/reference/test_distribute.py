@@ -12,6 +12,7 @@ import pytest
 
 from tests.harness.distribute_steps import weight_gap
 from tests.harness.parity import write_reference_inputs
+from tests.harness.threads import one_thread
 from tests.paths import ROOT
 from unetcheck.reference.distribute import make_strategy
 
@@ -27,7 +28,7 @@ def runs(tmp_path_factory):
     proc = subprocess.run(
         [sys.executable, "-m", "tests.harness.distribute_steps", "--weights", str(folder / "ref.weights.h5"),
          "--batch", str(folder / "batch.npz"), "--out", str(folder / "runs.npz"), "--steps", "3"],
-        cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, capture_output=True, text=True, timeout=600)
+        cwd=ROOT, env={**one_thread(os.environ), "TF_CPP_MIN_LOG_LEVEL": "3"}, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {**np.load(folder / "runs.npz"), "_folder": folder}
 
