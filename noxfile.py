@@ -64,7 +64,7 @@ os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
 
 # Each framework kept to one thread in a team's run: two teams run at a time on two cores.
-_one_thread = runpy.run_path(str(ROOT / "tests" / "harness" / "threads.py"))["one_thread"]
+_one_thread_settings = runpy.run_path(str(ROOT / "tests" / "harness" / "threads.py"))["one_thread_settings"]
 
 
 def _install(session: nox.Session, *args: str) -> None:
@@ -113,7 +113,7 @@ def team(session: nox.Session, name: str) -> None:
     its project passes, and each of its planted mistakes fails the right check."""
     _install(session, "-e", ".", "-r", f"examples/{name}/requirements.txt", "pytest>=8")
     session.chdir(ROOT / "examples" / "harness")
-    session.run("pytest", *session.posargs, env={**_one_thread(os.environ), "TEAM": name})
+    session.run("pytest", *session.posargs, env={**_one_thread_settings(os.environ), "TEAM": name})
 
 
 @nox.session

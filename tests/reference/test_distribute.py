@@ -28,7 +28,8 @@ def runs(tmp_path_factory):
     proc = subprocess.run(
         [sys.executable, "-m", "tests.harness.distribute_steps", "--weights", str(folder / "ref.weights.h5"),
          "--batch", str(folder / "batch.npz"), "--out", str(folder / "runs.npz"), "--steps", "3"],
-        cwd=ROOT, env={**one_thread(os.environ), "TF_CPP_MIN_LOG_LEVEL": "3"}, capture_output=True, text=True, timeout=600)
+        cwd=ROOT, env={**one_thread(os.environ), "TF_CPP_MIN_LOG_LEVEL": "3"}, capture_output=True, text=True,
+        timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {**np.load(folder / "runs.npz"), "_folder": folder}
 
