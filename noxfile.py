@@ -62,6 +62,12 @@ for _name, _value in _pip_sources().items():
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".nox" / "jax-cache"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
+# Python's bytecode kept in .nox/pycache where the machine forbids writing it
+# (PYTHONDONTWRITEBYTECODE, set on this project's runners): uv compiles nothing when it
+# installs, so every process compiled TensorFlow's Python again, and `import tensorflow, keras`
+# took 20.0 s against 7.4 s with the bytecode kept (tests/harness/bytecode.py).
+runpy.run_path(str(ROOT / "tests" / "harness" / "bytecode.py"))["keep_bytecode"](os.environ, str(ROOT / ".nox" / "pycache"))
+
 
 # Each framework kept to one thread in a team's run: two teams run at a time on two cores.
 _one_thread_settings = runpy.run_path(str(ROOT / "tests" / "harness" / "threads.py"))["one_thread_settings"]
