@@ -68,6 +68,10 @@ os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 # took 20.0 s against 7.4 s with the bytecode kept (tests/harness/bytecode.py).
 runpy.run_path(str(ROOT / "tests" / "harness" / "bytecode.py"))["keep_bytecode"](os.environ, str(ROOT / ".nox" / "pycache"))
 
+# glibc keeps 256 MiB free at the top of its heap instead of returning it to the kernel and
+# faulting it in again page by page (tests/harness/heap.py): a fifth less CPU in `make test`.
+runpy.run_path(str(ROOT / "tests" / "harness" / "heap.py"))["keep_heap"](os.environ)
+
 
 # Each framework kept to one thread in a team's run: two teams run at a time on two cores.
 _one_thread_settings = runpy.run_path(str(ROOT / "tests" / "harness" / "threads.py"))["one_thread_settings"]
