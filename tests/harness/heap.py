@@ -1,12 +1,11 @@
 """glibc's malloc kept from handing the top of its heap back to the kernel after each large free.
 
-By default glibc returns free memory at the top of the heap to the kernel as soon as more
-than its trim threshold lies there, and the next large allocation faults fresh zeroed pages
-in again: a training step's tensors, or each of the 16 MB buffers tf-keras's `load_model`
-reads its archive through, page by page. On this project's runners a `make test` took 24.3
-million page faults that way; with 256 MiB kept at the top, 8.8 million, and a fifth less
-CPU time (docs/performance.md, "The test suite's cost"). It changes no result, only when
-memory goes back; a process may keep up to that much more resident.
+By default glibc returns free memory at the top of its heap to the kernel, and the next
+large allocation (a training step's tensors, a file read into one buffer) faults zeroed
+pages in again, one by one. On this project's runners a `make test` took 24.3 million page
+faults; with 256 MiB kept at the top, 8.8 million, and a fifth less CPU time
+(docs/performance.md, "The test suite's cost"). It changes no result, only when memory goes
+back; a process may keep up to that much more resident.
 
 No imports: `noxfile.py` runs it in the tools' environment.
 """
