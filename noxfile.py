@@ -62,19 +62,20 @@ for _name, _value in _pip_sources().items():
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".nox" / "jax-cache"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
-# Python's bytecode kept in .nox/pycache where the machine forbids writing it
-# (PYTHONDONTWRITEBYTECODE, set on this project's runners): uv compiles nothing when it
-# installs, so every process compiled TensorFlow's Python again, and `import tensorflow, keras`
-# took 20.0 s against 7.4 s with the bytecode kept (tests/harness/bytecode.py).
-runpy.run_path(str(ROOT / "tests" / "harness" / "bytecode.py"))["keep_bytecode"](os.environ, str(ROOT / ".nox" / "pycache"))
 
-# glibc keeps 256 MiB free at the top of its heap instead of returning it to the kernel and
-# faulting it in again page by page (tests/harness/heap.py): a fifth less CPU in `make test`.
-runpy.run_path(str(ROOT / "tests" / "harness" / "heap.py"))["keep_heap"](os.environ)
+def _harness(module: str, name: str):
+    """A function of tests/harness/MODULE.py, a module without imports, run here in the tools' environment."""
+    return runpy.run_path(str(ROOT / "tests" / "harness" / f"{module}.py"))[name]
 
+
+# Python's bytecode kept in .nox/pycache where the machine forbids writing it (uv compiles
+# none when it installs), and glibc's heap top kept instead of faulted in again page by page:
+# both for every session (docs/performance.md, "The test suite's cost").
+_harness("bytecode", "keep_bytecode")(os.environ, str(ROOT / ".nox" / "pycache"))
+_harness("heap", "keep_heap")(os.environ)
 
 # Each framework kept to one thread in a team's run: two teams run at a time on two cores.
-_one_thread_settings = runpy.run_path(str(ROOT / "tests" / "harness" / "threads.py"))["one_thread_settings"]
+_one_thread_settings = _harness("threads", "one_thread_settings")
 
 
 def _install(session: nox.Session, *args: str) -> None:
