@@ -83,8 +83,8 @@ def test_frozen_torch_encoder_needs_eval_for_its_batchnorm():
     torch.manual_seed(0)
     net = TorchNet()
     net.encoder.requires_grad_(False)  # frozen weights, but the module is still in train mode
-    with pytest.raises(AssertionError, match=r"arrays of frozen 'encoder' changed: \['1.num_batches_tracked', "
-                                             r"'1.running_mean', '1.running_var'\].*BatchNorm statistics.*\.eval\(\)"):
+    with pytest.raises(AssertionError, match=r"arrays of frozen 'encoder' changed: \['encoder.1.num_batches_tracked', "
+                                             r"'encoder.1.running_mean', 'encoder.1.running_var'\].*BatchNorm statistics.*\.eval\(\)"):
         assert_frozen(net, "encoder", torch_step(net))
     net.encoder.eval()
     assert_frozen(net, "encoder", torch_step(net))
@@ -236,3 +236,104 @@ def test_state_loaded_catches_a_load_that_did_nothing():
     assert_state_loaded(net.encoder, checkpoint)
     with pytest.raises(ValueError, match="empty"):
         assert_state_loaded(net, {})
+
+
+def _nested_encoder_model():
+    """A frozen encoder sub-model made of layers built in the outer scope, as a tutorial-style
+    project makes it: its variables' own paths start at the layer ("stage1_bn1/moving_mean")."""
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((8, 8, 3))
+    features = keras.layers.BatchNormalization(name="stage1_bn1")(keras.layers.Conv2D(4, 3, padding="same")(inputs))
+    encoder = keras.Model(inputs, features, name="encoder")
+    model = keras.Sequential([keras.Input((8, 8, 3)), encoder, keras.layers.Conv2D(3, 1, name="head")])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.run_eagerly = True
+    return model
+
+
+def test_frozen_names_the_changed_arrays_under_the_parts_path():
+    model = _nested_encoder_model()
+    assert model.get_layer("encoder").get_layer("stage1_bn1").moving_mean.path == "stage1_bn1/moving_mean"
+    step = lambda: model.fit(IMAGES, MASKS, epochs=1, verbose=0)  # noqa: E731 - the encoder is trainable
+    with pytest.raises(AssertionError, match=r"arrays of frozen 'encoder' changed: \['encoder/conv2d\w*/bias', "
+                                             r".*'encoder/stage1_bn1/moving_mean'"):
+        assert_frozen(model, "encoder", step)
+    with pytest.raises(AssertionError, match=r"frozen 'encoder/stage1_bn1' changed: \['encoder/stage1_bn1/beta'"):
+        assert_frozen(model, "encoder/stage1_bn1", step)
+
+
+def _void_batch():
+    """IMAGES and MASKS with the first row of every mask void (255): 1/8 of the pixels."""
+    masks = MASKS.copy()
+    masks[:, 0] = 255
+    return IMAGES, masks
+
+
+def _ignoring_keras(ignore_class=255, seed=0):
+    wider = keras.layers.Conv2D(32, 3, padding="same", activation="relu",
+                                kernel_initializer=keras.initializers.GlorotUniform(seed=0))
+    model = tiny_keras(wider, seed=seed)
+    model.compile(optimizer=keras.optimizers.Adam(0.05), metrics=["accuracy"],
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=ignore_class))
+    return model
+
+
+def test_overfits_batch_keras_form_leaves_void_pixels_out():
+    images, masks = _void_batch()
+    # Keras's own "accuracy" counts the void eighth as wrong: 0.875 at most, a false alarm at 0.9.
+    history = _ignoring_keras().fit(images, masks, epochs=150, batch_size=4, verbose=0).history
+    assert max(history["accuracy"]) <= 0.875
+    # The check counts the 224 labelled pixels, reading the void label from the loss (150
+    # steps reach 0.95-1.0 on the same model without void: test_overfits_batch_keras_form).
+    assert_overfits_batch(_ignoring_keras(), images, masks, steps=150, min_accuracy=0.9)
+    with pytest.raises(AssertionError, match=r"pixel accuracy over the 224 labelled pixels \(32 void, label 255, "
+                                             r"left out\) is"):
+        assert_overfits_batch(_ignoring_keras(), images, masks, steps=1, min_accuracy=0.99)
+    with pytest.raises(ValueError, match="ignore_index=0 but the model's loss has ignore_class=255"):
+        assert_overfits_batch(_ignoring_keras(), images, masks, steps=1, ignore_index=0)
+
+
+def test_overfits_batch_keras_form_trains_with_the_sample_weights():
+    images, masks = _void_batch()
+    # All weights 0: fit's loss is 0 and no weight moves, so the model cannot fit the batch.
+    with pytest.raises(AssertionError, match=r"loss 0 -> 0$"):
+        assert_overfits_batch(_ignoring_keras(), images, masks, steps=20, min_accuracy=0.9,
+                              sample_weight=np.zeros(masks.shape, np.float32))
+    weights = np.where(masks == 255, 0.0, 1.0).astype(np.float32)
+    assert_overfits_batch(_ignoring_keras(), images, masks, steps=150, min_accuracy=0.9, sample_weight=weights)
+
+
+def test_loss_decreases_keras_form_measures_the_loss_fit_minimises():
+    """With the batch's sample weights and the regularization, as `evaluate` reports it."""
+    from unetcheck.checks._keras_fit import keras_loss_before_after
+
+    regularized = keras.layers.Conv2D(4, 3, padding="same", kernel_regularizer=keras.regularizers.L2(0.1))
+    model = tiny_keras(regularized)
+    weights = np.random.default_rng(3).uniform(0.1, 3.0, size=MASKS.shape).astype(np.float32)
+    evaluated = model.evaluate(IMAGES, MASKS, sample_weight=weights, verbose=0, return_dict=True)["loss"]
+    unweighted = model.evaluate(IMAGES, MASKS, verbose=0, return_dict=True)["loss"]
+    before, after, ran = keras_loss_before_after(model, (IMAGES, MASKS, weights), steps=5)
+    # Measured: equal to float32 rounding (eager and graph run the same ops); the weights move
+    # the loss by 0.6, the regularization term is 0.07 of it.
+    assert before.total == pytest.approx(evaluated, rel=1e-5) and abs(evaluated - unweighted) > 0.1
+    assert 0.01 < before.regularization < before.total and ran == 5 and after.total < before.total
+
+
+def test_loss_decreases_keras_form_refuses_a_short_run():
+    finite = tf.data.Dataset.from_tensors((IMAGES, MASKS)).repeat(3)
+    with pytest.raises(AssertionError, match=r"assert_loss_decreases\] training ran out of data after 3 of 5 steps"):
+        assert_loss_decreases(tiny_keras(), finite, steps=5, min_relative_drop=0.01)
+    assert_loss_decreases(tiny_keras(), finite, steps=3, min_relative_drop=0.01)
+    batches = iter([1.0, 0.5, 0.25])
+    with pytest.raises(AssertionError, match=r"training ran out of data after 3 of 4 steps"):
+        assert_loss_decreases(lambda: next(batches), steps=4)
+
+
+@pytest.mark.filterwarnings("ignore:The model does not have any trainable weights:UserWarning")  # meant to fail
+def test_loss_decreases_keras_form_says_what_it_measured():
+    frozen = tiny_keras()
+    frozen.trainable = False
+    frozen.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with pytest.raises(AssertionError, match=r"relative drop of 0; .*the loss fit minimises on the first batch, "
+                                             r"inference mode, sample weights applied"):
+        assert_loss_decreases(frozen, (IMAGES, MASKS, np.ones(MASKS.shape, np.float32)), steps=2)

@@ -113,6 +113,20 @@ def _flax_value(variable: Any) -> Any:
     return variable.get_value() if hasattr(variable, "get_value") else variable.value
 
 
+def _unwrap_variable(x: Any) -> Any:
+    """A Flax or Keras 3 variable's backend array; anything else as it is.
+
+    A Keras variable is read through its backend value, never `np.array(variable)`: Keras's
+    `__array__` (and TensorFlow's and PyTorch's, which `keras.ops.convert_to_numpy` reaches)
+    takes no `copy` keyword, and NumPy 2 warns a DeprecationWarning at every such read.
+    """
+    if _is_flax_variable(x):
+        return _flax_value(x)
+    if framework_of(x) == "keras" and hasattr(x, "value"):
+        return x.value
+    return x
+
+
 def to_numpy(x: Any, channels_first: bool = False) -> np.ndarray:
     """Any framework's array as a NumPy array, channels last.
 
@@ -133,18 +147,14 @@ def to_numpy(x: Any, channels_first: bool = False) -> np.ndarray:
       channels_first: `x` is (N, C, H, W) or (C, H, W): the channel axis is moved last.
         Never guessed: a layout is only changed when asked.
     """
+    x = _unwrap_variable(x)
     framework = framework_of(x)
-    if _is_flax_variable(x):
-        x = _flax_value(x)
-        framework = framework_of(x)
     if framework == "torch":
         x = x.detach()
         if str(x.dtype) == "torch.bfloat16":
             x = x.float()
         arr = x.cpu().numpy()
-    elif framework == "keras" and hasattr(sys.modules["keras"], "ops"):
-        arr = np.asarray(sys.modules["keras"].ops.convert_to_numpy(x))
-    elif framework in ("tensorflow", "keras", "tf_keras") and hasattr(x, "numpy"):  # Keras 2 holds tf.Variables
+    elif framework in ("tensorflow", "tf_keras") and hasattr(x, "numpy"):  # tf-keras holds tf.Variables
         arr = np.asarray(x.numpy())
     else:  # NumPy, JAX arrays (through __array__), numbers, nested lists
         arr = np.asarray(x)
@@ -265,10 +275,6 @@ def trainable_arrays(model: Any) -> dict[str, Any]:
     return named_arrays(model)
 
 
-def _keras_layers(model: Any) -> Iterable[Any]:
-    yield from model._flatten_layers(include_self=False)
-
-
 def _keras_paths(model: Any, prefix: str = "") -> dict[str, Any]:
     """Every layer of a Keras model under its "/"-joined path through nested models and layers."""
     paths: dict[str, Any] = {}
@@ -278,6 +284,38 @@ def _keras_paths(model: Any, prefix: str = "") -> dict[str, Any]:
         if hasattr(layer, "_flatten_layers"):
             paths.update(_keras_paths(layer, path + "/"))
     return paths
+
+
+def _short_name(variable: Any) -> str:
+    """A Keras variable's own name: "kernel" (Keras 3), from "conv/kernel:0" (tf-keras)."""
+    return variable.name.rsplit("/", 1)[-1].split(":", 1)[0]
+
+
+def _keras_variable_paths(model: Any) -> dict[int, str]:
+    """`{id(variable): "encoder/stage1_bn1/moving_mean"}`: each variable of a Keras model
+    under the path of the innermost layer that holds it. A variable's own `path` starts where
+    its layer was built, which is not always under the model that holds it now."""
+    paths: dict[int, str] = {}
+    for path, layer in _keras_paths(model).items():  # a layer before the layers inside it
+        for variable in getattr(layer, "weights", ()):
+            paths[id(variable)] = f"{path}/{_short_name(variable)}"
+    return paths
+
+
+def names_under_part(model: Any, part: Any, resolved: Any) -> dict[str, str]:
+    """`{name in named_arrays(resolved): its name under the part's path in `model`}`, for
+    messages that name an array where the caller looks for it: "encoder.1.running_mean" in
+    PyTorch, "encoder/stage1_bn1/moving_mean" in Keras. Empty where the names already are
+    (a mapping's paths) or `part` is not a path."""
+    if not isinstance(part, str):
+        return {}
+    framework = framework_of(model)
+    if framework == "torch" and hasattr(model, "get_submodule"):
+        return {name: f"{part}.{name}" for name in named_arrays(resolved)}
+    if framework in KERAS_FAMILY and hasattr(model, "_flatten_layers"):
+        paths = _keras_variable_paths(model)
+        return {name: paths.get(id(variable), name) for name, variable in named_arrays(resolved).items()}
+    return {}
 
 
 def _no_such_part(what: str, part: str, names: Sequence[str]) -> ValueError:

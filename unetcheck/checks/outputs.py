@@ -162,8 +162,11 @@ def assert_batch_independent(model: Any, images: Any, rtol: float = 1e-4, channe
     AssertionError: [unetcheck.assert_batch_independent] example 0's output in its batch differs from its ...
 
     Args:
-      model: a Keras model, a PyTorch module (called in the mode it is in), a Flax module
-        (likewise: `model.eval()` is yours), or a function.
+      model: what your code predicts with, since that callable is what is tested: a Keras
+        model (called with `training=False`: if your predict path calls it otherwise,
+        pass that path, e.g. `lambda x: model(x, training=True)`), a PyTorch module
+        (called in the mode it is in), a Flax module (likewise: `model.eval()` is yours),
+        or your own predict function.
       images: N >= 2 images in any framework, (N, H, W, C), or (N, C, H, W) with
         `channels_first`.
       rtol: largest difference allowed, as a share of the outputs' scale (100 times the

@@ -17,12 +17,13 @@ import numpy as np
 from unetcheck.checks._core import (
     check,
     flatten_tree,
+    names_under_part,
     resolve_part,
     snapshot,
     to_numpy,
     trainable_arrays,
 )
-from unetcheck.checks._keras_fit import build_fit_state, first_batch, fit_steps, inference_loss, is_keras_model
+from unetcheck.checks._keras_fit import is_keras_model, keras_loss_before_after, keras_overfit, void_label
 
 #: Names of statistics a layer updates in training mode whatever its gradients: BatchNorm's
 #: in PyTorch, Keras, and Flax ("mean" and "var" of an `nnx.BatchNorm`).
@@ -128,11 +129,16 @@ def assert_frozen(model: Any, part: Any, train_step: Callable[[], Any]) -> None:
       ValueError: no part of that name.
     """
     resolved, label = resolve_part(model, part)
-    before = snapshot(resolved)
+    names = names_under_part(model, part, resolved)
+
+    def state() -> dict[str, np.ndarray]:
+        return {names.get(name, name): value for name, value in snapshot(resolved).items()}
+
+    before = state()
     if not before:
         raise ValueError(f"{label} holds no arrays: nothing to check")
     train_step()
-    assert_weights_unchanged(before, snapshot(resolved), f"arrays of {label}")
+    assert_weights_unchanged(before, state(), f"arrays of {label}")
 
 
 @check
@@ -260,7 +266,20 @@ def _step_result(result: Any) -> tuple[float, float | None]:
 def _run_steps(train_step: Callable[[], Any], steps: int) -> list[tuple[float, float | None]]:
     if not isinstance(steps, int) or steps < 2:
         raise ValueError(f"steps must be an int >= 2; got {steps!r}")
-    return [_step_result(train_step()) for _ in range(steps)]
+    results = []
+    for _ in range(steps):
+        try:
+            results.append(_step_result(train_step()))
+        except StopIteration:  # the step's own data iterator, exhausted
+            _ran_short(len(results), steps)
+    return results
+
+
+def _ran_short(ran: int, steps: int) -> None:
+    raise AssertionError(
+        f"training ran out of data after {ran} of {steps} steps: the data is finite (a dataset without "
+        ".repeat(), an iterator used up); fit with steps_per_epoch stops as early. Repeat the data, or ask "
+        f"for at most {ran} steps")
 
 
 @check
@@ -275,9 +294,10 @@ def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
       The loss of the first step is compared with the mean of the last tenth of the steps
       (at least one), which smooths the step-to-step noise of changing batches.
     - `assert_loss_decreases(keras_model, data, steps, min_relative_drop)`: a compiled
-      Keras model, trained on `data` (a repeating dataset of (images, masks[, weights])
-      batches, or an `(images, masks)` tuple); the loss is evaluated on the first batch
-      before and after.
+      Keras model, trained by `fit` on `data` (a repeating dataset of (images, masks[,
+      sample_weight]) batches, or one such tuple, repeated). The loss `fit` minimises (the
+      compiled loss with the batch's sample weights, plus regularization) is evaluated on
+      the first batch in inference mode, before and after.
 
     Example:
 
@@ -288,46 +308,44 @@ def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
     AssertionError: [unetcheck.assert_loss_decreases] loss fell from 1 to 1, a relative drop of 0; expected at least 0.1
 
     Raises:
-      AssertionError: the loss before and after and the drop obtained.
+      AssertionError: the loss before and after and the drop obtained; or the data ran out
+        before `steps` steps (a short run passes nothing).
     """
-    if is_keras_model(model_or_step):
-        model = model_or_step
-        if data is None:
-            raise ValueError("a Keras model needs `data` to train on")
-        images, masks = first_batch(data)
-        predictions = model(images, training=False)
-        build_fit_state(model, images, masks, predictions)
-        before = inference_loss(model, images, masks, predictions)
-        if isinstance(data, tuple):
-            fit_steps(model, data, steps)
-        else:
-            if hasattr(data, "with_options"):  # a tf.data.Dataset: fit returns at once without its autotuner
-                options = sys.modules["tensorflow"].data.Options()
-                options.autotune.enabled = False
-                data = data.with_options(options)
-            model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
-        after = inference_loss(model, images, masks)
-    else:
+    if not is_keras_model(model_or_step):
         if data is not None:
             raise ValueError("a train step brings its own data: call assert_loss_decreases(train_step, steps=...)")
         losses = [loss for loss, _ in _run_steps(model_or_step, steps)]
         tail = max(1, steps // 10)
-        before, after = losses[0], float(np.mean(losses[-tail:]))
-    assert_loss_curve_falls([before, after], min_relative_drop)
+        assert_loss_curve_falls([losses[0], float(np.mean(losses[-tail:]))], min_relative_drop)
+        return
+    if data is None:
+        raise ValueError("a Keras model needs `data` to train on")
+    before, after, ran = keras_loss_before_after(model_or_step, data, steps)
+    if ran < steps:
+        _ran_short(ran, steps)
+    try:
+        assert_loss_curve_falls([before.total, after.total], min_relative_drop)
+    except AssertionError as err:
+        raise AssertionError(f"{err} (the loss fit minimises on the first batch, inference mode, sample weights "
+                             f"applied: {before} -> {after})") from None
 
 
 @check
 def assert_overfits_batch(model_or_step: Any, images: Any = None, masks: Any = None, steps: int = 100,
-                          min_accuracy: float = 0.9) -> None:
+                          min_accuracy: float = 0.9, *, sample_weight: Any = None,
+                          ignore_index: int | None = None) -> None:
     """Checks that a model can fit one small batch: pixel accuracy reaches `min_accuracy`.
 
     Two forms:
 
     - `assert_overfits_batch(train_step, steps=100, min_accuracy=0.9)`: `train_step()`
       trains one step on one fixed batch and returns `(loss, accuracy)` or a dict with
-      "loss" and "accuracy"; the last step's accuracy counts.
-    - `assert_overfits_batch(keras_model, images, masks, steps, min_accuracy)`: a Keras
-      model compiled with `metrics=["accuracy"]`; the accuracy of its last training step.
+      "loss" and "accuracy"; the last step's accuracy counts (compute it over the labelled
+      pixels: void pixels are no fault of the model).
+    - `assert_overfits_batch(keras_model, images, masks, steps, min_accuracy)`: a compiled
+      Keras model, trained by `fit` on the batch (with `sample_weight`, as `fit` takes it);
+      then the accuracy of its training-mode output over the labelled pixels: those labelled
+      `ignore_index` (by default the compiled loss's `ignore_class`) count for nothing.
 
     Example:
 
@@ -339,32 +357,28 @@ def assert_overfits_batch(model_or_step: Any, images: Any = None, masks: Any = N
 
     Raises:
       AssertionError: the accuracy reached and the loss, first to last.
+      ValueError: `ignore_index` differs from the loss's `ignore_class`.
     """
     if is_keras_model(model_or_step):
-        model = model_or_step
         if images is None or masks is None:
             raise ValueError("a Keras model needs the batch: assert_overfits_batch(model, images, masks, ...)")
-        build_fit_state(model, images, masks, model(images, training=False))
-        # All but the last step in one epoch; the last one alone, so that its history holds
-        # that step's accuracy, not an average over the epoch.
-        first_loss = fit_steps(model, (images, masks), steps - 1)
-        history = model.fit(images, masks, epochs=1, batch_size=len(to_numpy(images)), verbose=0).history
-        key = next((k for k in ("accuracy", "sparse_categorical_accuracy") if k in history), None)
-        if key is None:
-            raise ValueError("compile the model with metrics=['accuracy'] to check overfitting")
-        reached, last_loss = float(history[key][-1]), float(history["loss"][-1])
-        first_loss = last_loss if first_loss is None else first_loss
+        if not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"steps must be an int >= 1; got {steps!r}")
+        batch = (images, masks) if sample_weight is None else (images, masks, sample_weight)
+        reached, first_loss, last, counted = keras_overfit(
+            model_or_step, batch, steps, void_label(model_or_step, ignore_index))
+        last_loss = last.total
     else:
-        if images is not None or masks is not None:
+        if images is not None or masks is not None or sample_weight is not None or ignore_index is not None:
             raise ValueError("a train step brings its own batch: call assert_overfits_batch(train_step, steps=...)")
         results = _run_steps(model_or_step, steps)
         if results[-1][1] is None:
             raise ValueError("the train step must return (loss, accuracy) or a dict with 'accuracy'")
-        (first_loss, _), (last_loss, reached) = results[0], results[-1]
+        (first_loss, _), (last_loss, reached), counted = results[0], results[-1], ""
     if reached < min_accuracy:
         raise AssertionError(
-            f"after {steps} steps on one batch, pixel accuracy is {reached:.3g} (required {min_accuracy:.3g}); "
-            f"loss {first_loss:.4g} -> {last_loss:.4g}"
+            f"after {steps} steps on one batch, pixel accuracy{counted} is {reached:.3g} (required "
+            f"{min_accuracy:.3g}); loss {first_loss:.4g} -> {last_loss:.4g}"
         )
 
 
