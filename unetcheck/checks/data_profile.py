@@ -115,6 +115,8 @@ def _pairs(data: Any, channels_first: bool) -> Iterator[tuple[np.ndarray, np.nda
         else:
             raise ValueError(f"each element must be (image, mask, ...) or a dict; got {type(element).__name__}")
         image, mask = to_numpy(image, channels_first), to_numpy(mask)
+        if channels_first and mask.ndim == image.ndim:  # a (N, 1, H, W) mask: its channel axis last too
+            mask = np.moveaxis(mask, -3, -1)
         if image.ndim == 4:
             yield from zip(image, mask)
         else:
