@@ -17,4 +17,6 @@ MISTAKES = [
      "assert_all_trainable_change"),
     ({"SHUFFLE_SEED": None}, "repeatable", {"test_training_is_repeatable"},
      "assert_deterministic"),
+    ({"CYCLE_DATA": False}, "decreases", {"test_loss_decreases"},
+     "assert_loss_decreases"),
 ]

@@ -26,6 +26,7 @@ EVAL_FROZEN_ENCODER = PLANTED.pop("EVAL_FROZEN_ENCODER", True)
 EVAL_FOR_INFERENCE = PLANTED.pop("EVAL_FOR_INFERENCE", True)  # model.eval() before predicting
 LEARNING_RATE = PLANTED.pop("LEARNING_RATE", 1e-2)  # 0.0 trains nothing
 SHUFFLE_SEED = PLANTED.pop("SHUFFLE_SEED", 0)  # None draws a new order every run
+CYCLE_DATA = PLANTED.pop("CYCLE_DATA", True)  # a step past the last batch starts the data again
 if PLANTED:
     raise ValueError(f"pipeline.py has no switch {sorted(PLANTED)}")
 
@@ -106,12 +107,17 @@ def _step(model: UNet, optimizer: nnx.Optimizer, images: jax.Array, masks: jax.A
 def train_step(model: UNet, data: list[tuple[np.ndarray, np.ndarray]]):
     """One Adam step per call on the decoder, cycling over `data`; returns (loss, pixel accuracy)."""
     optimizer = nnx.Optimizer(model, optax.adam(LEARNING_RATE), wrt=TRAINED)
-    count = 0
+    batches = iter(data)
 
     def step():
-        nonlocal count
-        images, masks = data[count % len(data)]
-        count += 1
+        nonlocal batches
+        try:
+            images, masks = next(batches)
+        except StopIteration:
+            if not CYCLE_DATA:  # the bug: one pass over the data, then nothing
+                raise
+            batches = iter(data)
+            images, masks = next(batches)
         model.train()
         if EVAL_FROZEN_ENCODER:
             model.encoder.eval()

@@ -25,4 +25,6 @@ MISTAKES = [
      "assert_loss_ignores"),
     ({"MIN_PET_SHARE": 0.1}, "recorded_data", {"test_training_data_is_the_recorded_data"},
      "assert_same_data"),
+    ({"CYCLE_LOADER": False}, "decreases", {"test_loss_decreases"},
+     "assert_loss_decreases"),
 ]

@@ -29,6 +29,7 @@ LOAD_INTO_ENCODER = PLANTED.pop("LOAD_INTO_ENCODER", True)  # load the encoder c
 UNUSED_PARAMETER = PLANTED.pop("UNUSED_PARAMETER", False)  # a parameter that forward never uses
 IGNORE_VOID = PLANTED.pop("IGNORE_VOID", True)  # the loss leaves out pixels nobody labelled
 MIN_PET_SHARE = PLANTED.pop("MIN_PET_SHARE", 0.0)  # a "quality" filter: 0.1 drops the photos of small pets
+CYCLE_LOADER = PLANTED.pop("CYCLE_LOADER", True)  # a step past the loader's last batch starts it again
 if PLANTED:
     raise ValueError(f"pipeline.py has no switch {sorted(PLANTED)}")
 VOID = 255  # the label of pixels nobody labelled (the team's other data sets have them)
@@ -119,13 +120,15 @@ def build_model(encoder_checkpoint: dict | None = None, seed: int = 0) -> UNet:
 def train_step(model: UNet, loader: torch.utils.data.DataLoader, lr: float = 0.01):
     """One optimizer step per call, cycling over `loader`; returns (loss, pixel accuracy)."""
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
-    batches = iter(())
+    batches = iter(loader)
 
     def step():
         nonlocal batches
         try:
             images, masks = next(batches)
         except StopIteration:
+            if not CYCLE_LOADER:  # the bug: one pass over the loader, then nothing
+                raise
             batches = iter(loader)
             images, masks = next(batches)
         model.train()
@@ -136,7 +139,8 @@ def train_step(model: UNet, loader: torch.utils.data.DataLoader, lr: float = 0.0
         loss = criterion(logits, masks)
         loss.backward()
         optimizer.step()
-        return loss.item(), (logits.argmax(1) == masks).float().mean().item()
+        labelled = masks != VOID  # pixels nobody labelled are no fault of the model
+        return loss.item(), ((logits.argmax(1) == masks) & labelled).sum().item() / labelled.sum().item()
 
     return step
 
