@@ -43,3 +43,14 @@ def import_before_pytester() -> None:
     parameter = torch.nn.Parameter(torch.ones(1))
     parameter.grad = torch.ones(1)
     torch.optim.Adam([parameter]).step()
+
+
+def strict_loads(text: str):
+    """JSON as RFC 8259 has it: Python's parser refusing the NaN, Infinity and -Infinity it
+    accepts by default."""
+    import json
+
+    def refuse(token):
+        raise ValueError(f"not JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)

@@ -11,7 +11,6 @@ Never part of the test suite.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import resource
@@ -24,6 +23,7 @@ import numpy as np
 
 from unetcheck.bench.literal import literal_pipeline
 from unetcheck.bench.machine import REPORTED_FLAGS, matmul_gflops, model_flops, native_bfloat16
+from unetcheck.checks import strict_json
 from unetcheck.hardware import cpu_flags, cpu_model
 from unetcheck.reference.model import unet_model
 from unetcheck.reference.onednn import onednn_enabled
@@ -298,6 +298,4 @@ def plot_bench(report: dict[str, Any], path: str) -> str:
 
 def write_json(report: dict[str, Any], path: str) -> str:
     """Writes every figure of `report` to `path` as JSON; returns the path."""
-    with open(path, "w") as f:
-        json.dump(report, f, indent=2)
-    return path
+    return strict_json.dump(report, path)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from unetcheck.checks import strict_json
 from unetcheck.checks._core import check, is_array, to_numpy
 from unetcheck.checks.data import MASK_KEYS
 from unetcheck.checks.leakage import IMAGE_KEYS
@@ -84,9 +85,7 @@ class DataProfile:
                    tuple(data["class_names"]) if data.get("class_names") else None, data.get("ignore_index"))
 
     def save(self, path: str | os.PathLike) -> str:
-        with open(path, "w") as f:
-            json.dump(self.as_dict(), f)
-        return os.fspath(path)
+        return strict_json.dump(self.as_dict(), path, indent=None)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "DataProfile":

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks import registry
+from unetcheck.checks import registry, strict_json
 from unetcheck.checks.boundary import BOUNDARY_RATIO, boundary_counts
 from unetcheck.checks.scores import as_labels, confusion_matrix
 from unetcheck.checks.streaming import check_workers, run_ordered
@@ -72,15 +72,6 @@ def measure_images(task: tuple[np.ndarray, np.ndarray, list[str], Settings]) -> 
         except ValueError as err:
             raise ValueError(f"image {name!r}: {err}") from None
     return {key: np.stack([e[key] for e in each]) for key in each[0]}
-
-
-def _json_floats(values: np.ndarray) -> list[Any]:
-    """Floats as JSON allows them: NaN as null, inf as the string "inf"."""
-    return [None if np.isnan(v) else ("inf" if np.isinf(v) else float(v)) for v in values]
-
-
-def _from_json_floats(values: list[Any]) -> list[float]:
-    return [np.nan if v is None else (np.inf if v == "inf" else float(v)) for v in values]
 
 
 @dataclasses.dataclass
@@ -173,7 +164,7 @@ class PerImageMetrics:
 
         def value(stat: registry.Statistic, i: int) -> Any:
             values = self.statistics[stat.name][i]
-            return values.tolist() if stat.counts else _json_floats(values)
+            return values.tolist() if stat.counts else strict_json.plain(values)
 
         record = {
             "format": FORMAT,
@@ -186,9 +177,7 @@ class PerImageMetrics:
             "statistics": [s.name for s in stats],
             "images": [{"image": name, **{s.name: value(s, i) for s in stats}} for i, name in enumerate(self.names)],
         }
-        with open(path, "w") as f:
-            json.dump(record, f, indent=1)
-        return os.fspath(path)
+        return strict_json.dump(record, path, indent=1)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "PerImageMetrics":
@@ -227,7 +216,8 @@ class PerImageMetrics:
         for name in names:
             stat = registry.STATISTICS_BY_NAME[name]
             shape = (n, k, k) if stat.pairs else (n, k)
-            values = [row[name] for row in images] if stat.counts else [_from_json_floats(row[name]) for row in images]
+            values = [row[name] for row in images] if stat.counts else [[strict_json.as_float(v) for v in row[name]]
+                                                                    for row in images]
             statistics[name] = np.array(values, np.int64 if stat.counts else np.float64).reshape(shape)
         spacing = record.get("spacing")
         return cls(

@@ -143,8 +143,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    import json
-
+    from unetcheck.checks import strict_json
     from unetcheck.reference.data import describe_source, format_description, load_source
 
     # Load with skip_bad so every bad example is found and listed, not only the first.
@@ -152,8 +151,7 @@ def _validate(args: argparse.Namespace) -> int:
     report = describe_source(load_source(data, data_dir=args.data_dir, skip_bad=True))
     print(format_description(report))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(report, f, indent=2)
+        strict_json.dump(report, args.json)
     return 0 if report["ok"] else 1
 
 
@@ -199,9 +197,7 @@ def _data_changes(baseline: str, candidate: str) -> dict[str, list[str]]:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    import json
-
-    from unetcheck.checks import regression, regression_report
+    from unetcheck.checks import regression, regression_report, strict_json
     from unetcheck.checks.metrics import PerImageMetrics
 
     options = {"tolerance": args.tolerance, "resamples": args.resamples, "level": args.level,
@@ -222,8 +218,7 @@ def _compare(args: argparse.Namespace) -> int:
                                                           ", ".join(args.runs[split:])))
             f.write("".join(f"\n**{line}**\n" for line in data_lines))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({**comparison.as_dict(), "data_changes": changes}, f, indent=2)
+        strict_json.dump({**comparison.as_dict(), "data_changes": changes}, args.json)
     return 1 if comparison.regressions or changes else 0
 
 

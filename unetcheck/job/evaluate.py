@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import json
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from unetcheck.checks import registry
+from unetcheck.checks import registry, strict_json
 from unetcheck.checks.boundary import BOUNDARY_RATIO
 from unetcheck.checks.per_image import TASK_PIXELS, PerImageMetrics, Settings, measure_images
 from unetcheck.checks.streaming import run_ordered, worker_pool
@@ -129,6 +128,5 @@ def write_evaluation(per_image: PerImageMetrics, out_dir: str) -> list[str]:
     """Writes `per_image.json` and `summary.json` into `out_dir`; returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
     summary_path = os.path.join(out_dir, "summary.json")
-    with open(summary_path, "w") as f:
-        json.dump(summary_record(per_image), f, indent=2)
+    strict_json.dump(summary_record(per_image), summary_path)
     return [per_image.save(os.path.join(out_dir, "per_image.json")), summary_path]

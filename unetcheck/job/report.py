@@ -5,13 +5,12 @@ Pictures through matplotlib with no display needed.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from unetcheck.checks import registry
+from unetcheck.checks import registry, strict_json
 from unetcheck.pets.trimaps import CLASS_NAMES
 
 #: One colour per class id: pet orange, background dark slate, border yellow.
@@ -148,9 +147,7 @@ def write_metrics(metrics: dict[str, Any], out_dir: str) -> str:
     """Writes `metrics.json` into `out_dir`; returns its path."""
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "metrics.json")
-    with open(path, "w") as f:
-        json.dump(metrics, f, indent=2)
-    return path
+    return strict_json.dump(metrics, path)
 
 
 def _leakage_section(metrics: dict[str, Any]) -> str:
