@@ -136,8 +136,8 @@ def test_boundary_iou_sees_a_shifted_edge_that_region_iou_hides():
 def test_per_image_artifact_round_trips_and_refuses_other_files(tmp_path):
     rng = np.random.default_rng(0)
     truth, pred = rng.integers(0, 3, (4, 8, 8)), rng.integers(0, 3, (4, 8, 8, 1))
-    metrics = per_image_metrics(truth, pred[..., 0], 3, names=list("abcd"), class_names=("pet", "bg", "border"),
-                                fingerprint=fingerprint(truth, pred))
+    metrics = per_image_metrics(truth, pred[..., 0], 3, names=list("abcd"), class_names=("pet", "bg", "border"))
+    assert metrics.fingerprint == fingerprint(truth, list("abcd"))  # the recipe of every run
     loaded = PerImageMetrics.load(metrics.save(tmp_path / "per_image.json"))
     assert loaded.names == list("abcd") and loaded.fingerprint == metrics.fingerprint
     assert loaded.summary() == metrics.summary()  # counts, exact; every class present here
@@ -155,7 +155,9 @@ def test_per_image_artifact_round_trips_and_refuses_other_files(tmp_path):
         PerImageMetrics.load(tmp_path / "cut.json")
     with pytest.raises(ValueError, match="4 names for 2 images"):
         per_image_metrics(truth[:2], truth[:2], 3, names=list("abcd"))
-    assert fingerprint(truth, pred) != fingerprint(truth, np.roll(pred, 1))
+    assert fingerprint(truth) != fingerprint(np.roll(truth, 1)) and fingerprint(truth) == fingerprint(truth[..., None])
+    with pytest.raises(TypeError, match="the photos are not part of a test set's fingerprint"):
+        fingerprint(pred, truth)  # the earlier (images, masks) order
 
 
 @given(mask=masks)
@@ -226,8 +228,12 @@ def test_surface_figures_round_trip_with_their_undefined_and_infinite_values(tmp
     assert metrics.surface["hd95"][1, 1] == np.inf and metrics.surface["nsd"][1, 1] == 0.0
     assert np.isnan(metrics.surface["nsd"][:, 2]).all()  # class 2 in no mask
     summary = metrics.summary()
-    assert summary["nsd"]["class_1"] == 0.5 and summary["hd95"]["class_1"] == np.inf
-    assert summary["mean_hd95"] == np.inf  # a missed class is not averaged away
+    # The distances average the images where both masks have the class (image 0, predicted
+    # exactly: 0); image 1, where the prediction lacks it, is counted as a miss instead.
+    assert summary["nsd"]["class_1"] == 0.5 and summary["hd95"]["class_1"] == 0.0
+    assert summary["mean_hd95"] == np.mean([summary["hd95"]["class_0"], 0.0])  # class 2, in no mask, left out
+    assert summary["missed"] == {"class_0": 0, "class_1": 1, "class_2": 0}
+    assert summary["invented"] == {"class_0": 0, "class_1": 0, "class_2": 0}
     assert np.isnan(summary["nsd"]["class_2"])
     path = metrics.save(tmp_path / "per_image.json")
     assert "NaN" not in (tmp_path / "per_image.json").read_text()  # strict JSON: null and "inf"

@@ -109,12 +109,19 @@ def test_volumes_with_spacing():
         per_image_metrics(truth[0], pred[0], 2, spatial_dims=3)
 
 
-def test_format_3_round_trips_and_format_2_still_loads(tmp_path):
+def test_format_4_round_trips_and_formats_2_and_3_still_load(tmp_path):
     truth, pred = _masks(count=4)
     metrics = per_image_metrics(truth, pred, 3, spacing=(0.5, 0.5), ignore_index=None)
     loaded = PerImageMetrics.load(metrics.save(tmp_path / "per_image.json"))
     record = json.loads((tmp_path / "per_image.json").read_text())
-    assert record["format"] == "unetcheck.per_image/3" and record["spacing"] == [0.5, 0.5]
+    assert record["format"] == "unetcheck.per_image/4" and record["spacing"] == [0.5, 0.5]
+    assert record["fingerprint_recipe"] == "truth-masks/1" and record["missing_distance"] == "skip"
+    # Format 3 is format 4 without the fingerprint's recipe and the missing distance.
+    del record["fingerprint_recipe"], record["missing_distance"], record["sources"]
+    record["format"] = "unetcheck.per_image/3"
+    (tmp_path / "v3.json").write_text(json.dumps(record))
+    three = PerImageMetrics.load(tmp_path / "v3.json")
+    assert three.fingerprint_recipe is None and three.missing_distance == "skip" and three.summary() == metrics.summary()
     assert record["statistics"] == [s.name for s in registry.STATISTICS]
     assert loaded.spacing == (0.5, 0.5) and loaded.summary() == metrics.summary()
     # Format 2 is format 3 without spacing and the list of statistics.
@@ -145,7 +152,8 @@ def test_one_list_drives_the_summary_and_the_comparison():
     for row in rows:
         expected = summary[row.metric] if row.class_name is None else summary[row.metric][row.class_name]
         assert row.baseline == expected or (np.isnan(row.baseline) and np.isnan(expected))
-    assert {r.metric for r in rows if r.lower_is_better} == {"hd95", "assd", "mean_hd95", "mean_assd"}
+    assert {r.metric for r in rows if r.lower_is_better} == {"hd95", "assd", "mean_hd95", "mean_assd", "missed",
+                                                              "invented"}
 
 
 def test_runs_with_other_spacings_are_refused():

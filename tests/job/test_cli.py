@@ -56,7 +56,7 @@ def test_verify_trains_passes_every_check_and_writes_the_report(verified):
     # The synthetic splits are drawn apart: no test photo copies a training one.
     assert metrics["leakage"]["leaked_test_images"] == 0 and metrics["leakage"]["pairs"] == []
     assert "## Train/test leakage\n\nNo test photo is a copy of a training photo" in report
-    assert json.loads((out / "per_image.json").read_text())["format"] == "unetcheck.per_image/3"
+    assert json.loads((out / "per_image.json").read_text())["format"] == "unetcheck.per_image/4"
 
 
 def test_the_written_model_loads_and_predicts_identically_without_unetcheck(verified, monkeypatch):

@@ -30,15 +30,21 @@ belong to no class in either mask for boundary IoU and the surface distances.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import add_to_digest, to_numpy
 from unetcheck.checks.boundary import BOUNDARY_RATIO, boundary_band, boundary_counts, boundary_width
-from unetcheck.checks.per_image import FORMAT, PerImageMetrics, concatenate, per_image_metrics
+from unetcheck.checks.per_image import (
+    FINGERPRINT_RECIPE,
+    FORMAT,
+    Fingerprint,
+    PerImageMetrics,
+    concatenate,
+    mask_digest,
+    per_image_metrics,
+)
 from unetcheck.checks.scores import (
     confusion_matrix,
     dice_per_class,
@@ -55,9 +61,9 @@ from unetcheck.checks.scores import (
 from unetcheck.checks.surface import NSD_TOLERANCE, SURFACE_METRICS, surface_metrics
 
 __all__ = [
-    "BOUNDARY_RATIO", "FORMAT", "NSD_TOLERANCE", "SURFACE_METRICS", "PerImageMetrics", "boundary_band",
+    "BOUNDARY_RATIO", "FINGERPRINT_RECIPE", "FORMAT", "NSD_TOLERANCE", "SURFACE_METRICS", "PerImageMetrics", "boundary_band",
     "boundary_counts", "boundary_iou", "boundary_width", "concatenate", "confusion_matrix", "dice_per_class",
-    "Fingerprint", "fingerprint", "iou_per_class", "majority_confusion", "mean_iou", "nan_mean", "per_image_metrics",
+    "Fingerprint", "fingerprint", "iou_per_class", "majority_confusion", "mask_digest", "mean_iou", "nan_mean", "per_image_metrics",
     "pixel_accuracy", "precision_per_class", "ratio_of_counts", "recall_per_class", "surface_mean",
     "surface_metrics",
 ]
@@ -81,29 +87,23 @@ def boundary_iou(y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: flo
     return ratio_of_counts(per_image.boundary_intersection.sum(0), per_image.boundary_union.sum(0))
 
 
-class Fingerprint:
-    """A SHA-256 of test images and masks taken one at a time, then their names: a stream's
-    `fingerprint`, equal to it for the same examples in the same order."""
+def fingerprint(masks: Iterable[Any], names: Sequence[str] | None = None) -> str:
+    """The SHA-256 of a test set's true masks (and names), as every run of unetcheck makes it
+    (`FINGERPRINT_RECIPE`): equal only for the same test set.
 
-    def __init__(self) -> None:
-        self._digest = hashlib.sha256()
+    Example:
 
-    def add(self, image: Any, mask: Any) -> None:
-        """Adds one example (its image as float32, its mask as int64, each with its shape)."""
-        add_to_digest(self._digest, np.asarray(to_numpy(image), np.float32))
-        add_to_digest(self._digest, np.asarray(to_numpy(mask), np.int64))
-
-    def hexdigest(self, names: Sequence[str] | None = None) -> str:
-        """The digest of the examples added so far and then `names`."""
-        digest = self._digest.copy()
-        for name in names or ():
-            digest.update(name.encode() + b"\0")
-        return digest.hexdigest()
-
-
-def fingerprint(images: Iterable[Any], masks: Iterable[Any], names: Sequence[str] | None = None) -> str:
-    """A SHA-256 of test images and masks (and their names): equal only for the same test set."""
+    >>> import numpy as np
+    >>> masks = np.zeros((2, 4, 4), int)
+    >>> fingerprint(masks) == fingerprint(masks.astype(np.uint8)[..., None])  # any type, a trailing axis of 1
+    True
+    >>> fingerprint(masks) == fingerprint(masks, names=["a", "b"])
+    False
+    """
+    if names is not None and not all(isinstance(name, str) for name in names):
+        raise TypeError("fingerprint(masks, names) takes the true masks and their names; the photos are not "
+                        "part of a test set's fingerprint (FINGERPRINT_RECIPE)")
     digest = Fingerprint()
-    for image, mask in zip(images, masks, strict=True):
-        digest.add(image, mask)
+    for mask in masks:
+        digest.add_mask(mask)
     return digest.hexdigest(names)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import hashlib
 import itertools
 import json
 import math
@@ -24,14 +25,20 @@ import numpy as np
 from unetcheck.checks import registry, strict_json
 from unetcheck.checks.boundary import BOUNDARY_RATIO, boundary_counts
 from unetcheck.checks.scores import as_labels, confusion_matrix
+from unetcheck.checks._core import add_to_digest, to_numpy
 from unetcheck.checks.streaming import check_workers, run_ordered
-from unetcheck.checks.surface import NSD_TOLERANCE, check_spacing, surface_metrics
+from unetcheck.checks.surface import NSD_TOLERANCE, check_missing_distance, check_spacing, surface_metrics
 from unetcheck.errors import InputError
 
 #: The per-image artifact's format tag; versions 1 (no surface distances, no
-#: `ignore_index`) and 2 (no spacing) are read too.
-FORMAT = "unetcheck.per_image/3"
-_FORMATS = ("unetcheck.per_image/1", "unetcheck.per_image/2", FORMAT)
+#: `ignore_index`), 2 (no spacing) and 3 (a fingerprint of another recipe, no
+#: `missing_distance`) are read too.
+FORMAT = "unetcheck.per_image/4"
+_FORMATS = ("unetcheck.per_image/1", "unetcheck.per_image/2", "unetcheck.per_image/3", FORMAT)
+#: How `fingerprint` digests a test set: its true masks (class ids as int64, with their
+#: shape) and then its image names. The photos are not in it: the metrics see only masks,
+#: and `unetcheck evaluate` has only masks.
+FINGERPRINT_RECIPE = "truth-masks/1"
 #: Images are handed to workers in tasks of at least this many pixels (or one image), so
 #: that small images do not cost a task each.
 TASK_PIXELS = 1 << 20
@@ -46,24 +53,96 @@ class Settings:
     boundary_ratio: float = BOUNDARY_RATIO
     nsd_tolerance: float = NSD_TOLERANCE
     spacing: tuple[float, ...] | None = None
-    surface: bool = True
+    groups: tuple[str, ...] = registry.GROUPS
+    missing_distance: str = "skip"
+    class_names: tuple[str, ...] = ()
+
+    @classmethod
+    def create(cls, num_classes: Any, class_names: Sequence[str] | None = None, ignore_index: int | None = None,
+               boundary_ratio: float = BOUNDARY_RATIO, nsd_tolerance: float | None = None,
+               spacing: Sequence[float] | None = None, spatial_dims: int = 2,
+               metrics: str | Sequence[str] | None = None, missing_distance: str = "skip") -> "Settings":
+        """The settings, every one checked: the one place `per_image_metrics`, `unetcheck
+        evaluate` and its command line validate them.
+
+        Raises:
+          ValueError: the setting that is wrong, and what it may be.
+        """
+        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+            raise ValueError(f"num_classes must be a whole number >= 1; got {num_classes!r}")
+        names = tuple(class_names) if class_names else tuple(f"class_{c}" for c in range(num_classes))
+        if len(names) != num_classes:
+            raise ValueError(f"{len(names)} class names for {num_classes} classes")
+        if spatial_dims not in (2, 3):
+            raise ValueError(f"spatial_dims must be 2 (images) or 3 (volumes); got {spatial_dims}")
+        scale = None if spacing is None else tuple(float(v) for v in check_spacing(spacing, spatial_dims))
+        tolerance = NSD_TOLERANCE if nsd_tolerance is None else float(nsd_tolerance)
+        if tolerance < 0 or not np.isfinite(tolerance):
+            raise ValueError(f"the NSD tolerance must be a finite distance >= 0; got {tolerance}")
+        return cls(int(num_classes), ignore_index, boundary_ratio, tolerance, scale, registry.groups_for(metrics),
+                   check_missing_distance(missing_distance), names)
 
 
 def measure_image(truth: np.ndarray, pred: np.ndarray, settings: Settings) -> dict[str, np.ndarray]:
-    """The statistics of one image's (or volume's) integer label masks."""
+    """The statistics of one image's (or volume's) integer label masks, of the settings' groups."""
     k = settings.num_classes
     valid = None if settings.ignore_index is None else truth != settings.ignore_index
     stats = {"confusion": confusion_matrix(truth, pred, k, settings.ignore_index)}
-    stats["boundary_intersection"], stats["boundary_union"] = boundary_counts(
-        truth, pred, k, settings.boundary_ratio, valid)
-    if settings.surface:
-        stats.update(surface_metrics(truth, pred, k, settings.nsd_tolerance, valid, settings.spacing))
+    if "boundary" in settings.groups:
+        stats["boundary_intersection"], stats["boundary_union"] = boundary_counts(
+            truth, pred, k, settings.boundary_ratio, valid)
+    if "surface" in settings.groups:
+        stats.update(surface_metrics(truth, pred, k, settings.nsd_tolerance, valid, settings.spacing,
+                                     settings.missing_distance))
     return stats
 
 
-def measure_images(task: tuple[np.ndarray, np.ndarray, list[str], Settings]) -> dict[str, np.ndarray]:
-    """The statistics of a stack of images, stacked: a worker's task. A ValueError names
-    the image it came from."""
+class Fingerprint:
+    """The SHA-256 of a test set (`FINGERPRINT_RECIPE`): its true masks added one at a time,
+    then its image names. Equal for the same masks, in the same order, under the same names,
+    whoever measured them (`unetcheck verify`, `evaluate`, `per_image_metrics`)."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add_mask(self, mask: Any) -> None:
+        """Adds one true mask (`mask_digest`)."""
+        self.add_digest(mask_digest(mask))
+
+    def add_digest(self, mask_digest: str) -> None:
+        """Adds one true mask by its `mask_digest` (what a worker sends back)."""
+        self._digest.update(mask_digest.encode())
+
+    def add(self, image: Any, mask: Any) -> None:
+        """Adds one example; only its mask is digested (the recipe holds no photos)."""
+        self.add_mask(mask)
+
+    def hexdigest(self, names: Sequence[str] | None = None) -> str:
+        """The digest of the masks added so far and then `names`."""
+        digest = self._digest.copy()
+        for name in names or ():
+            digest.update(name.encode() + b"\0")
+        return digest.hexdigest()
+
+
+def mask_digest(mask: Any) -> str:
+    """One true mask's digest in `Fingerprint`'s recipe: its shape (a trailing axis of 1 left
+    out) and class ids, in the smallest of uint8, uint16 and int64 that holds them: equal masks
+    give equal bytes whatever type they were stored in, at a fraction of int64's cost."""
+    labels = to_numpy(mask)
+    if labels.ndim >= 3 and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    low, high = (int(labels.min()), int(labels.max())) if labels.size else (0, 0)
+    kind = np.uint8 if 0 <= low and high < 256 else np.uint16 if 0 <= low and high < 65536 else np.int64
+    digest = hashlib.sha256()
+    add_to_digest(digest, labels.astype(kind, copy=False))
+    return digest.hexdigest()
+
+
+def measure_images(task: tuple[Sequence[np.ndarray], Sequence[np.ndarray], list[str], Settings]
+                   ) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The statistics of a stack of images, stacked, and each true mask's `mask_digest`: a
+    worker's task. A ValueError names the image it came from."""
     truth, pred, names, settings = task
     each = []
     for t, p, name in zip(truth, pred, names):
@@ -71,7 +150,7 @@ def measure_images(task: tuple[np.ndarray, np.ndarray, list[str], Settings]) -> 
             each.append(measure_image(t, p, settings))
         except ValueError as err:
             raise ValueError(f"image {name!r}: {err}") from None
-    return {key: np.stack([e[key] for e in each]) for key in each[0]}
+    return {key: np.stack([e[key] for e in each]) for key in each[0]}, [mask_digest(t) for t in truth]
 
 
 @dataclasses.dataclass
@@ -93,6 +172,13 @@ class PerImageMetrics:
     nsd_tolerance: float = NSD_TOLERANCE
     ignore_index: int | None = None
     spacing: tuple[float, ...] | None = None  # None: pixels
+    missing_distance: str = "skip"  # HD95 and ASSD where a class is in one mask only (`surface.MISSING_DISTANCES`)
+    #: How `fingerprint` was made: `FINGERPRINT_RECIPE`, or None for a file of an earlier
+    #: format (whose fingerprint covered other things and matches no other recipe).
+    fingerprint_recipe: str | None = FINGERPRINT_RECIPE
+    #: Where the predicted masks these figures measure lie on disk, if anywhere (a folder),
+    #: and the true masks and photos beside them: what a report shows.
+    sources: dict[str, str | None] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -173,7 +259,10 @@ class PerImageMetrics:
             "nsd_tolerance": self.nsd_tolerance,
             "ignore_index": self.ignore_index,
             "spacing": None if self.spacing is None else list(self.spacing),
+            "missing_distance": self.missing_distance,
             "fingerprint": self.fingerprint,
+            "fingerprint_recipe": self.fingerprint_recipe,
+            "sources": self.sources,
             "statistics": [s.name for s in stats],
             "images": [{"image": name, **{s.name: value(s, i) for s in stats}} for i, name in enumerate(self.names)],
         }
@@ -229,6 +318,9 @@ class PerImageMetrics:
             nsd_tolerance=float(record.get("nsd_tolerance", NSD_TOLERANCE)),
             ignore_index=record.get("ignore_index"),
             spacing=None if spacing is None else tuple(float(v) for v in spacing),
+            missing_distance=record.get("missing_distance", "skip"),
+            fingerprint_recipe=record.get("fingerprint_recipe"),
+            sources=dict(record.get("sources") or {}),
         )
 
 
@@ -310,7 +402,8 @@ def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None =
                       boundary_ratio: float = BOUNDARY_RATIO, fingerprint: str | None = None,
                       ignore_index: int | None = None, nsd_tolerance: float = NSD_TOLERANCE, surface: bool = True,
                       spacing: Sequence[float] | None = None, spatial_dims: int | None = None, workers: int = 1,
-                      executor: concurrent.futures.Executor | None = None) -> PerImageMetrics:
+                      executor: concurrent.futures.Executor | None = None,
+                      metrics: str | Sequence[str] | None = None, missing_distance: str = "skip") -> PerImageMetrics:
     """Per-image figures of label masks, any framework's arrays, in memory or streamed.
 
     Example:
@@ -336,10 +429,18 @@ def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None =
       names: one name per image (default "0", "1", ...): matched across runs by `compare`.
       class_names: default "class_0", ...
       boundary_ratio: the boundary band's width as a share of the image diagonal.
-      fingerprint: of the test set (`fingerprint`), so that runs on other data are refused.
+      fingerprint: of the test set, so that runs on other data are refused. Default: made
+        from the true masks and the names (`FINGERPRINT_RECIPE`), as every run of unetcheck
+        makes it; one given here is compared only with fingerprints given the same way.
       ignore_index: a true label (e.g. 255) whose pixels count for no metric.
       nsd_tolerance: the normalized surface Dice's tolerance, in `spacing` units.
       surface: measure the surface distances (NSD, HD95, ASSD); False leaves them out.
+      metrics: which to measure: metric or group names (`registry.groups_for`: "iou,dice",
+        "region", ["iou", "hd95"]); the groups they need are measured and every metric of
+        those groups reported. None: all (less the surface group where `surface` is False).
+      missing_distance: HD95 and ASSD of a class in one mask only (`surface.MISSING_DISTANCES`):
+        "skip" leaves the image out of the class's mean and counts it as missed or
+        invented; "diagonal" charges the image's diagonal.
       spacing: a pixel's (voxel's) size per axis, e.g. (2.5, 0.8, 0.8) mm: surface
         distances and the NSD tolerance are in its units. Default: pixels.
       spatial_dims: 2 (images) or 3 (volumes); default: `len(spacing)`, else 2.
@@ -361,22 +462,15 @@ def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None =
             raise ValueError("with a stream of batches, give the number of classes by keyword: "
                              f"per_image_metrics(batches, num_classes={y_pred})")
         raise ValueError("num_classes is required")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"num_classes must be a whole number >= 1; got {num_classes!r}")
     check_workers(workers)
     if spatial_dims is None:
         spatial_dims = 2 if spacing is None else len(tuple(spacing))
-    if spatial_dims not in (2, 3):
-        raise ValueError(f"spatial_dims must be 2 (images) or 3 (volumes); got {spatial_dims}")
-    scale = None if spacing is None else tuple(float(v) for v in check_spacing(spacing, spatial_dims))
-    if nsd_tolerance < 0 or not np.isfinite(nsd_tolerance):
-        raise ValueError(f"the NSD tolerance must be a finite distance >= 0; got {nsd_tolerance}")
-    class_names = tuple(class_names) if class_names is not None else tuple(f"class_{c}" for c in range(num_classes))
-    if len(class_names) != num_classes:
-        raise ValueError(f"{len(class_names)} class names for {num_classes} classes")
+    settings = Settings.create(num_classes, class_names, ignore_index, boundary_ratio, nsd_tolerance, spacing,
+                               spatial_dims, metrics, missing_distance)
+    if not surface:
+        settings = dataclasses.replace(settings, groups=tuple(g for g in settings.groups if g != "surface"))
     if names is not None and not isinstance(names, (str, bytes)):
         names = list(names) if not isinstance(names, Iterator) else names
-    settings = Settings(int(num_classes), ignore_index, boundary_ratio, nsd_tolerance, scale, surface)
     counted: list[str] = []
     parts = list(run_ordered(measure_images, _tasks(y_true, y_pred, names, settings, spatial_dims, counted),
                              workers, executor))
@@ -384,6 +478,23 @@ def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None =
         raise ValueError(f"{len(names)} names for {len(counted)} images")
     if not parts:
         raise ValueError("no images to measure: the stream was empty")
-    statistics = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    return PerImageMetrics(class_names, counted, statistics, boundary_ratio, fingerprint, nsd_tolerance,
-                           ignore_index, scale)
+    return from_parts(parts, counted, settings, fingerprint)
+
+
+def from_parts(parts: Sequence[tuple[dict[str, np.ndarray], list[str]]], names: list[str], settings: Settings,
+               fingerprint: str | None = None) -> PerImageMetrics:
+    """The `PerImageMetrics` of the workers' results (`measure_images`), in order; the test
+    set's fingerprint made from their digests unless one is given."""
+    recipe = FINGERPRINT_RECIPE
+    if fingerprint is None:
+        digest = Fingerprint()
+        for _, digests in parts:
+            for one in digests:
+                digest.add_digest(one)
+        fingerprint = digest.hexdigest(names)
+    else:
+        recipe = "given"
+    statistics = {key: np.concatenate([p[0][key] for p in parts]) for key in parts[0][0]}
+    return PerImageMetrics(settings.class_names, names, statistics, settings.boundary_ratio, fingerprint,
+                           settings.nsd_tolerance, settings.ignore_index, settings.spacing, settings.missing_distance,
+                           recipe)

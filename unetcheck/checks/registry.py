@@ -12,7 +12,7 @@ is one `Metric` entry (plus a `Statistic` if it needs a new per-image figure, me
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ import numpy as np
 from unetcheck.checks.scores import (
     dice_per_class,
     iou_per_class,
+    missed_per_class,
     nan_mean,
     pixel_accuracy,
     precision_per_class,
@@ -67,11 +68,11 @@ class Metric:
     overall: Callable[[Mapping[str, np.ndarray]], np.ndarray] | None = None
     mean: str | None = None
     distance: bool = False  # in `spacing` units (pixels by default), better when lower
+    count: bool = False  # a number of images, better when lower
 
     @property
-    def keep_inf(self) -> bool:
-        """A mean over classes keeps inf (a class missed entirely) for distances."""
-        return self.distance
+    def lower_is_better(self) -> bool:
+        return self.distance or self.count
 
 
 METRICS = (
@@ -85,8 +86,36 @@ METRICS = (
     Metric("nsd", "NSD", "surface", per_class=lambda s: s["nsd"], mean="mean_nsd"),
     Metric("hd95", "HD95", "surface", per_class=lambda s: s["hd95"], mean="mean_hd95", distance=True),
     Metric("assd", "ASSD", "surface", per_class=lambda s: s["assd"], mean="mean_assd", distance=True),
+    Metric("missed", "missed", "region", per_class=lambda s: s["missed"], count=True),
+    Metric("invented", "invented", "region", per_class=lambda s: s["invented"], count=True),
 )
 METRICS_BY_NAME = {m.name: m for m in METRICS}
+
+
+def groups_for(metrics: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The groups to measure for `metrics`: metric names (any key: "iou", "miou", "hd95") or
+    group names ("region", "boundary", "surface"), a sequence or one comma-separated string;
+    None: every group. The region group is always measured: it holds the confusion matrix
+    every run reports.
+
+    Example:
+
+    >>> groups_for("iou,hd95"), groups_for(["boundary"]), groups_for(None)
+    (('region', 'surface'), ('region', 'boundary'), ('region', 'boundary', 'surface'))
+
+    Raises:
+      ValueError: a name that is no metric or group, with the names there are.
+    """
+    if metrics is None:
+        return GROUPS
+    names = [n.strip() for n in (metrics.split(",") if isinstance(metrics, str) else metrics)]
+    keys = {key: m.group for m in METRICS for key in (m.name, m.mean) if key}
+    unknown = [n for n in names if n not in GROUPS and n not in keys]
+    if unknown or not names:
+        raise ValueError(f"no metric or group named {unknown or names}: choose from the groups {list(GROUPS)} "
+                         f"or the metrics {sorted(keys)}")
+    wanted = {"region", *(n if n in GROUPS else keys[n] for n in names)}
+    return tuple(g for g in GROUPS if g in wanted)
 
 
 def overall_keys(groups: tuple[str, ...] | None = None) -> list[str]:
@@ -104,6 +133,11 @@ def distance_keys() -> set[str]:
     return {key for m in METRICS if m.distance for key in (m.name, m.mean) if key}
 
 
+def count_keys() -> set[str]:
+    """Every key whose figure is a number of images (a class missed or invented): better when lower."""
+    return {key for m in METRICS if m.count for key in (m.name, m.mean) if key}
+
+
 def groups_of(statistics: Mapping[str, Any]) -> tuple[str, ...]:
     """The groups whose statistics are all present."""
     return tuple(g for g in GROUPS if all(s.name in statistics for s in STATISTICS if s.group == g))
@@ -111,7 +145,8 @@ def groups_of(statistics: Mapping[str, Any]) -> tuple[str, ...]:
 
 def pool(statistics: Mapping[str, np.ndarray], weights: np.ndarray) -> dict[str, np.ndarray]:
     """Each statistic over the images weighted by each row of `weights` (R, N): counts
-    summed, floats averaged where defined (`surface_mean`)."""
+    summed, floats averaged where finite (`surface_mean`); and from the confusion matrices,
+    the images where each class is missed and invented (`missed_per_class`)."""
     pooled = {}
     for name, values in statistics.items():
         stat = STATISTICS_BY_NAME[name]
@@ -120,6 +155,9 @@ def pool(statistics: Mapping[str, np.ndarray], weights: np.ndarray) -> dict[str,
             pooled[name] = (weights @ flat).reshape((len(weights),) + values.shape[1:])
         else:
             pooled[name] = surface_mean(values, weights)
+    if "confusion" in statistics:
+        missed, invented = missed_per_class(statistics["confusion"])
+        pooled["missed"], pooled["invented"] = weights @ missed, weights @ invented
     return pooled
 
 
@@ -139,7 +177,7 @@ def figures(statistics: Mapping[str, np.ndarray], weights: np.ndarray, class_nam
         if metric.per_class is not None:
             per_class[metric.name] = np.asarray(metric.per_class(pooled), np.float64).reshape(len(weights), -1)
             if metric.mean:
-                out[(metric.mean, None)] = np.atleast_1d(nan_mean(per_class[metric.name], keep_inf=metric.keep_inf))
+                out[(metric.mean, None)] = np.atleast_1d(nan_mean(per_class[metric.name]))
     for name, values in per_class.items():
         out.update({(name, c): values[:, i] for i, c in enumerate(class_names)})
     return out

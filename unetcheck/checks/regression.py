@@ -23,8 +23,11 @@ seed noise, which no number of baseline runs removes.
 Some 30 figures are judged at once, so by default the intervals hold for all of them
 together (a wider t, found by simulating the figures' joint noise: max-t), and a change
 that alters nothing is flagged in about 1 - `level` of comparisons, not in one of five.
-Where some runs miss a class on an image (a surface distance is infinite), the two sides
-are compared by how many of their runs miss it (Fisher's exact test).
+Surface distances are averaged over the images where both masks have the class; the images
+where one lacks it are counted (`missed`, `invented` per class), and a significant rise of
+such a count regresses. With several runs a side, those counts are compared by how many of
+each side's runs miss (or invent) the class at all (Fisher's exact test), as an infinite
+distance of an older artifact is.
 """
 
 from __future__ import annotations
@@ -43,8 +46,10 @@ from unetcheck.checks._core import check
 from unetcheck.checks.per_image import PerImageMetrics
 from unetcheck.errors import InputError
 
-#: Figures better when lower (surface distances, in `spacing` units).
+#: Figures better when lower: surface distances (in `spacing` units), and the numbers of
+#: images where a class is missed or invented.
 DISTANCES = frozenset(registry.distance_keys())
+COUNTS = frozenset(registry.count_keys())
 RESAMPLES = 2000
 LEVEL = 0.95
 TOLERANCE = 0.02
@@ -69,7 +74,7 @@ class Row:
 
     @property
     def lower_is_better(self) -> bool:
-        return self.metric in DISTANCES
+        return self.metric in DISTANCES or self.metric in COUNTS
 
     @property
     def difference(self) -> float:
@@ -96,6 +101,8 @@ class Comparison:
     simultaneous: bool = True  # the intervals hold for all figures at once
     #: The level each finite interval has on its own (above `level` when simultaneous).
     level_alone: float | None = None
+    #: What a reader must know about how the runs were matched and what was left out.
+    notes: tuple[str, ...] = ()
 
     @property
     def regressions(self) -> list[Row]:
@@ -104,7 +111,7 @@ class Comparison:
     def as_dict(self) -> dict[str, Any]:
         return {"resamples": self.resamples, "level": self.level, "tolerance": self.tolerance, "seed": self.seed,
                 "images": self.images, "baseline_runs": self.baseline_runs, "candidate_runs": self.candidate_runs,
-                "simultaneous": self.simultaneous, "level_alone": self.level_alone,
+                "simultaneous": self.simultaneous, "level_alone": self.level_alone, "notes": list(self.notes),
                 "regressed": [row.label for row in self.regressions],
                 "rows": [{**dataclasses.asdict(row), "difference": row.difference} for row in self.rows]}
 
@@ -115,17 +122,24 @@ def _figures(metrics: PerImageMetrics, weights: np.ndarray) -> dict[tuple[str, s
     return registry.figures(metrics.statistics, weights, metrics.class_names)
 
 
-def check_same_test_set(baseline: PerImageMetrics, candidate: PerImageMetrics) -> None:
-    """Raises ValueError, saying why, unless the two were measured on the same test images."""
+def check_same_test_set(baseline: PerImageMetrics, candidate: PerImageMetrics) -> list[str]:
+    """Raises ValueError, saying why, unless the two were measured on the same test images and
+    the same way; returns notes on what could not be checked (fingerprints of two recipes)."""
     if baseline.class_names != candidate.class_names:
         raise InputError(f"different classes: {baseline.class_names} and {candidate.class_names}")
     if baseline.names != candidate.names:
         only = sorted(set(baseline.names) ^ set(candidate.names))
         raise InputError(f"different test images: {len(baseline)} and {len(candidate)} images"
                          + (f", {len(only)} named in only one ({only[:3]})" if only else ", in another order"))
-    if baseline.fingerprint and candidate.fingerprint and baseline.fingerprint != candidate.fingerprint:
-        raise InputError("the same image names but different pixels: the test sets' fingerprints differ "
-                         f"({baseline.fingerprint[:12]}... and {candidate.fingerprint[:12]}...)")
+    notes = []
+    if baseline.fingerprint and candidate.fingerprint:
+        if baseline.fingerprint_recipe != candidate.fingerprint_recipe:
+            notes.append(f"the test sets are matched by their image names only: their fingerprints were made by "
+                         f"different recipes ({_recipe(baseline)} and {_recipe(candidate)}); measure both again with "
+                         "this unetcheck to match their masks")
+        elif baseline.fingerprint != candidate.fingerprint:
+            raise InputError("the same image names but different masks: the test sets' fingerprints differ "
+                             f"({baseline.fingerprint[:12]}... and {candidate.fingerprint[:12]}...)")
     if baseline.boundary_ratio != candidate.boundary_ratio:
         raise InputError(f"boundary IoU measured with different bands: boundary_ratio {baseline.boundary_ratio} "
                          f"and {candidate.boundary_ratio}")
@@ -140,6 +154,16 @@ def check_same_test_set(baseline: PerImageMetrics, candidate: PerImageMetrics) -
             unit = "pixels" if baseline.spacing is None else "spacing units"
             raise InputError(f"NSD measured with different tolerances: {baseline.nsd_tolerance} and "
                              f"{candidate.nsd_tolerance} {unit}")
+        if baseline.missing_distance != candidate.missing_distance:
+            raise InputError(f"HD95 and ASSD of missed classes measured differently: missing_distance "
+                             f"{baseline.missing_distance!r} and {candidate.missing_distance!r}")
+    return notes
+
+
+def _recipe(run: PerImageMetrics) -> str:
+    if run.fingerprint_recipe is None:
+        return "an earlier unetcheck's, of its photos and masks or of its masks"
+    return "one given by its caller" if run.fingerprint_recipe == "given" else run.fingerprint_recipe
 
 
 def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
@@ -178,8 +202,8 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     Length: most of it is this documentation, the rule and its examples; the code is 27 lines.
     """
     baselines, candidates = _as_runs(baseline, "baseline"), _as_runs(candidate, "candidate")
-    for run in [*baselines, *candidates[1:]]:
-        check_same_test_set(run, candidates[0])
+    notes = list(dict.fromkeys(note for run in [*baselines, *candidates[1:]]
+                               for note in check_same_test_set(run, candidates[0])))
     if not 0 < level < 1:
         raise InputError(f"level must lie in (0, 1); got {level}")
     if resamples < 100:
@@ -196,6 +220,9 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     np.add.at(weights, (np.arange(resamples)[:, None], drawn), 1.0)
     base_draws, cand_draws = [_figures(run, weights) for run in baselines], [_figures(run, weights) for run in candidates]
     keys = [key for key in cands[0] if all(key in run for run in [*bases, *cands])]
+    left_out = sorted({key[0] for run in [*bases, *cands] for key in run if key not in keys})
+    if left_out:
+        notes.append(f"left out, as not every run measured them: {', '.join(left_out)}")
     values = np.array([[b[key][0] for key in keys] for b in bases])  # (k, J)
     cand_values = np.array([[c[key][0] for key in keys] for c in cands])  # (m, J)
     with np.errstate(invalid="ignore"):  # inf - inf: a class missed in both runs
@@ -203,7 +230,8 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
                  - np.mean([[b[key] for key in keys] for b in base_draws], axis=0)).T  # (R, J)
     rows, level_alone = _intervals(keys, values, cand_values, diffs, level, simultaneous, rng)
     rows = [_judged(row, level, tolerance, distance_tolerance) for row in rows]
-    return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance, m, simultaneous, level_alone)
+    return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance, m, simultaneous, level_alone,
+                      tuple(notes))
 
 
 def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_values: np.ndarray,
@@ -213,12 +241,17 @@ def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_valu
     finite interval holds alone. `diffs` (R, J): the bootstrap's differences of the means."""
     k, m = len(values), len(cand_values)
     finite = np.isfinite(values).all(axis=0) & np.isfinite(cand_values).all(axis=0) & np.isfinite(diffs).any(axis=0)
+    # Counts of images (a class missed or invented) take whole values, many of them always 0:
+    # they set no critical value, and with several runs a side Fisher's test judges them.
+    counts = np.array([key[0] in COUNTS for key in keys], bool)
+    if k + m > 2:
+        finite &= ~counts
     means, cand_means = values.mean(axis=0), cand_values.mean(axis=0)
     with np.errstate(invalid="ignore"):
         difference = cand_means - means
     low, high, seed_sd = (np.full(len(keys), np.nan) for _ in range(3))  # nan: no interval, no spread
     if k + m == 2:  # percentile intervals, their tails narrowed together for all figures at once
-        tail = _stats.simultaneous_tail(diffs[:, finite], level) if simultaneous else (1 - level) / 2
+        tail = _stats.simultaneous_tail(diffs[:, finite & ~counts], level) if simultaneous else (1 - level) / 2
         if finite.any():
             low[finite], high[finite] = np.nanquantile(diffs[:, finite], [tail, 1 - tail], axis=0)
         alone = 1 - 2 * tail
@@ -236,8 +269,12 @@ def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_valu
     for j, key in enumerate(keys):
         row = Row(key[0], key[1], float(means[j]), float(cand_means[j]), float(low[j]), float(high[j]), False,
                   None if np.isnan(seed_sd[j]) else float(seed_sd[j]))
-        missed = key[0] in DISTANCES and bool(np.isinf([*values[:, j], *cand_values[:, j]]).any())
-        if missed and k + m > 2:
+        if key[0] in COUNTS and k + m > 2:
+            # How many images miss (or invent) a class: how often each side's runs do so at
+            # all (Fisher's exact test, one-sided), as for an infinite distance below.
+            p = _stats.fisher_exact_greater(int((cand_values[:, j] > 0).sum()), m, int((values[:, j] > 0).sum()), k)
+            row = dataclasses.replace(row, missed_p=p)
+        elif key[0] in DISTANCES and k + m > 2 and bool(np.isinf([*values[:, j], *cand_values[:, j]]).any()):
             # Some runs miss a class on an image (an infinite distance): no mean to compare, but
             # how often each side misses it (Fisher's exact test, one-sided).
             p = _stats.fisher_exact_greater(int(np.isinf(cand_values[:, j]).sum()), m,
@@ -254,6 +291,8 @@ def _judged(row: Row, level: float, tolerance: float, distance_tolerance: float)
     zero for, and larger than the tolerance."""
     if row.missed_p is not None:
         regressed = row.missed_p < (1 - level) / 2
+    elif row.metric in COUNTS:  # a whole image more is the smallest rise: any significant one counts
+        regressed = bool(not np.isnan(row.low) and row.low > 0)
     elif row.lower_is_better:
         regressed = bool(not np.isnan(row.low) and row.low > 0 and row.difference > distance_tolerance)
     else:

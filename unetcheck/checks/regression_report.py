@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from unetcheck.checks.regression import Comparison
+from unetcheck.checks.regression import COUNTS, Comparison
 
 
 def _verdict(comparison: Comparison) -> str:
@@ -25,11 +25,16 @@ def _baselines(comparison: Comparison) -> str:
 
 
 def _intervals(comparison: Comparison) -> str:
-    finite = sum(1 for row in comparison.rows if math.isfinite(row.low) and math.isfinite(row.high))
+    finite = [row for row in comparison.rows if math.isfinite(row.low) and math.isfinite(row.high)]
+    figures = sum(1 for row in finite if row.metric not in COUNTS)
     if not comparison.simultaneous:
-        return f"each interval at {comparison.level:.0%} on its own (not corrected for judging {finite} figures)"
+        return f"each interval at {comparison.level:.0%} on its own (not corrected for judging {figures} figures)"
     alone = f" (each at {comparison.level_alone:.1%} alone)" if comparison.level_alone is not None else ""
-    return f"the intervals hold for all {finite} figures at once{alone}"
+    counts = ""
+    if any(row.metric in COUNTS for row in comparison.rows):
+        counts = ("; the images where a class is missed or invented at the same level" if len(finite) > figures
+                  else "; the images where a class is missed or invented by how many runs do so (Fisher's exact test)")
+    return f"the intervals hold for all {figures} figures at once{alone}{counts}"
 
 
 def format_comparison(comparison: Comparison) -> str:
@@ -43,6 +48,7 @@ def format_comparison(comparison: Comparison) -> str:
     lines.append(f"\npaired bootstrap over {comparison.images} test images, {comparison.resamples} resamples, "
                  f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}; "
                  f"{_intervals(comparison)}")
+    lines += [f"note: {note}" for note in comparison.notes]
     lines.append(_verdict(comparison))
     return "\n".join(lines)
 
@@ -65,4 +71,4 @@ Paired bootstrap over the same {comparison.images} test images: {comparison.resa
 {comparison.seed}); {_baselines(comparison)}; {_intervals(comparison)}. A figure regresses when its whole interval lies below
 zero and it dropped by more than {comparison.tolerance}; a surface distance (HD95, ASSD, in pixels or spacing units)
 when its whole interval lies above zero and it rose by more than {comparison.distance_tolerance}.
-"""
+{"".join(f"{chr(10)}Note: {note}{chr(10)}" for note in comparison.notes)}"""

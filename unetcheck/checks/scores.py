@@ -136,11 +136,11 @@ def recall_per_class(confusion: np.ndarray) -> np.ndarray:
     return _share_of_true_positives(confusion, -1)
 
 
-def nan_mean(values: np.ndarray, keep_inf: bool = False) -> Any:
-    """Mean of the defined values over the last axis (NaN where none is); a float for one vector.
-    NaN is undefined; so is inf unless `keep_inf` (surface distances: a missed class's inf)."""
+def nan_mean(values: np.ndarray) -> Any:
+    """Mean of the defined (finite) values over the last axis (NaN where none is); a float for
+    one vector."""
     values = np.asarray(values, np.float64)
-    defined = ~np.isnan(values) if keep_inf else np.isfinite(values)
+    defined = np.isfinite(values)
     count = defined.sum(-1)
     mean = np.where(count > 0, np.where(defined, values, 0).sum(-1) / np.maximum(count, 1), np.nan)
     return _scalar_or_array(mean)
@@ -190,13 +190,42 @@ def majority_confusion(confusion: np.ndarray) -> np.ndarray:
 
 
 def surface_mean(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Per class, the (weighted) mean over images of per-image surface figures (N, K): NaN
-    images left out, inf kept (a class missed in one drawn image makes the mean inf).
-    `weights` (R, N) gives R means at once, as the bootstrap draws images."""
+    """Per class, the (weighted) mean over images of per-image surface figures (N, K), over
+    the images where the figure is finite: NaN (a class in neither mask) and inf (a class in
+    one mask only, which `missed_per_class` counts instead) are left out; NaN where no image
+    is left. `weights` (R, N) gives R means at once, as the bootstrap draws images.
+
+    Example:
+
+    >>> import numpy as np
+    >>> surface_mean(np.array([[1.0, np.nan], [3.0, np.inf]]))  # class 1: in one mask of image 1 only
+    array([[ 2., nan]])
+    """
     values = np.asarray(values, np.float64)
     weights = np.ones((1, len(values))) if weights is None else np.asarray(weights, np.float64)
-    defined, infinite = ~np.isnan(values), np.isinf(values)
-    counts = weights @ defined
-    sums = weights @ np.where(defined & ~infinite, values, 0.0)
-    means = np.where(counts > 0, sums / np.maximum(counts, 1e-300), np.nan)
-    return np.where((weights @ infinite) > 0, np.inf, means)
+    finite = np.isfinite(values)
+    counts = weights @ finite
+    sums = weights @ np.where(finite, values, 0.0)
+    return np.where(counts > 0, sums / np.maximum(counts, 1e-300), np.nan)
+
+
+def class_presence(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per image and class, (N, K) each: whether the class is in the truth, and whether it is
+    in the prediction, from per-image confusion matrices (N, K, K) (void pixels left out)."""
+    confusion = np.asarray(confusion)
+    return confusion.sum(-1) > 0, confusion.sum(-2) > 0
+
+
+def missed_per_class(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per image and class (N, K): missed, the class is in the truth and nowhere in the
+    prediction; invented, the reverse. There a surface distance is infinite.
+
+    Example:
+
+    >>> import numpy as np
+    >>> confusion = np.array([[[5, 0], [3, 0]]])  # one image: class 1 true on 3 pixels, never predicted
+    >>> missed_per_class(confusion)
+    (array([[False,  True]]), array([[False, False]]))
+    """
+    truth, pred = class_presence(confusion)
+    return truth & ~pred, pred & ~truth

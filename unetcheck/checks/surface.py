@@ -45,6 +45,11 @@ NSD_TOLERANCE = 2.0
 PERCENTILE = 95.0
 #: The three figures per class, in the order `surface_metrics` gives them.
 SURFACE_METRICS = ("nsd", "hd95", "assd")
+#: What HD95 and ASSD are where a class is in one mask only: "skip" keeps inf, which the
+#: dataset's means leave out (the images are counted as missed or invented instead);
+#: "diagonal" charges the image's diagonal (in `spacing` units), the worst case Metrics
+#: Reloaded suggests, so that every image counts in the means.
+MISSING_DISTANCES = ("skip", "diagonal")
 
 
 def check_spacing(spacing: Sequence[float] | None, ndim: int) -> np.ndarray:
@@ -125,9 +130,16 @@ def _by_class(labels: np.ndarray, edges: np.ndarray, shared: np.ndarray, num_cla
     return [(points[bounds[c]:bounds[c + 1]], also[bounds[c]:bounds[c + 1]]) for c in range(num_classes)]
 
 
+def check_missing_distance(missing_distance: str) -> str:
+    """`missing_distance` if it is one of `MISSING_DISTANCES`; else a ValueError naming them."""
+    if missing_distance not in MISSING_DISTANCES:
+        raise ValueError(f"missing_distance must be one of {MISSING_DISTANCES}; got {missing_distance!r}")
+    return missing_distance
+
+
 def surface_metrics(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int, tolerance: float = NSD_TOLERANCE,
-                    valid: np.ndarray | None = None, spacing: Sequence[float] | None = None
-                    ) -> dict[str, np.ndarray]:
+                    valid: np.ndarray | None = None, spacing: Sequence[float] | None = None,
+                    missing_distance: str = "skip") -> dict[str, np.ndarray]:
     """NSD, HD95 and ASSD per class of one image's (H, W) or volume's (D, H, W) integer
     label masks.
 
@@ -148,6 +160,8 @@ def surface_metrics(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int, to
       valid: booleans of the masks' shape, False at pixels to ignore (`ignore_index`): they
         belong to no class in either mask.
       spacing: the size of a pixel (voxel) along each axis; None: 1 (distances in pixels).
+      missing_distance: HD95 and ASSD of a class in one mask only: "skip" (inf) or
+        "diagonal" (the image's diagonal), see `MISSING_DISTANCES`.
 
     Returns:
       `{"nsd": (K,), "hd95": (K,), "assd": (K,)}`, NaN for a class absent from both masks.
@@ -187,4 +201,8 @@ def surface_metrics(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int, to
         out["hd95"][c] = max(float(np.percentile(d, PERCENTILE)) for d in (to_true, to_pred)) \
             if len(to_true) and len(to_pred) else np.inf
         out["assd"][c] = float(both.mean())
+    if check_missing_distance(missing_distance) == "diagonal":
+        diagonal = float(np.sqrt(np.sum((np.array(truth.shape) * scale) ** 2)))
+        for name in ("hd95", "assd"):
+            out[name][np.isinf(out[name])] = diagonal
     return out

@@ -9,7 +9,6 @@ few images per worker however large the test set.
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -18,17 +17,17 @@ import numpy as np
 
 from unetcheck.checks import registry, strict_json
 from unetcheck.checks.boundary import BOUNDARY_RATIO
-from unetcheck.checks.per_image import TASK_PIXELS, PerImageMetrics, Settings, measure_images
+from unetcheck.checks.per_image import TASK_PIXELS, PerImageMetrics, Settings, from_parts, measure_images
 from unetcheck.checks.streaming import run_ordered, worker_pool
-from unetcheck.checks.surface import NSD_TOLERANCE
 from unetcheck.errors import InputError
-from unetcheck.job.masks_on_disk import Pair, digest, match, read_header, read_mask, spatial
+from unetcheck.job.masks_on_disk import Pair, match, read_header, read_mask, spatial
 
 
 def measure_files(task: tuple[list[Pair], Settings]) -> tuple[dict[str, np.ndarray], list[str]]:
-    """A worker's task: reads each pair, measures it, and digests its truth."""
+    """A worker's task: reads each pair and measures it (`measure_images`: the statistics and
+    each truth's digest)."""
     pairs, settings = task
-    truths, preds, digests = [], [], []
+    truths, preds = [], []
     for pair in pairs:
         masks = []
         for path in (pair.truth, pair.pred):
@@ -39,12 +38,10 @@ def measure_files(task: tuple[list[Pair], Settings]) -> tuple[dict[str, np.ndarr
             masks.append(labels.reshape(spatial(labels.shape)))
         truths.append(masks[0])
         preds.append(masks[1])
-        digests.append(digest(masks[0]))
     try:
-        stats = measure_images((truths, preds, [p.name for p in pairs], settings))
+        return measure_images((truths, preds, [p.name for p in pairs], settings))
     except ValueError as err:
         raise InputError(str(err)) from None
-    return stats, digests
 
 
 def _tasks(pairs: list[Pair], settings: Settings, pixels: int) -> Iterator[tuple[list[Pair], Settings]]:
@@ -56,11 +53,14 @@ def _tasks(pairs: list[Pair], settings: Settings, pixels: int) -> Iterator[tuple
 def evaluate_folders(truth_dir: str, pred_dir: str, num_classes: int, class_names: Sequence[str] | None = None,
                      ignore_index: int | None = None, spacing: Sequence[float] | None = None,
                      nsd_tolerance: float | None = None, workers: int = 1,
-                     executor: concurrent.futures.Executor | None = None, progress: bool | None = None
-                     ) -> PerImageMetrics:
+                     executor: concurrent.futures.Executor | None = None, progress: bool | None = None,
+                     metrics: str | Sequence[str] | None = None, missing_distance: str = "skip",
+                     images_dir: str | None = None) -> PerImageMetrics:
     """Per-image metrics of the masks in `pred_dir` against those in `truth_dir`, matched by name.
 
-    The fingerprint covers the truths and names, so `compare` refuses runs on other test data.
+    The fingerprint covers the truths and names (`per_image.FINGERPRINT_RECIPE`, as `verify`
+    makes it), so `compare` refuses runs on other test data. The folders (and `images_dir`,
+    photos of the same names for a report to draw on) are recorded as the run's `sources`.
 
     Raises:
       InputError: unmatched, unreadable or mis-sized files (all named at once), labels
@@ -69,29 +69,25 @@ def evaluate_folders(truth_dir: str, pred_dir: str, num_classes: int, class_name
     from tqdm import tqdm
 
     pairs, ndim, chosen = match(truth_dir, pred_dir, spacing)
-    class_names = tuple(class_names) if class_names else tuple(f"class_{c}" for c in range(num_classes))
-    if len(class_names) != num_classes:
-        raise InputError(f"{len(class_names)} class names for {num_classes} classes")
-    settings = Settings(num_classes, ignore_index, BOUNDARY_RATIO,
-                        NSD_TOLERANCE if nsd_tolerance is None else nsd_tolerance, chosen)
-    if settings.nsd_tolerance < 0 or not np.isfinite(settings.nsd_tolerance):
-        raise InputError(f"the NSD tolerance must be a finite distance >= 0; got {settings.nsd_tolerance}")
+    try:
+        settings = Settings.create(num_classes, class_names, ignore_index, BOUNDARY_RATIO, nsd_tolerance, chosen,
+                                   ndim, metrics, missing_distance)
+    except ValueError as err:
+        raise InputError(str(err)) from None
     pixels = int(np.prod(spatial(read_header(pairs[0].truth)[0])))
-    parts, fingerprint = [], hashlib.sha256()
+    parts = []
     # The workers start before the progress bar's thread, so that they may fork (`start_method`).
     with worker_pool(workers if executor is None else 1) as pool, tqdm(
             total=len(pairs), unit="image", disable=None if progress is None else not progress, delay=2,
             desc="evaluate") as bar:
-        for stats, digests in run_ordered(measure_files, _tasks(pairs, settings, pixels), workers,
-                                          executor if executor is not None else pool):
-            parts.append(stats)
-            fingerprint.update("".join(digests).encode())
-            bar.update(len(digests))
-    for pair in pairs:
-        fingerprint.update(pair.name.encode() + b"\0")
-    statistics = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    return PerImageMetrics(class_names, [p.name for p in pairs], statistics, settings.boundary_ratio,
-                           fingerprint.hexdigest(), settings.nsd_tolerance, ignore_index, chosen)
+        for part in run_ordered(measure_files, _tasks(pairs, settings, pixels), workers,
+                                executor if executor is not None else pool):
+            parts.append(part)
+            bar.update(len(part[1]))
+    result = from_parts(parts, [p.name for p in pairs], settings)
+    result.sources = {"truth": os.path.abspath(truth_dir), "pred": os.path.abspath(pred_dir),
+                      "images": None if images_dir is None else os.path.abspath(images_dir)}
+    return result
 
 
 def summary_record(per_image: PerImageMetrics) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from unetcheck.checks._core import array_digest
 from unetcheck.errors import InputError
 
 SUFFIXES = (".nii.gz", ".nii", ".png", ".npy")
@@ -164,8 +163,3 @@ def match(truth_dir: str, pred_dir: str, spacing: Sequence[float] | None = None
     if chosen is not None and len(chosen) != ndim:
         raise InputError(f"--spacing has {len(chosen)} value(s) for {ndim}-D masks; give one per axis")
     return pairs, ndim, chosen
-
-
-def digest(labels: np.ndarray) -> str:
-    """A SHA-256 of a mask's shape and class ids (whatever integer type it was stored in)."""
-    return array_digest(np.asarray(labels, np.int64))

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from unetcheck.checks import build_fit_state
-from unetcheck.checks.metrics import Fingerprint, PerImageMetrics, per_image_metrics
+from unetcheck.checks.metrics import PerImageMetrics, per_image_metrics
 from unetcheck.errors import InputError
 from unetcheck.pets.trimaps import CLASS_NAMES, NUM_CLASSES
 from unetcheck.reference.masks import create_mask
@@ -95,23 +95,18 @@ def predict_per_image(model: keras.Model, batches: Any, names: Sequence[str] | N
                       num_classes: int = NUM_CLASSES, class_names: Sequence[str] | None = CLASS_NAMES,
                       surface: bool = True) -> PerImageMetrics:
     """Per-image counts of `model`'s argmax masks over (images, masks, ...) batches, streamed one
-    batch at a time, with the test set's fingerprint (its images, masks and names)."""
-    digest = Fingerprint()
+    batch at a time, with the test set's fingerprint (its true masks and names)."""
 
     def predicted() -> Any:
         offset = 0
         for batch in batches:
             x, y = np.asarray(batch[0]), np.asarray(batch[1])
-            for image, mask in zip(x, y):
-                digest.add(image, mask)
             pred = np.asarray(create_mask(model(x, training=False)))
             yield (y, pred) if names is None else (y, pred, list(names[offset:offset + len(x)]))
             offset += len(x)
 
-    result = per_image_metrics(predicted(), num_classes=num_classes,
-                               class_names=class_names if num_classes == NUM_CLASSES else None, surface=surface)
-    result.fingerprint = digest.hexdigest(result.names)
-    return result
+    return per_image_metrics(predicted(), num_classes=num_classes,
+                             class_names=class_names if num_classes == NUM_CLASSES else None, surface=surface)
 
 
 def predict_confusion(model: keras.Model, batches: Any, num_classes: int) -> np.ndarray:
