@@ -66,9 +66,13 @@ def measure(benchmark, case_files):
     records it, with its peak extra memory (`memory`) measured in a fresh process."""
 
     def run(case, measured: str, library: str, fn, rounds: int = 3, memory: bool = True, args=None):
-        truth, pred, paths = case_files(case)
+        """`args`: what `fn` takes instead of (truth, pred, case); then no memory is measured."""
         benchmark.group = f"{case.name}: {measured}"
-        call_args = (truth, pred, case) if args is None else args
+        if args is None:
+            truth, pred, paths = case_files(case)
+            call_args = (truth, pred, case)
+        else:
+            call_args, memory = args, False
         benchmark.pedantic(fn, args=call_args, rounds=1 if SMOKE else rounds, iterations=1,
                            warmup_rounds=0 if SMOKE else 1)
         # A smoke run checks the memory measurement once, unetcheck's on the first case: each

@@ -163,5 +163,5 @@ def test_spacing_is_checked():
         surface_metrics(masks, masks, 2, spacing=(1, 1, 1))
     with pytest.raises(ValueError, match=r"spacing must hold finite sizes > 0; got \(1.0, 0.0\)"):
         surface_metrics(masks, masks, 2, spacing=(1, 0))
-    with pytest.raises(ValueError, match=r"y_pred holds labels in \[0, 5\], outside \[0, 2\)"):
+    with pytest.raises(ValueError, match=r"y_pred holds labels in \[5, 5\], outside \[0, 2\)"):
         surface_metrics(masks, masks + 5, 2)

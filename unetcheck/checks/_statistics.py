@@ -10,6 +10,21 @@ from statistics import NormalDist
 import numpy as np
 
 
+#: The bootstrap's resamples and the intervals' level, for the gate and a run's own intervals.
+RESAMPLES = 2000
+LEVEL = 0.95
+
+
+def bootstrap_weights(n: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """(resamples, n): how often each of n images is drawn in each resample of n draws with
+    replacement. The one resampler of the gate and of a run's own intervals: the same seed
+    draws the same images."""
+    drawn = rng.integers(0, n, (resamples, n))
+    weights = np.zeros((resamples, n))
+    np.add.at(weights, (np.arange(resamples)[:, None], drawn), 1.0)
+    return weights
+
+
 def student_t_cdf(t: float, df: int) -> float:
     """Student's t distribution function with `df` degrees of freedom (Simpson's rule on the
     density; the normal's from 200 degrees of freedom)."""

@@ -7,13 +7,14 @@ counting as contour (as in the authors' code): the mask minus its erosion by a c
 The band is a figure of the pixel grid, as the paper defines it: `spacing` does not enter.
 
 A pixel of a label map lies in its class's band unless the whole cube around it lies inside
-the array and holds its label only. That is separable: along each axis in turn, a pixel
-keeps its interior status where the window of 2d + 1 pixels along that axis holds neither
-another label nor a pixel that lost the status on an earlier axis, counted with cumulative
-sums. The cost is linear in the pixels whatever d and the number of classes.
+the array and holds its label only (`interior`): no pixel next to another label lies within
+d - 1 of it, a dilation that costs time linear in the pixels whatever d and the number of
+classes.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -39,34 +40,71 @@ def _along(axis: int, ndim: int, part: slice) -> tuple[slice, ...]:
     return tuple(index)
 
 
-def _prefix_sums(values: np.ndarray, axis: int) -> np.ndarray:
-    """Cumulative sums along `axis` with a leading 0: entry k sums values[:k]."""
-    padded = np.zeros(tuple(n + (a == axis) for a, n in enumerate(values.shape)), np.int32)
-    np.cumsum(values, axis=axis, dtype=np.int32, out=padded[_along(axis, values.ndim, slice(1, None))])
-    return padded
+def next_to_another_label(labels: np.ndarray) -> np.ndarray:
+    """Where a pixel has a neighbour of another label among the 3^n - 1 around it (8 in 2-D,
+    26 in 3-D), inside the array."""
+    out = np.zeros(labels.shape, bool)
+    ndim = labels.ndim
+    for offset in itertools.product((-1, 0, 1), repeat=ndim):
+        if offset <= (0,) * ndim:  # each direction once: its opposite marks the other end
+            continue
+        here = tuple(slice(max(0, -o), n - max(0, o)) for o, n in zip(offset, labels.shape))
+        there = tuple(slice(max(0, o), n - max(0, -o)) for o, n in zip(offset, labels.shape))
+        differs = labels[here] != labels[there]
+        out[here] |= differs
+        out[there] |= differs
+    return out
+
+
+def _or_window(packed: np.ndarray, radius: int, axis: int) -> np.ndarray:
+    """The OR of each position's window of 2 `radius` + 1 along `axis` (zeros beyond the
+    array), van Herk's way: blocks of the window's length, each with its running OR from the
+    front and from the back; a window is the back-run of one block's position ORed with the
+    front-run of the next's. Three passes whatever the radius."""
+    moved = np.moveaxis(packed, axis, 0)
+    n, size = len(moved), 2 * radius + 1
+    padded = np.zeros((n + 2 * radius + (-(n + 2 * radius)) % size,) + moved.shape[1:], moved.dtype)
+    padded[radius:radius + n] = moved
+    blocks = padded.reshape((-1, size) + moved.shape[1:])
+    front = np.bitwise_or.accumulate(blocks, axis=1).reshape(padded.shape)
+    back = np.bitwise_or.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].reshape(padded.shape)
+    return np.moveaxis(back[:n] | front[size - 1:size - 1 + n], 0, axis)
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """A boolean mask dilated by a cube of side 2 `radius` + 1 (chessboard distance <=
+    `radius`), the array's outside empty: along the last axis by SciPy's maximum filter, along
+    the others on the mask packed eight pixels to a byte, where an OR of bytes moves eight
+    pixels at once (docs/performance.md, "Boundary IoU's bands")."""
+    from scipy import ndimage  # imported here: `import unetcheck.checks` stays NumPy-only
+
+    if radius < 1:
+        return mask.copy()
+    near = ndimage.maximum_filter1d(mask.view(np.uint8), 2 * radius + 1, axis=-1, mode="constant", cval=0)
+    if mask.ndim == 1:
+        return near.view(bool)
+    packed = np.packbits(near.view(bool), axis=-1)
+    for axis in range(mask.ndim - 1):
+        packed = _or_window(packed, radius, axis)
+    return np.unpackbits(packed, axis=-1, count=mask.shape[-1]).view(bool)
 
 
 def interior(labels: np.ndarray, width: int) -> np.ndarray:
     """Where the cube of side 2 `width` + 1 around a pixel lies inside the array and holds
-    that pixel's label only."""
-    inside = np.ones(labels.shape, bool)
-    for axis in range(labels.ndim):
-        n, ndim = labels.shape[axis], labels.ndim
-        if n <= 2 * width:
-            return np.zeros(labels.shape, bool)
-        # changes[j] = 1 where position j's label differs from position j - 1's; the window
-        # [i - d, i + d] holds one label where no change falls at j in (i - d, i + d].
-        changes = np.zeros(labels.shape, np.int8)
-        changes[_along(axis, ndim, slice(1, None))] = (labels[_along(axis, ndim, slice(1, None))]
-                                                       != labels[_along(axis, ndim, slice(None, -1))])
-        changed, lost = _prefix_sums(changes, axis), _prefix_sums(~inside, axis)
-        span = n - 2 * width  # the positions i in [d, n - d) whose window lies inside
-        window_changes = (changed[_along(axis, ndim, slice(2 * width + 1, None))]
-                          - changed[_along(axis, ndim, slice(1, 1 + span))])
-        window_lost = (lost[_along(axis, ndim, slice(2 * width + 1, None))]
-                       - lost[_along(axis, ndim, slice(0, span))])
-        inside = np.zeros(labels.shape, bool)
-        inside[_along(axis, ndim, slice(width, n - width))] = (window_changes == 0) & (window_lost == 0)
+    that pixel's label only.
+
+    The nearest pixel of another label lies at chessboard distance r = s + 1, where s is the
+    distance to the nearest pixel next to another label (`next_to_another_label`): the
+    pixels nearer than r all hold the label, the last of them is next to the other one. So
+    the cube holds one label where no such pixel lies within `width` - 1: a dilation by a
+    cube (`dilate`), linear in the pixels whatever the width.
+    """
+    if any(n <= 2 * width for n in labels.shape):
+        return np.zeros(labels.shape, bool)
+    inside = ~dilate(next_to_another_label(labels), width - 1)
+    for axis in range(labels.ndim):  # the cube must lie inside the array
+        inside[_along(axis, labels.ndim, slice(0, width))] = False
+        inside[_along(axis, labels.ndim, slice(labels.shape[axis] - width, None))] = False
     return inside
 
 
@@ -88,13 +126,21 @@ def boundary_counts(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int,
     """Per class, the intersection and union of the two boundary bands of one image (or
     volume); pixels where `valid` is False belong to no class."""
     width = boundary_width(*np.shape(y_true), boundary_ratio=boundary_ratio)
-    truth, pred = np.asarray(y_true, np.int64), np.asarray(y_pred, np.int64)
+    truth, pred = np.asarray(y_true), np.asarray(y_pred)
+    for name, labels in (("y_true", truth), ("y_pred", pred)):
+        kept = labels if valid is None else labels[valid]
+        if kept.size and (kept.min() < 0 or kept.max() >= num_classes):
+            raise ValueError(f"{name} holds labels in [{kept.min()}, {kept.max()}], outside [0, {num_classes})")
+    kind = np.int16 if num_classes < 2 ** 15 else np.int64  # labels and -1 for void, in few bytes
+    truth, pred = truth.astype(kind, copy=False), pred.astype(kind, copy=False)
     if valid is not None:
-        truth, pred = np.where(valid, truth, -1), np.where(valid, pred, -1)
+        truth, pred = np.where(valid, truth, kind(-1)), np.where(valid, pred, kind(-1))
+    # Each pixel's (true band's class, predicted band's class), K for none, counted at once.
+    k = num_classes
     bands_true, bands_pred = band_labels(truth, width), band_labels(pred, width)
-    in_true, in_pred = bands_true >= 0, bands_pred >= 0
-    both = in_true & in_pred & (bands_true == bands_pred)
-    intersection = np.bincount(bands_true[both], minlength=num_classes)
-    union = (np.bincount(bands_true[in_true], minlength=num_classes)
-             + np.bincount(bands_pred[in_pred], minlength=num_classes) - intersection)
+    codes = np.where(bands_true >= 0, bands_true, k).astype(np.int64) * (k + 1)
+    codes += np.where(bands_pred >= 0, bands_pred, k)
+    pairs = np.bincount(codes.ravel(), minlength=(k + 1) ** 2).reshape(k + 1, k + 1)
+    intersection = np.diagonal(pairs)[:k]
+    union = pairs[:k].sum(1) + pairs[:, :k].sum(0) - intersection
     return intersection.astype(np.int64), union.astype(np.int64)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from unetcheck.checks import _statistics as _stats
 from unetcheck.checks import registry, strict_json
 from unetcheck.checks.boundary import BOUNDARY_RATIO, boundary_counts
 from unetcheck.checks.scores import as_labels, confusion_matrix
@@ -233,6 +234,39 @@ class PerImageMetrics:
             out[metric.name] = {c: float(figures[(metric.name, c)][0]) for c in self.class_names}
         confusion = registry.pool({"confusion": self.confusion}, weights)["confusion"][0]
         out["confusion"] = np.rint(confusion).astype(np.int64).tolist()  # whole counts, summed in float64
+        return out
+
+    def intervals(self, resamples: int = _stats.RESAMPLES, level: float = _stats.LEVEL, seed: int = 0
+                  ) -> dict[str, Any]:
+        """Each summary figure's percentile bootstrap interval over the images (`resamples`
+        resamples of the test images, seeded, drawn as `unetcheck compare` draws them):
+        `{overall key: [low, high], per-class metric: {class: [low, high]}}`, NaN where a
+        figure is undefined in every resample.
+
+        Example:
+
+        >>> import numpy as np
+        >>> truth = np.random.default_rng(0).integers(0, 2, (30, 8, 8))
+        >>> pred = np.where(np.random.default_rng(1).uniform(size=truth.shape) < 0.2, 1 - truth, truth)
+        >>> metrics = per_image_metrics(truth, pred, 2)
+        >>> low, high = metrics.intervals()["miou"]
+        >>> bool(low < metrics.summary()["miou"] < high)
+        True
+        """
+        if not 0 < level < 1 or resamples < 100:
+            raise ValueError(f"level must lie in (0, 1) and resamples be at least 100; got {level}, {resamples}")
+        weights = _stats.bootstrap_weights(len(self), resamples, np.random.default_rng(seed))
+        figures = registry.figures(self.statistics, weights, self.class_names)
+        tail = (1 - level) / 2
+
+        def bounds(values: np.ndarray) -> list[float]:
+            if np.isnan(values).all():
+                return [np.nan, np.nan]
+            return [float(v) for v in np.nanquantile(values, [tail, 1 - tail])]
+
+        out: dict[str, Any] = {key: bounds(figures[(key, None)]) for key in registry.overall_keys(self.groups)}
+        for metric in registry.per_class_metrics(self.groups):
+            out[metric.name] = {c: bounds(figures[(metric.name, c)]) for c in self.class_names}
         return out
 
     def rows(self) -> list[dict[str, Any]]:

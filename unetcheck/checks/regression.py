@@ -50,8 +50,8 @@ from unetcheck.errors import InputError
 #: images where a class is missed or invented.
 DISTANCES = frozenset(registry.distance_keys())
 COUNTS = frozenset(registry.count_keys())
-RESAMPLES = 2000
-LEVEL = 0.95
+RESAMPLES = _stats.RESAMPLES
+LEVEL = _stats.LEVEL
 TOLERANCE = 0.02
 DISTANCE_TOLERANCE = 1.0  # in the runs' spacing units (pixels by default)
 
@@ -215,9 +215,7 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     bases, cands = [_figures(run, everything) for run in baselines], [_figures(run, everything) for run in candidates]
     # Each resample draws n images with replacement; the same draws for every run (paired).
     rng = np.random.default_rng(seed)
-    drawn = rng.integers(0, n, (resamples, n))
-    weights = np.zeros((resamples, n))
-    np.add.at(weights, (np.arange(resamples)[:, None], drawn), 1.0)
+    weights = _stats.bootstrap_weights(n, resamples, rng)
     base_draws, cand_draws = [_figures(run, weights) for run in baselines], [_figures(run, weights) for run in candidates]
     keys = [key for key in cands[0] if all(key in run for run in [*bases, *cands])]
     left_out = sorted({key[0] for run in [*bases, *cands] for key in run if key not in keys})

@@ -12,6 +12,10 @@ import os
 import sys
 from typing import Any, Sequence
 
+from unetcheck.checks._statistics import LEVEL, RESAMPLES
+from unetcheck.checks.registry import GROUPS
+from unetcheck.checks.regression import DISTANCE_TOLERANCE, TOLERANCE
+from unetcheck.checks.surface import MISSING_DISTANCES, NSD_TOLERANCE
 from unetcheck.errors import InputError
 from unetcheck.job.config import QUICK, VERIFY_OPTIONS, VerifyConfig, add_arguments, describe, overrides
 from unetcheck.reference.onednn import prefer_onednn
@@ -22,6 +26,8 @@ REFERENCE_MODULES = {"tensorflow", "keras", "tensorflow_datasets", "matplotlib"}
 #: What the `evaluate` extra installs (mask readers and the progress bar).
 EVALUATE_MODULES = {"PIL", "nibabel", "tqdm"}
 DEFAULT_EVALUATE_OUT = os.path.join("out", "evaluate")
+#: How many of the worst images a report shows.
+WORST = 12
 
 
 def _numbers(text: str) -> tuple[float, ...]:
@@ -44,7 +50,21 @@ def _evaluate_parser(commands: Any) -> None:
     evaluate.add_argument("--ignore-index", type=int, help="a true label whose pixels count for no metric (e.g. 255)")
     evaluate.add_argument("--spacing", type=_numbers, help="pixel or voxel size per axis, in the arrays' axis order "
                           "(default: a NIfTI header's, else 1): surface distances and the NSD tolerance in its units")
-    evaluate.add_argument("--nsd-tolerance", type=float, help="NSD's tolerance (default 2)")
+    evaluate.add_argument("--nsd-tolerance", type=float, help=f"NSD's tolerance (default {NSD_TOLERANCE:g})")
+    evaluate.add_argument("--metrics", help="what to measure: metric or group names, comma-separated (iou,dice; "
+                          f"the groups {','.join(GROUPS)}); default: all. The region group's figures are the "
+                          "fastest; the surface distances cost the most")
+    evaluate.add_argument("--missing-distance", choices=MISSING_DISTANCES, default=MISSING_DISTANCES[0],
+                          help="HD95 and ASSD where a class is in one mask only: skip (the image leaves the class's "
+                          "mean and is counted as missed or invented) or diagonal (the image's diagonal, the worst "
+                          f"case); default {MISSING_DISTANCES[0]}")
+    evaluate.add_argument("--no-intervals", dest="intervals", action="store_false",
+                          help=f"skip the {LEVEL:.0%} bootstrap intervals over the images ({RESAMPLES} resamples)")
+    evaluate.add_argument("--images", help="folder of the photos, named as the masks: the report draws its "
+                          "overlays on them")
+    evaluate.add_argument("--worst", type=int, default=WORST, help=f"the report shows the N worst images (default {WORST})")
+    evaluate.add_argument("--worst-by", default=None, help="the per-image metric that ranks them (default: the first "
+                          "measured of mean IoU, mean Dice)")
     evaluate.add_argument("--workers", type=int, default=1, help="processes measuring images (default 1)")
     evaluate.add_argument("--out", default=DEFAULT_EVALUATE_OUT, help=f"folder (default: {DEFAULT_EVALUATE_OUT})")
 
@@ -75,11 +95,11 @@ def _compare_parser(commands: Any) -> None:
     compare.add_argument("--candidates", type=int, default=1, metavar="M",
                          help="how many of the last runs are candidates (the change trained with M seeds; default 1)")
     compare.add_argument("--tolerance", type=float, default=None,
-                         help="the smallest drop that counts, in the metric's units (default 0.02)")
+                         help=f"the smallest drop that counts, in the metric's units (default {TOLERANCE:g})")
     compare.add_argument("--distance-tolerance", type=float, default=None,
-                         help="the smallest rise of HD95 or ASSD that counts, in pixels (default 1)")
-    compare.add_argument("--resamples", type=int, default=None, help="bootstrap resamples (default 2000)")
-    compare.add_argument("--level", type=float, default=None, help="confidence level (default 0.95)")
+                         help=f"the smallest rise of HD95 or ASSD that counts, in pixels (default {DISTANCE_TOLERANCE:g})")
+    compare.add_argument("--resamples", type=int, default=None, help=f"bootstrap resamples (default {RESAMPLES})")
+    compare.add_argument("--level", type=float, default=None, help=f"confidence level (default {LEVEL:g})")
     compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
     compare.add_argument("--per-figure", action="store_true",
                          help="each interval at --level on its own, for one figure chosen beforehand (default: "
@@ -168,12 +188,13 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1; got {args.workers}")
-    if args.num_classes < 1:
-        raise InputError(f"--num-classes must be at least 1; got {args.num_classes}")
     per_image = evaluate_folders(args.truth, args.pred, args.num_classes, args.class_names, args.ignore_index,
-                                 args.spacing, args.nsd_tolerance, args.workers)
-    print(format_summary(per_image))
-    for path in write_evaluation(per_image, args.out):
+                                 args.spacing, args.nsd_tolerance, args.workers, metrics=args.metrics,
+                                 missing_distance=args.missing_distance, images_dir=args.images)
+    settings = {"level": LEVEL, "resamples": RESAMPLES, "seed": 0}
+    intervals = per_image.intervals(**settings) if args.intervals else None
+    print(format_summary(per_image, intervals))
+    for path in write_evaluation(per_image, args.out, intervals, settings):
         print(f"wrote {path}")
     return 0
 

@@ -90,25 +90,35 @@ def evaluate_folders(truth_dir: str, pred_dir: str, num_classes: int, class_name
     return result
 
 
-def summary_record(per_image: PerImageMetrics) -> dict[str, Any]:
-    """`summary.json`: the dataset's figures (the main job's `metrics.json` keys) and how
-    they were measured."""
+def summary_record(per_image: PerImageMetrics, intervals: dict[str, Any] | None = None,
+                   interval_settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`summary.json`: the dataset's figures (the main job's `metrics.json` keys), their
+    intervals where computed (`PerImageMetrics.intervals`), and how they were measured."""
     summary = per_image.summary()
-    return {"images": len(per_image), **registry.flat_figures(summary, per_image.groups),
-            "confusion": summary["confusion"], "class_names": list(per_image.class_names),
-            "boundary_ratio": per_image.boundary_ratio, "nsd_tolerance": per_image.nsd_tolerance,
-            "ignore_index": per_image.ignore_index,
-            "spacing": None if per_image.spacing is None else list(per_image.spacing),
-            "fingerprint": per_image.fingerprint}
+    record = {"images": len(per_image), **registry.flat_figures(summary, per_image.groups),
+              "confusion": summary["confusion"], "class_names": list(per_image.class_names),
+              "groups": list(per_image.groups), "boundary_ratio": per_image.boundary_ratio,
+              "nsd_tolerance": per_image.nsd_tolerance, "ignore_index": per_image.ignore_index,
+              "spacing": None if per_image.spacing is None else list(per_image.spacing),
+              "missing_distance": per_image.missing_distance, "fingerprint": per_image.fingerprint,
+              "fingerprint_recipe": per_image.fingerprint_recipe, "sources": per_image.sources}
+    if intervals is not None:
+        record["intervals"] = {**(interval_settings or {}), "figures": registry.flat_figures(intervals, per_image.groups)}
+    return record
 
 
-def format_summary(per_image: PerImageMetrics) -> str:
-    """The dataset's figures as a terminal table: overall, then per class."""
+def _value(value: float, metric: registry.Metric | None = None) -> str:
+    return f"{value:.0f}" if metric is not None and metric.count else f"{value:.4f}"
+
+
+def format_summary(per_image: PerImageMetrics, intervals: dict[str, Any] | None = None) -> str:
+    """The dataset's figures as a terminal table: overall (with their intervals), then per class."""
     summary = per_image.summary()
     lines = [f"{len(per_image)} images, {len(per_image.class_names)} classes"
              + ("" if per_image.spacing is None else f", spacing {per_image.spacing}")]
-    lines += [f"  {registry.label(key, per_image.spacing):<24} {summary[key]:.4f}"
-              for key in registry.overall_keys(per_image.groups)]
+    for key in registry.overall_keys(per_image.groups):
+        low_high = "" if intervals is None else "  [{:.4f}, {:.4f}]".format(*intervals[key])
+        lines.append(f"  {registry.label(key, per_image.spacing):<24} {summary[key]:.4f}{low_high}")
     metrics = registry.per_class_metrics(per_image.groups)
     headings = [registry.label(m.name, per_image.spacing) for m in metrics]
     widths = [max(8, len(h)) for h in headings]
@@ -116,13 +126,16 @@ def format_summary(per_image: PerImageMetrics) -> str:
     header = f"{'class':<{width}} " + " ".join(f"{h:>{w}}" for h, w in zip(headings, widths))
     lines += ["", header, "-" * len(header)]
     for c in per_image.class_names:
-        lines.append(f"{c:<{width}} " + " ".join(f"{summary[m.name][c]:>{w}.4f}" for m, w in zip(metrics, widths)))
+        lines.append(f"{c:<{width}} " + " ".join(f"{_value(summary[m.name][c], m):>{w}}" for m, w in zip(metrics, widths)))
+    if intervals is not None:
+        lines.append("\n[low, high]: 95% bootstrap intervals over the images (summary.json holds every figure's)")
     return "\n".join(lines)
 
 
-def write_evaluation(per_image: PerImageMetrics, out_dir: str) -> list[str]:
+def write_evaluation(per_image: PerImageMetrics, out_dir: str, intervals: dict[str, Any] | None = None,
+                     interval_settings: dict[str, Any] | None = None) -> list[str]:
     """Writes `per_image.json` and `summary.json` into `out_dir`; returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
     summary_path = os.path.join(out_dir, "summary.json")
-    strict_json.dump(summary_record(per_image), summary_path)
+    strict_json.dump(summary_record(per_image, intervals, interval_settings), summary_path)
     return [per_image.save(os.path.join(out_dir, "per_image.json")), summary_path]
