@@ -210,3 +210,55 @@ def test_the_verify_options_are_the_configs_settings_with_their_help():
     for name in VERIFY_OPTIONS:
         assert f"--{name.replace('_', '-')}" in text
     assert "--min-loss-drop" not in text  # the pass thresholds are settings, not options
+
+
+def test_a_verify_run_and_an_evaluate_run_of_its_masks_are_one_test_set(verified, tmp_path, capsys):
+    """verify writes its test masks as PNGs; evaluate measures them again: the same fingerprint
+    (one recipe: the true masks and the names), the same figures, a comparison with no note."""
+    from unetcheck.checks.metrics import PerImageMetrics
+
+    out = verified[0]
+    assert main(["evaluate", str(out / "truth"), str(out / "predictions"), "--num-classes", "3", "--class-names",
+                 "pet,background,border", "--images", str(out / "images"), "--out", str(tmp_path / "ev")]) == 0
+    run, again = PerImageMetrics.load(out), PerImageMetrics.load(tmp_path / "ev")
+    assert again.fingerprint == run.fingerprint and again.names == run.names
+    assert again.summary() == run.summary()
+    capsys.readouterr()
+    assert main(["compare", str(out), str(tmp_path / "ev")]) == 0
+    assert "note:" not in capsys.readouterr().out
+    # A run written by an earlier unetcheck (format 3: a fingerprint of its photos and masks) is
+    # matched by its names, and the comparison says so.
+    record = json.loads((out / "per_image.json").read_text())
+    record["format"], record["fingerprint"] = "unetcheck.per_image/3", "0" * 64
+    del record["fingerprint_recipe"]
+    (tmp_path / "old.json").write_text(json.dumps(record))
+    assert main(["compare", str(tmp_path / "old.json"), str(out)]) == 0
+    assert "note: the test sets are matched by their image names only" in capsys.readouterr().out
+
+
+def test_every_json_file_the_command_line_writes_is_strict(verified, tmp_path, capsys):
+    """RFC 8259: no NaN or Infinity, as JavaScript's JSON.parse and jq read it. The runs here hold
+    undefined figures (a class absent from both masks) and infinite per-image distances."""
+    from tests.harness import strict_loads
+
+    out = verified[0]
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    from PIL import Image
+
+    for i, block in enumerate(np.random.default_rng(0).integers(0, 2, (4, 4, 4))):
+        mask = np.kron(block, np.ones((8, 8), np.uint8)).astype(np.uint8)
+        for folder, labels in ((truth, mask), (pred, np.zeros_like(mask) if i == 0 else mask)):
+            folder.mkdir(exist_ok=True)
+            Image.fromarray(labels).save(folder / f"{i}.png")  # class 2 in no mask; class 1 missed in image 0
+    assert main(["evaluate", str(truth), str(pred), "--num-classes", "3", "--out", str(tmp_path / "ev")]) == 0
+    assert main(["compare", str(tmp_path / "ev"), str(tmp_path / "ev"), "--json", str(tmp_path / "c.json")]) == 0
+    assert main(["validate-data", "--data", str(FIXTURES / "oxford_broken"), "--json", str(tmp_path / "v.json")]) == 1
+    written = [*out.glob("*.json"), *(tmp_path / "ev").glob("*.json"), tmp_path / "c.json", tmp_path / "v.json"]
+    assert len(written) >= 8
+    for path in written:
+        strict_loads(path.read_text())
+    summary = strict_loads((tmp_path / "ev" / "summary.json").read_text())
+    assert summary["iou_per_class"]["class_2"] is None and summary["missed_per_class"]["class_1"] == 1
+    # The distances average the images where both masks hold the class: finite, not inf.
+    assert all(isinstance(summary["hd95_per_class"][c], float) for c in ("class_0", "class_1"))
+    assert "inf" in (tmp_path / "ev" / "per_image.json").read_text()  # image 0's HD95 of class 1, as a string

@@ -180,6 +180,16 @@ class PerImageMetrics:
     #: Where the predicted masks these figures measure lie on disk, if anywhere (a folder),
     #: and the true masks and photos beside them: what a report shows.
     sources: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    #: The folder this artifact was saved to or loaded from: relative `sources` lie there.
+    origin: str | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    def source_folder(self, kind: str) -> str | None:
+        """The folder of `kind` ("truth", "pred" or "images") the run records, if it exists
+        on this machine: a relative one beside the artifact."""
+        folder = self.sources.get(kind)
+        if folder and not os.path.isabs(folder) and self.origin is not None:
+            folder = os.path.join(self.origin, folder)
+        return folder if folder and os.path.isdir(folder) else None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -269,13 +279,26 @@ class PerImageMetrics:
             out[metric.name] = {c: bounds(figures[(metric.name, c)]) for c in self.class_names}
         return out
 
+    def figures_per_image(self, chunk: int = 256) -> dict[tuple[str, str | None], np.ndarray]:
+        """Every figure of each image alone, (N,) per (metric, class) and (overall key, None)
+        as `registry.figures` keys them: the images taken `chunk` at a time, each a
+        "resample" of one image."""
+        parts = []
+        for start in range(0, len(self), chunk):
+            count = min(chunk, len(self) - start)
+            weights = np.zeros((count, len(self)))
+            weights[np.arange(count), start + np.arange(count)] = 1.0
+            parts.append(registry.figures(self.statistics, weights, self.class_names))
+        return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
     def rows(self) -> list[dict[str, Any]]:
         """One row per image: its name and its own metrics (NaN where a class is absent)."""
-        rows = []
-        for i, name in enumerate(self.names):
-            figures = self.summary(np.array([i]))
-            rows.append({"image": name, **{k: v for k, v in figures.items() if k != "confusion"}})
-        return rows
+        figures = self.figures_per_image()
+        overall = registry.overall_keys(self.groups)
+        per_class = registry.per_class_metrics(self.groups)
+        return [{"image": name, **{key: float(figures[(key, None)][i]) for key in overall},
+                 **{m.name: {c: float(figures[(m.name, c)][i]) for c in self.class_names} for m in per_class}}
+                for i, name in enumerate(self.names)]
 
     def save(self, path: str | os.PathLike) -> str:
         """Writes the artifact as JSON (counts, not ratios: exact, and enough to resample;
@@ -300,6 +323,7 @@ class PerImageMetrics:
             "statistics": [s.name for s in stats],
             "images": [{"image": name, **{s.name: value(s, i) for s in stats}} for i, name in enumerate(self.names)],
         }
+        self.origin = os.path.dirname(os.path.abspath(path))
         return strict_json.dump(record, path, indent=1)
 
     @classmethod
@@ -355,6 +379,7 @@ class PerImageMetrics:
             missing_distance=record.get("missing_distance", "skip"),
             fingerprint_recipe=record.get("fingerprint_recipe"),
             sources=dict(record.get("sources") or {}),
+            origin=os.path.dirname(os.path.abspath(path)),
         )
 
 

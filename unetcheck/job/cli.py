@@ -196,6 +196,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(format_summary(per_image, intervals))
     for path in write_evaluation(per_image, args.out, intervals, settings):
         print(f"wrote {path}")
+    from unetcheck.job.page import write_evaluation_page
+
+    print(f"wrote {write_evaluation_page(per_image, os.path.join(args.out, 'report.html'), intervals, args.worst, args.worst_by)}")
     return 0
 
 

@@ -6,7 +6,7 @@ Pictures through matplotlib with no display needed.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -230,6 +230,31 @@ Per-epoch samples are in `epochs/`; the trained model is `model.keras` (stock Ke
     return path
 
 
+#: Where a verify run keeps its test set's masks and photos, as PNGs named after the images
+#: (`unetcheck evaluate truth predictions` measures them again; the page draws them).
+MASK_FOLDERS = {"truth": "truth", "pred": "predictions", "images": "images"}
+
+
+def mask_writer(out_dir: str) -> Callable[..., None]:
+    """`write(images, masks, predictions, names)`: each test image's photo, true and predicted
+    mask (class ids) as PNGs in `MASK_FOLDERS` under `out_dir`."""
+    from PIL import Image
+
+    for folder in MASK_FOLDERS.values():
+        os.makedirs(os.path.join(out_dir, folder), exist_ok=True)
+
+    def write(images: np.ndarray, masks: np.ndarray, predictions: np.ndarray, names: Sequence[str]) -> None:
+        for image, mask, pred, name in zip(images, masks, predictions, names):
+            photo = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
+            for kind, picture in (("images", photo), ("truth", mask[..., 0].astype(np.uint8)),
+                                  ("pred", pred[..., 0].astype(np.uint8))):
+                path = os.path.join(out_dir, MASK_FOLDERS[kind], f"{name}.png")
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                Image.fromarray(picture).save(path)
+
+    return write
+
+
 def profile_file(split: str) -> str:
     """The file a run keeps a split's data profile in, beside `per_image.json`."""
     return f"data_{split}.json"
@@ -240,7 +265,8 @@ def write_report(metrics: dict[str, Any], per_image: Any, model: Any, images: np
     """Writes the report of a run into `out_dir` (where the job has written `model.keras`):
     `metrics.json`, `per_image.json`, `data_SPLIT.json` (each split's data profile),
     `loss.png`, `confusion.png`, `predictions.png` (`model`'s masks for up to four test
-    images) and `report.md`."""
+    images), `report.md` and `report.html` (`unetcheck.job.page`, drawing the masks the run
+    wrote into `MASK_FOLDERS`)."""
     from unetcheck.reference.masks import create_mask
 
     os.makedirs(out_dir, exist_ok=True)
@@ -254,3 +280,6 @@ def write_report(metrics: dict[str, Any], per_image: Any, model: Any, images: np
     plot_predictions(images[shown], masks[shown], pred, os.path.join(out_dir, "predictions.png"))
     write_metrics(metrics, out_dir)
     write_report_md(metrics, out_dir)
+    from unetcheck.job.page import write_verify_page
+
+    write_verify_page(metrics, per_image, os.path.join(out_dir, "report.html"), per_image.intervals())

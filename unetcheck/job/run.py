@@ -213,7 +213,10 @@ def run_verify(
         logs = (_read_history(history_csv) if history_csv
                 else {k: list(map(float, v)) for k, v in history.history.items()})
         stock = to_stock(model) if config.fast_layers else model
-        per_image = predict_per_image(stock, pipes.test, _test_names(source))
+        per_image = predict_per_image(stock, pipes.test, _test_names(source),
+                                      each_batch=None if out_dir is None else report.mask_writer(out_dir))
+        if out_dir is not None:
+            per_image.sources = dict(report.MASK_FOLDERS)
         profiles = data_profiles(source)
         summary = per_image.summary()
         miou, baseline = summary["miou"], mean_iou(majority_confusion(np.asarray(summary["confusion"])))
