@@ -262,3 +262,19 @@ def test_every_json_file_the_command_line_writes_is_strict(verified, tmp_path, c
     # The distances average the images where both masks hold the class: finite, not inf.
     assert all(isinstance(summary["hd95_per_class"][c], float) for c in ("class_0", "class_1"))
     assert "inf" in (tmp_path / "ev" / "per_image.json").read_text()  # image 0's HD95 of class 1, as a string
+
+
+def test_the_verify_page_shows_its_checks_and_figures(verified, chromium_browser, tmp_path):
+    from tests.harness.browser import open_page, shown_figures
+    from unetcheck.job.page import format_figure
+
+    out, _, _, metrics = verified
+    said, images, page = open_page(chromium_browser, out / "report.html", tmp_path / "verify.png")
+    assert said == [] and images and all(complete and width > 0 for complete, width in images), (said, images)
+    shown = shown_figures(page)
+    for key in ("miou", "pixel_accuracy", "mean_dice", "mean_nsd", "mean_hd95"):
+        assert shown[key] == format_figure(metrics[key], key), key
+    assert shown["iou:pet"] == format_figure(metrics["iou_per_class"]["pet"])
+    assert [cell.inner_text() for cell in page.locator("#checks tbody td:first-child").all()] == CHECK_NAMES
+    assert "All checks passed." in page.inner_text("body")
+    assert "drawn over the photos in" in page.inner_text("body")  # the test photos verify wrote

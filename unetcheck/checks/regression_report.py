@@ -8,7 +8,8 @@ import math
 from unetcheck.checks.regression import COUNTS, Comparison
 
 
-def _verdict(comparison: Comparison) -> str:
+def verdict(comparison: Comparison) -> str:
+    """The comparison's verdict in one line: no regression, or which figures regressed."""
     if not comparison.regressions:
         return (f"no regression (a drop counts when significant at {comparison.level:.0%} and over "
                 f"{comparison.tolerance}; a rise of a surface distance over {comparison.distance_tolerance})")
@@ -37,6 +38,13 @@ def _intervals(comparison: Comparison) -> str:
     return f"the intervals hold for all {figures} figures at once{alone}{counts}"
 
 
+def method(comparison: Comparison) -> str:
+    """How the comparison was made, in one sentence."""
+    return (f"paired bootstrap over {comparison.images} test images, {comparison.resamples} resamples, "
+            f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}; "
+            f"{_intervals(comparison)}")
+
+
 def format_comparison(comparison: Comparison) -> str:
     """The comparison as a terminal table, with how it was made and the verdict."""
     header = f"{'metric':<28} {'baseline':>9} {'candidate':>9} {'diff':>8}  {comparison.level:.0%} interval"
@@ -45,11 +53,9 @@ def format_comparison(comparison: Comparison) -> str:
         flag = "  REGRESSED" if row.regressed else ""
         lines.append(f"{row.label:<28} {row.baseline:9.4f} {row.candidate:9.4f} {row.difference:+8.4f}  "
                      f"[{row.low:+.4f}, {row.high:+.4f}]{flag}")
-    lines.append(f"\npaired bootstrap over {comparison.images} test images, {comparison.resamples} resamples, "
-                 f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}; "
-                 f"{_intervals(comparison)}")
+    lines.append(f"\n{method(comparison)}")
     lines += [f"note: {note}" for note in comparison.notes]
-    lines.append(_verdict(comparison))
+    lines.append(verdict(comparison))
     return "\n".join(lines)
 
 
@@ -61,7 +67,7 @@ def comparison_markdown(comparison: Comparison, baseline: str = "baseline", cand
         for row in comparison.rows)
     return f"""# unetcheck compare
 
-Baseline `{baseline}`, candidate `{candidate}`: {_verdict(comparison)}.
+Baseline `{baseline}`, candidate `{candidate}`: {verdict(comparison)}.
 
 | metric | baseline | candidate | difference | {comparison.level:.0%} interval | |
 | --- | --- | --- | --- | --- | --- |

@@ -21,10 +21,18 @@ from unetcheck.job.config import QUICK, VERIFY_OPTIONS, VerifyConfig, add_argume
 from unetcheck.reference.onednn import prefer_onednn
 
 DEFAULT_OUT = os.path.join("out", "verify")
-#: What the `reference` extra installs: a command that needs one of these says so.
-REFERENCE_MODULES = {"tensorflow", "keras", "tensorflow_datasets", "matplotlib"}
-#: What the `evaluate` extra installs (mask readers and the progress bar).
-EVALUATE_MODULES = {"PIL", "nibabel", "tqdm"}
+#: The extra that installs each module a command may need, and what it is for: a command that
+#: lacks one says which to install.
+EXTRAS = {
+    "tensorflow": ("reference", "the reference pipeline's libraries"),
+    "keras": ("reference", "the reference pipeline's libraries"),
+    "tensorflow_datasets": ("reference", "the reference pipeline's libraries"),
+    "PIL": ("evaluate", "the mask readers"),
+    "nibabel": ("evaluate", "the mask readers"),
+    "tqdm": ("evaluate", "the mask readers"),
+    "jinja2": ("report", "the report page's libraries"),
+    "matplotlib": ("report", "the report page's libraries"),
+}
 DEFAULT_EVALUATE_OUT = os.path.join("out", "evaluate")
 #: How many of the worst images a report shows.
 WORST = 12
@@ -105,6 +113,10 @@ def _compare_parser(commands: Any) -> None:
                          help="each interval at --level on its own, for one figure chosen beforehand (default: "
                          "the intervals hold for all figures at once)")
     compare.add_argument("--markdown", help="also write the comparison as markdown to this file")
+    compare.add_argument("--html", help="also write the comparison as a page to this file: what regressed, the data "
+                         "changes, and the images that fell most, drawn where the runs' masks are on disk")
+    compare.add_argument("--worst", type=int, default=WORST, help=f"the page shows N images (default {WORST})")
+    compare.add_argument("--worst-by", default=None, help="the per-image figure that ranks them (default: mean IoU)")
     compare.add_argument("--json", help="also write every figure to this JSON file")
 
 
@@ -202,22 +214,23 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_changes(baseline: str, candidate: str) -> dict[str, list[str]]:
+def _data_changes(baseline: str, candidate: str) -> tuple[dict[str, list[str]], bool]:
     """What differs in each split's data between two runs, by the profiles beside their
-    per_image.json (a split without both profiles is not compared)."""
+    per_image.json (a split without both profiles is not compared), and whether any split was."""
     from unetcheck.checks.data_profile import DataProfile, profile_differences
     from unetcheck.job.report import profile_file
     from unetcheck.pets.trimaps import SPLITS
 
     folders = [run if os.path.isdir(run) else os.path.dirname(run) for run in (baseline, candidate)]
-    changes = {}
+    changes, compared = {}, False
     for split in SPLITS:
         paths = [os.path.join(folder, profile_file(split)) for folder in folders]
         if all(os.path.isfile(path) for path in paths):
+            compared = True
             found = profile_differences(*(DataProfile.load(path) for path in paths))
             if found:
                 changes[split] = found
-    return changes
+    return changes, compared
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -233,7 +246,7 @@ def _compare(args: argparse.Namespace) -> int:
     split = len(runs) - args.candidates
     comparison = regression.compare(runs[:split], runs[split:], seed=args.seed, simultaneous=not args.per_figure,
                                     **{k: v for k, v in options.items() if v is not None})
-    changes = _data_changes(args.runs[0], args.runs[split])
+    changes, profiled = _data_changes(args.runs[0], args.runs[split])
     data_lines = [f"DATA CHANGED in {name}: " + "; ".join(found) for name, found in changes.items()]
     print("\n".join([regression_report.format_comparison(comparison), *data_lines]))
     if args.markdown:
@@ -243,6 +256,11 @@ def _compare(args: argparse.Namespace) -> int:
             f.write("".join(f"\n**{line}**\n" for line in data_lines))
     if args.json:
         strict_json.dump({**comparison.as_dict(), "data_changes": changes}, args.json)
+    if args.html:
+        from unetcheck.job.compare_page import write_comparison_page
+
+        write_comparison_page(comparison, runs[:split], runs[split:], (args.runs[:split], args.runs[split:]), changes,
+                              args.html, profiled, args.worst, args.worst_by)
     return 1 if comparison.regressions or changes else 0
 
 
@@ -259,14 +277,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ModuleNotFoundError as err:
         root = (err.name or "").split(".")[0]
-        if root in EVALUATE_MODULES:
-            print(f"unetcheck {args.command}: error: it needs the mask readers (no module {err.name!r}): "
-                  "pip install 'unetcheck[evaluate]'", file=sys.stderr)
-            return 2
-        if root not in REFERENCE_MODULES:
+        if root not in EXTRAS:
             raise
-        print(f"unetcheck {args.command}: error: it needs the reference pipeline's libraries (no module "
-              f"{err.name!r}): pip install 'unetcheck[reference]'", file=sys.stderr)
+        extra, what = EXTRAS[root]
+        print(f"unetcheck {args.command}: error: it needs {what} (no module {err.name!r}): "
+              f"pip install 'unetcheck[{extra}]'", file=sys.stderr)
         return 2
 
 

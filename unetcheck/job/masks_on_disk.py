@@ -17,8 +17,6 @@ import numpy as np
 from unetcheck.errors import InputError
 
 SUFFIXES = (".nii.gz", ".nii", ".png", ".npy")
-#: The libraries each reader needs, and the extra that installs them.
-READER_MODULES = {"PIL", "nibabel", "tqdm"}
 
 
 def suffix_of(path: str) -> str | None:

@@ -129,7 +129,7 @@ def _mask_picture(folder: str | None, name: str, colours: np.ndarray, photo: np.
         return None, f"{path}: unreadable ({err})"
 
 
-def _pictures(name: str, captioned: Sequence[tuple[str, PerImageMetrics, str]], colours: np.ndarray,
+def image_pictures(name: str, captioned: Sequence[tuple[str, PerImageMetrics, str]], colours: np.ndarray,
               void: int | None, photos: str | None) -> tuple[list[tuple[str, str]], str]:
     """The overlays of image `name`: (caption, run, "truth" or "pred") each; and what is missing."""
     photo = None
@@ -149,7 +149,7 @@ def _pictures(name: str, captioned: Sequence[tuple[str, PerImageMetrics, str]], 
     return shown, "; ".join(missing)
 
 
-def _sources_text(run: PerImageMetrics) -> str:
+def sources_text(run: PerImageMetrics) -> str:
     truth, pred, photos = (run.source_folder(kind) for kind in ("truth", "pred", "images"))
     if truth is None or pred is None:
         return ("This run's masks are not on disk (it records none, or they have moved): the images are named, "
@@ -176,7 +176,7 @@ def measurement_context(per_image: PerImageMetrics, intervals: Mapping[str, Any]
     shown = []
     for i in _ranked(figures[(worst_by, None)], worst_by, worst):
         name = per_image.names[i]
-        images, note = _pictures(name, [("truth", per_image, "truth"), ("prediction", per_image, "pred")], colours,
+        images, note = image_pictures(name, [("truth", per_image, "truth"), ("prediction", per_image, "pred")], colours,
                                  per_image.ignore_index, per_image.source_folder("images"))
         shown.append(Shown(name, f"{registry.label(worst_by, per_image.spacing)} "
                                  f"{format_figure(figures[(worst_by, None)][i], worst_by)}", images, note))
@@ -193,7 +193,7 @@ def measurement_context(per_image: PerImageMetrics, intervals: Mapping[str, Any]
         "distribution": pictures.distribution_figure({registry.label(key, per_image.spacing): figures[(key, None)]
                                                       for key in keys}),
         "misses": misses, "miss_count": miss_count, "worst": shown,
-        "worst_by": registry.label(worst_by, per_image.spacing), "sources_text": _sources_text(per_image),
+        "worst_by": registry.label(worst_by, per_image.spacing), "sources_text": sources_text(per_image),
         "worst_note": "" if shown else "No image has a finite figure to rank by.",
         "legend": [(c, "#%02x%02x%02x" % tuple(colour)) for c, colour in zip(per_image.class_names, colours)],
         "truth": per_image.sources.get("truth") or "not recorded", "pred": per_image.sources.get("pred") or "not recorded",
