@@ -198,3 +198,43 @@ def test_workers_fork_only_where_it_is_safe():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
     expected = ["fork", "spawn", "spawn"] if sys.platform == "linux" else ["spawn"] * 3
     assert out.split() == expected
+
+
+def test_metrics_are_chosen_by_name_or_group():
+    truth, pred = _masks(count=4)
+    region = per_image_metrics(truth, pred, 3, metrics="iou")
+    assert region.groups == ("region",) and set(region.statistics) == {"confusion"}
+    assert "miou" in region.summary() and "mean_hd95" not in region.summary() and "missed" in region.summary()
+    assert per_image_metrics(truth, pred, 3, metrics=["boundary"]).groups == ("region", "boundary")
+    assert per_image_metrics(truth, pred, 3, metrics="dice,hd95").groups == ("region", "surface")
+    everything = per_image_metrics(truth, pred, 3)
+    assert region.summary()["iou"] == everything.summary()["iou"]  # the same figures, fewer of them
+    with pytest.raises(ValueError, match=r"no metric or group named \['sharpness'\]: choose from the groups"):
+        per_image_metrics(truth, pred, 3, metrics="iou,sharpness")
+    # compare judges what both runs hold, and says what it left out.
+    comparison = compare(everything, region)
+    assert {row.metric for row in comparison.rows} == {"miou", "pixel_accuracy", "mean_dice", "iou", "dice",
+                                                        "precision", "recall", "missed", "invented"}
+    assert comparison.notes == ("left out, as not every run measured them: assd, boundary_iou, hd95, mean_assd, "
+                                "mean_boundary_iou, mean_hd95, mean_nsd, nsd",)
+
+
+def test_a_runs_intervals_are_the_bootstrap_of_its_images():
+    """Each figure's interval: the 2.5% and 97.5% quantiles of the figure over resamples of the
+    images, drawn as `compare` draws them; here recomputed resample by resample through
+    `summary(indices)`."""
+    from unetcheck.checks import _statistics
+
+    truth, pred = _masks(count=10)
+    metrics = per_image_metrics(truth, pred, 3, class_names=CLASSES)
+    intervals = metrics.intervals(resamples=200, seed=3)
+    weights = _statistics.bootstrap_weights(10, 200, np.random.default_rng(3))
+    drawn = [metrics.summary(np.repeat(np.arange(10), row.astype(int))) for row in weights]
+    for key, low_high in (("miou", intervals["miou"]), ("iou", intervals["iou"]["pet"])):
+        values = [d[key] if key == "miou" else d[key]["pet"] for d in drawn]
+        np.testing.assert_allclose(low_high, np.quantile(values, [0.025, 0.975]), rtol=1e-12)
+    low, high = intervals["miou"]
+    assert low < metrics.summary()["miou"] < high
+    assert intervals["missed"]["pet"] == [0.0, 0.0]
+    with pytest.raises(ValueError, match="resamples be at least 100"):
+        metrics.intervals(resamples=10)

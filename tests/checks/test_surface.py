@@ -165,3 +165,17 @@ def test_spacing_is_checked():
         surface_metrics(masks, masks, 2, spacing=(1, 0))
     with pytest.raises(ValueError, match=r"y_pred holds labels in \[5, 5\], outside \[0, 2\)"):
         surface_metrics(masks, masks + 5, 2)
+
+
+def test_a_class_in_one_mask_only_is_inf_or_charged_the_diagonal():
+    truth = np.zeros((6, 8), np.int64)
+    truth[2:4, 2:5] = 1
+    pred = np.zeros_like(truth)  # class 1 never predicted
+    skipped = surface_metrics(truth, pred, 2)
+    assert skipped["hd95"][1] == skipped["assd"][1] == np.inf and skipped["nsd"][1] == 0.0
+    charged = surface_metrics(truth, pred, 2, missing_distance="diagonal", spacing=(2.0, 1.0))
+    diagonal = np.hypot(6 * 2.0, 8 * 1.0)  # the image's diagonal in spacing units
+    assert charged["hd95"][1] == charged["assd"][1] == diagonal and charged["nsd"][1] == 0.0
+    np.testing.assert_array_equal(charged["hd95"][0], surface_metrics(truth, pred, 2, spacing=(2.0, 1.0))["hd95"][0])
+    with pytest.raises(ValueError, match=r"missing_distance must be one of \('skip', 'diagonal'\)"):
+        surface_metrics(truth, pred, 2, missing_distance="worst")

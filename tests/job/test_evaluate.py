@@ -138,3 +138,22 @@ def test_labels_outside_the_classes_name_the_image(folders, capsys):
     assert "image 'a/im0': y_pred holds labels in [7, 7], outside [0, 3)" in capsys.readouterr().err
     assert main(["evaluate", str(tmp_path / "truth"), str(tmp_path / "nowhere"), "--num-classes", "3"]) == 2
     assert "is not a folder of masks" in capsys.readouterr().err
+
+
+def test_evaluate_measures_what_it_is_asked_with_intervals(folders, capsys):
+    tmp_path = folders[0]
+    assert main(["evaluate", str(tmp_path / "truth"), str(tmp_path / "pred"), "--num-classes", "3",
+                 "--metrics", "iou", "--out", str(tmp_path / "region")]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((tmp_path / "region" / "summary.json").read_text())
+    assert summary["groups"] == ["region"] and "mean_hd95" not in summary and "HD95" not in printed
+    low, high = summary["intervals"]["figures"]["miou"]
+    assert low <= summary["miou"] <= high and summary["intervals"]["resamples"] == 2000
+    assert f"mean IoU                 {summary['miou']:.4f}  [{low:.4f}, {high:.4f}]" in printed
+    assert main(["evaluate", str(tmp_path / "truth"), str(tmp_path / "pred"), "--num-classes", "3", "--no-intervals",
+                 "--missing-distance", "diagonal", "--out", str(tmp_path / "all")]) == 0
+    summary = json.loads((tmp_path / "all" / "summary.json").read_text())
+    assert "intervals" not in summary and summary["missing_distance"] == "diagonal"
+    assert main(["evaluate", str(tmp_path / "truth"), str(tmp_path / "pred"), "--num-classes", "3",
+                 "--metrics", "sharpness", "--out", str(tmp_path / "bad")]) == 2
+    assert "no metric or group named ['sharpness']" in capsys.readouterr().err
