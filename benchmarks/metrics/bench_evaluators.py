@@ -11,15 +11,13 @@ process each:
 from __future__ import annotations
 
 import functools
-import warnings
 
 import numpy as np
 import pytest
-from bench_metrics import TOLERANCE, _one_hot
+from bench_metrics import _monai_surface, _unetcheck_surface
 from conftest import CASES, SMOKE
 
 from unetcheck.bench import cityscapes, masks
-from unetcheck.checks.surface import surface_metrics
 from unetcheck.job.evaluate import evaluate_folders
 
 CASE = next(c for c in CASES if c.name.startswith("cityscapes"))
@@ -66,24 +64,6 @@ def bench_evaluate_every_metric(measure, folders):
             args=())
 
 
-def _monai_ct(truth, pred):
-    from monai.metrics import compute_average_surface_distance, compute_hausdorff_distance, compute_surface_dice
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # MONAI warns about classes absent from a mask
-        for t, p in zip(truth, pred):
-            y, y_pred = _one_hot(t, CT.classes), _one_hot(p, CT.classes)
-            options = {"include_background": True, "spacing": CT.spacing}
-            compute_surface_dice(y_pred, y, [TOLERANCE] * CT.classes, **options)
-            compute_hausdorff_distance(y_pred, y, percentile=95, **options)
-            compute_average_surface_distance(y_pred, y, symmetric=True, **options)
-
-
-def _unetcheck_ct(truth, pred):
-    for t, p in zip(truth, pred):
-        surface_metrics(t, p, CT.classes, TOLERANCE, spacing=CT.spacing)
-
-
 @pytest.fixture(scope="module")
 def ct_masks():
     return masks.case_masks(CT)
@@ -91,5 +71,5 @@ def ct_masks():
 
 @pytest.mark.parametrize("library", ["unetcheck", "monai"])
 def bench_ct_organs_surface(measure, ct_masks, library):
-    fn = {"unetcheck": _unetcheck_ct, "monai": _monai_ct}[library]
-    measure(CT, "NSD+HD95+ASSD", library, fn, rounds=1 if library == "monai" else 3, memory=False, args=ct_masks)
+    fn = {"unetcheck": _unetcheck_surface, "monai": _monai_surface}[library]
+    measure(CT, "NSD+HD95+ASSD", library, fn, rounds=1 if library == "monai" else 3, args=(*ct_masks, CT))

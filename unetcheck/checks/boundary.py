@@ -18,6 +18,8 @@ import itertools
 
 import numpy as np
 
+from unetcheck.checks.scores import label_maps
+
 #: The boundary band's width as a share of the image diagonal (the paper's default).
 BOUNDARY_RATIO = 0.02
 
@@ -126,15 +128,7 @@ def boundary_counts(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int,
     """Per class, the intersection and union of the two boundary bands of one image (or
     volume); pixels where `valid` is False belong to no class."""
     width = boundary_width(*np.shape(y_true), boundary_ratio=boundary_ratio)
-    truth, pred = np.asarray(y_true), np.asarray(y_pred)
-    for name, labels in (("y_true", truth), ("y_pred", pred)):
-        kept = labels if valid is None else labels[valid]
-        if kept.size and (kept.min() < 0 or kept.max() >= num_classes):
-            raise ValueError(f"{name} holds labels in [{kept.min()}, {kept.max()}], outside [0, {num_classes})")
-    kind = np.int16 if num_classes < 2 ** 15 else np.int64  # labels and -1 for void, in few bytes
-    truth, pred = truth.astype(kind, copy=False), pred.astype(kind, copy=False)
-    if valid is not None:
-        truth, pred = np.where(valid, truth, kind(-1)), np.where(valid, pred, kind(-1))
+    truth, pred = label_maps(y_true, y_pred, num_classes, valid)
     # Each pixel's (true band's class, predicted band's class), K for none, counted at once.
     k = num_classes
     bands_true, bands_pred = band_labels(truth, width), band_labels(pred, width)

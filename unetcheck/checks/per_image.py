@@ -333,18 +333,7 @@ class PerImageMetrics:
         Raises:
           ValueError: a file that is not such an artifact, saying what it lacks.
         """
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            path = os.path.join(path, "per_image.json")
-        if not os.path.isfile(path):
-            raise InputError(f"no per-image metrics at {path!r} (unetcheck verify and evaluate write per_image.json)")
-        with open(path) as f:
-            try:
-                record = json.load(f)
-            except json.JSONDecodeError as err:
-                raise InputError(f"{path!r} is not JSON: {err}") from None
-        if not isinstance(record, dict) or record.get("format") not in _FORMATS:
-            raise InputError(f"{path!r} is not a per-image metrics file (format {FORMAT!r})")
+        path, record = _read_record(path)
         images = record.get("images", [])
         if "statistics" in record:
             unknown = [name for name in record["statistics"] if name not in registry.STATISTICS_BY_NAME]
@@ -381,6 +370,23 @@ class PerImageMetrics:
             sources=dict(record.get("sources") or {}),
             origin=os.path.dirname(os.path.abspath(path)),
         )
+
+
+def _read_record(path: str | os.PathLike) -> tuple[str, dict[str, Any]]:
+    """(the file's path, its JSON object) of an artifact or of the folder holding one."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, "per_image.json")
+    if not os.path.isfile(path):
+        raise InputError(f"no per-image metrics at {path!r} (unetcheck verify and evaluate write per_image.json)")
+    with open(path) as f:
+        try:
+            record = json.load(f)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path!r} is not JSON: {err}") from None
+    if not isinstance(record, dict) or record.get("format") not in _FORMATS:
+        raise InputError(f"{path!r} is not a per-image metrics file (format {FORMAT!r})")
+    return path, record
 
 
 def concatenate(parts: Sequence[PerImageMetrics]) -> PerImageMetrics:

@@ -30,6 +30,29 @@ def as_labels(y: Any, name: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def label_maps(y_true: Any, y_pred: Any, num_classes: int, valid: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Two label masks checked to hold classes [0, `num_classes`) where `valid`, as int16 (int64
+    for 2^15 classes or more) with -1 where not valid: what boundary bands and surface
+    distances work on, in a quarter of int64's bytes.
+
+    Raises:
+      ValueError: masks of other shapes, or labels outside the classes (naming the mask).
+    """
+    truth, pred = np.asarray(y_true), np.asarray(y_pred)
+    if truth.shape != pred.shape:
+        raise ValueError(f"y_true has shape {truth.shape} but y_pred {pred.shape}")
+    for name, labels in (("y_true", truth), ("y_pred", pred)):
+        kept = labels if valid is None else labels[valid]
+        if kept.size and (kept.min() < 0 or kept.max() >= num_classes):
+            raise ValueError(f"{name} holds labels in [{kept.min()}, {kept.max()}], outside [0, {num_classes})")
+    kind = np.int16 if num_classes < 2 ** 15 else np.int64
+    truth, pred = truth.astype(kind, copy=False), pred.astype(kind, copy=False)
+    if valid is not None:
+        truth, pred = np.where(valid, truth, kind(-1)), np.where(valid, pred, kind(-1))
+    return truth, pred
+
+
 def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int, ignore_index: int | None = None) -> np.ndarray:
     """Counts pixels by (true class, predicted class): a (num_classes, num_classes) int64 array.
 

@@ -38,6 +38,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from unetcheck.checks.scores import label_maps
+
 #: The NSD tolerance where none is given (in `spacing` units; pixels by default): the
 #: width of a trimap's border band.
 NSD_TOLERANCE = 2.0
@@ -186,18 +188,8 @@ def surface_metrics(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int, to
     """
     if tolerance < 0 or not np.isfinite(tolerance):
         raise ValueError(f"the NSD tolerance must be a finite distance >= 0; got {tolerance}")
-    truth, pred = np.asarray(y_true), np.asarray(y_pred)
-    if truth.shape != pred.shape:
-        raise ValueError(f"y_true has shape {truth.shape} but y_pred {pred.shape}")
+    truth, pred = label_maps(y_true, y_pred, num_classes, valid)
     scale = check_spacing(spacing, truth.ndim)
-    for name, labels in (("y_true", truth), ("y_pred", pred)):
-        kept = labels if valid is None else labels[valid]
-        if kept.size and (kept.min() < 0 or kept.max() >= num_classes):
-            raise ValueError(f"{name} holds labels in [{kept.min()}, {kept.max()}], outside [0, {num_classes})")
-    kind = np.int16 if num_classes < 2 ** 15 else np.int64  # labels and -1 for void, in few bytes
-    truth, pred = truth.astype(kind, copy=False), pred.astype(kind, copy=False)
-    if valid is not None:
-        truth, pred = np.where(valid, truth, kind(-1)), np.where(valid, pred, kind(-1))
     edges_true, edges_pred = label_edges(truth), label_edges(pred)
     shared = edges_true & edges_pred & (truth == pred)  # the same class's edge in both: distance 0
     true_points = _by_class(truth, edges_true, shared, num_classes, scale)
