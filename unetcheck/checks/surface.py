@@ -125,18 +125,24 @@ def _nearest(points: np.ndarray, others: np.ndarray, free: np.ndarray | None = N
     return distances
 
 
+def _points(mask: np.ndarray) -> np.ndarray:
+    """The coordinates of a boolean mask's True pixels, (count, ndim), in row-major order:
+    `np.argwhere`'s, from the flat indices (a quarter of its time on a large image)."""
+    return np.stack(np.unravel_index(np.flatnonzero(mask), mask.shape), axis=1)
+
+
 def directed_distances(source: np.ndarray, target: np.ndarray, spacing: Sequence[float] | None = None) -> np.ndarray:
     """For each True pixel of `source` (row-major order), the Euclidean distance (axes scaled
     by `spacing`) to the nearest True pixel of `target`; inf for each when `target` has none."""
     source, target = np.asarray(source, bool), np.asarray(target, bool)
     scale = check_spacing(spacing, source.ndim)
-    return _nearest(np.argwhere(source) * scale, np.argwhere(target) * scale, (source & target)[source])
+    return _nearest(_points(source) * scale, _points(target) * scale, (source & target)[source])
 
 
 def _by_class(labels: np.ndarray, edges: np.ndarray, shared: np.ndarray, num_classes: int, scale: np.ndarray
               ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per class, its edge points (scaled) and which of them the other mask shares."""
-    points = np.argwhere(edges) * scale
+    points = _points(edges) * scale
     classes, also = labels[edges], shared[edges]
     order = np.argsort(classes, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(classes, minlength=num_classes))])
