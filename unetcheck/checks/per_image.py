@@ -180,6 +180,9 @@ class PerImageMetrics:
     #: Where the predicted masks these figures measure lie on disk, if anywhere (a folder),
     #: and the true masks and photos beside them: what a report shows.
     sources: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    #: The seeds the predicting model was trained with, where the run records them
+    #: (`{"training": 3, "data": 0}`: `unetcheck verify` does): what pairs runs for `compare`.
+    seeds: dict[str, int | None] = dataclasses.field(default_factory=dict)
     #: The folder this artifact was saved to or loaded from: relative `sources` lie there.
     origin: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
@@ -320,6 +323,7 @@ class PerImageMetrics:
             "fingerprint": self.fingerprint,
             "fingerprint_recipe": self.fingerprint_recipe,
             "sources": self.sources,
+            "seeds": self.seeds,
             "statistics": [s.name for s in stats],
             "images": [{"image": name, **{s.name: value(s, i) for s in stats}} for i, name in enumerate(self.names)],
         }
@@ -368,6 +372,7 @@ class PerImageMetrics:
             missing_distance=record.get("missing_distance", "skip"),
             fingerprint_recipe=record.get("fingerprint_recipe"),
             sources=dict(record.get("sources") or {}),
+            seeds=dict(record.get("seeds") or {}),
             origin=os.path.dirname(os.path.abspath(path)),
         )
 

@@ -63,6 +63,7 @@ class VerifyConfig:
     seed: int = _setting(0, "seeds training: weights, shuffle order, flips", type=int)
     data_seed: int | None = _setting(None, "seeds the synthetic data (unset: the --seed)", type=int)
     weights: str | None = _setting(None, "encoder weights: none (random), imagenet or a file path", type=parse_weights)
+    learning_rate: float = _setting(1e-3, "Adam's learning rate (the tutorial's: Keras's default)", type=float)
     class_weights: tuple[float, ...] | None = _setting(None, "per-class weights like 2,2,1, or none",
                                                        type=parse_class_weights)
     strategy: str = _setting("default", "tf.distribute strategy (default: none, one device); multiworker reads "
@@ -82,6 +83,8 @@ class VerifyConfig:
             raise InputError(f"strategy must be one of {STRATEGIES}; got {self.strategy!r}")
         if self.precision not in PRECISIONS:
             raise InputError(f"precision must be one of {PRECISIONS}; got {self.precision!r}")
+        if not isinstance(self.learning_rate, (int, float)) or not self.learning_rate > 0:
+            raise InputError(f"learning_rate must be a number > 0; got {self.learning_rate!r}")
         for name in ("epochs", "batch_size", "num_train", "num_test"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -133,7 +133,7 @@ def _prepare(config: VerifyConfig, strategy: Any) -> tuple[Any, Any, keras.Model
                            sync_batchnorm=config.sync_batchnorm, fast=config.fast_layers)
         if config.weights is None:
             calibrate_encoder(model, next(iter(pipes.train))[0])
-        compile_model(model, run_eagerly=config.run_eagerly)
+        compile_model(model, config.learning_rate, run_eagerly=config.run_eagerly)
     return source, pipes, model
 
 
@@ -215,6 +215,7 @@ def run_verify(
         stock = to_stock(model) if config.fast_layers else model
         per_image = predict_per_image(stock, pipes.test, _test_names(source),
                                       each_batch=None if out_dir is None else report.mask_writer(out_dir))
+        per_image.seeds = {"training": config.seed, "data": config.synthetic_seed}
         if out_dir is not None:
             per_image.sources = dict(report.MASK_FOLDERS)
         profiles = data_profiles(source)
