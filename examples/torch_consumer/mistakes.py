@@ -27,4 +27,6 @@ MISTAKES = [
      "assert_same_data"),
     ({"CYCLE_LOADER": False}, "decreases", {"test_loss_decreases"},
      "assert_loss_decreases"),
+    ({"NOISE_STD": 40}, "recorded_data", {"test_training_data_is_the_recorded_data"},
+     "assert_same_data"),
 ]

@@ -30,6 +30,7 @@ UNUSED_PARAMETER = PLANTED.pop("UNUSED_PARAMETER", False)  # a parameter that fo
 IGNORE_VOID = PLANTED.pop("IGNORE_VOID", True)  # the loss leaves out pixels nobody labelled
 MIN_PET_SHARE = PLANTED.pop("MIN_PET_SHARE", 0.0)  # a "quality" filter: 0.1 drops the photos of small pets
 CYCLE_LOADER = PLANTED.pop("CYCLE_LOADER", True)  # a step past the loader's last batch starts it again
+NOISE_STD = PLANTED.pop("NOISE_STD", 0.0)  # 40: augmentation's Gaussian noise baked into every training photo
 if PLANTED:
     raise ValueError(f"pipeline.py has no switch {sorted(PLANTED)}")
 VOID = 255  # the label of pixels nobody labelled (the team's other data sets have them)
@@ -49,7 +50,12 @@ def preprocess(datapoint: dict) -> tuple[torch.Tensor, torch.Tensor]:
 
 def training_examples(examples: list[dict]) -> list[dict]:
     """The examples the team trains on: those whose pet covers at least MIN_PET_SHARE."""
-    return [e for e in examples if (np.asarray(e["segmentation_mask"]) == 1).mean() >= MIN_PET_SHARE]
+    kept = [e for e in examples if (np.asarray(e["segmentation_mask"]) == 1).mean() >= MIN_PET_SHARE]
+    if NOISE_STD:  # the bug: noise meant for some augmented copies, added to every photo once and for all
+        rng = np.random.default_rng(0)
+        kept = [{**e, "image": np.clip(e["image"] + rng.normal(0, NOISE_STD, e["image"].shape), 0, 255).astype(np.uint8)}
+                for e in kept]
+    return kept
 
 
 def augmentation(seed: int = 0):

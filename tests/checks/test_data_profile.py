@@ -47,8 +47,9 @@ def test_the_faults_that_slip_past_the_metrics_are_named(pool):
     assert any(line.startswith("pet's share of an image's pixels") for line in found), found
     brighter = [{**e, "image": np.minimum(e["image"].astype(np.int64) * 13 // 10, 255).astype(np.uint8)}
                 for e in pool[:120]]
+    # 30% brighter is also 30% more contrast (the grey values' spread scales alike).
     assert [line.split(" (")[0] for line in profile_differences(baseline, _profile(brighter))] == [
-        f"mean intensity {baseline.means.mean():.4g} -> {_profile(brighter).means.mean():.4g}"]
+        f"mean intensity {baseline.means.mean():.4g} -> {_profile(brighter).means.mean():.4g}", "contrast"]
     halved = [{"image": e["image"][::2, ::2], "segmentation_mask": e["segmentation_mask"][::2, ::2]}
               for e in pool[:120]]
     assert any(line.startswith("median image") for line in profile_differences(baseline, _profile(halved)))
@@ -77,3 +78,42 @@ def test_batches_dicts_and_void_labels(pool):
         data_profile([(images, masks)], 2)
     with pytest.raises(ValueError, match="pass the split as"):
         data_profile(images, 2)
+
+
+def _changed(examples, change, seed=0):
+    rng = np.random.default_rng(seed)
+    return [{**e, "image": np.clip(change(e["image"].astype(np.float64), rng), 0, 255).astype(np.uint8)}
+            for e in examples]
+
+
+def _box_blur(image, _):
+    padded = np.pad(image, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    return sum(padded[i:i + image.shape[0], j:j + image.shape[1]] for i in range(3) for j in range(3)) / 9
+
+
+@pytest.mark.parametrize("change, named", [
+    # Gaussian noise of std 40 (of 255): the mean intensity does not move.
+    (lambda image, rng: image + rng.normal(0, 40, image.shape), "sharpness (fine-scale share of the variation: noise?)"),
+    (_box_blur, "sharpness (fine-scale share of the variation: blur?)"),
+    # Contrast halved about each image's own mean: the mean stays.
+    (lambda image, rng: image.mean() + (image - image.mean()) * 0.5, "contrast (intensity std)"),
+    # A colour cast: red up, blue down by as much; the mean stays.
+    (lambda image, rng: image + np.array([25.0, 0.0, -25.0]), "channel 0's mean intensity"),
+])
+def test_changes_that_keep_the_mean_intensity_are_named(pool, change, named):
+    baseline, changed = _profile(pool[:120]), _profile(_changed(pool[:120], change))
+    found = profile_differences(baseline, changed)
+    assert any(line.startswith(named) for line in found), found
+    assert not any(line.startswith("mean intensity") for line in found), found
+
+
+def test_a_profile_of_format_1_still_loads_and_compares(pool, tmp_path):
+    import json
+
+    recorded = _profile(pool[:120])
+    record = recorded.as_dict()
+    record["format"] = "unetcheck.data_profile/1"
+    del record["per_image"]["contrasts"], record["per_image"]["sharpness"]
+    (tmp_path / "old.json").write_text(json.dumps(record))
+    old = DataProfile.load(tmp_path / "old.json")
+    assert old.contrasts is None and profile_differences(old, recorded) == []

@@ -23,7 +23,9 @@ from unetcheck.checks.data import MASK_KEYS
 from unetcheck.checks.leakage import IMAGE_KEYS
 from unetcheck.errors import InputError
 
-FORMAT = "unetcheck.data_profile/1"
+FORMAT = "unetcheck.data_profile/2"
+#: Earlier formats read too: 1 holds no contrast or sharpness.
+_FORMATS = ("unetcheck.data_profile/1", FORMAT)
 #: A figure differs when a test over images rejects sameness at this level *and* it moved
 #: by more than its tolerance below (both: a large data set makes any change significant).
 ALPHA = 1e-3
@@ -32,12 +34,18 @@ SHARE_TOLERANCE = 0.02  # a class's mean share of an image's pixels
 PRESENCE_TOLERANCE = 0.05  # the share of images that contain a class
 SIZE_RTOL = 0.1  # the median image's pixel count
 INTENSITY_TOLERANCE = 0.25  # the mean intensity, in standard deviations of the baseline's images
+#: Contrast (the grey image's standard deviation), sharpness (the log of its Laplacian's
+#: variance: noise raises it, blur lowers it) and each channel's mean: in standard deviations
+#: of the baseline's images, as the mean intensity.
+SPREAD_TOLERANCE = 0.25
 
 
 @dataclasses.dataclass
 class DataProfile:
     """Per-image figures of one split: `shares[i, k]` is class k's share of image i's labelled
-    pixels; `heights`, `widths`, `means` (each channel's mean intensity) per image."""
+    pixels; `heights`, `widths`, `means` (each channel's mean intensity), `contrasts` (the
+    grey image's standard deviation) and `sharpness` (the variance of its Laplacian) per
+    image; the last two None in a profile of format 1."""
 
     num_classes: int
     heights: np.ndarray
@@ -46,6 +54,8 @@ class DataProfile:
     means: np.ndarray
     class_names: tuple[str, ...] | None = None
     ignore_index: int | None = None
+    contrasts: np.ndarray | None = None
+    sharpness: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.heights)
@@ -62,6 +72,8 @@ class DataProfile:
             "median_height": float(np.median(self.heights)) if len(self) else None,
             "median_width": float(np.median(self.widths)) if len(self) else None,
             "mean_intensity": np.round(self.means.mean(0), 6).tolist() if len(self) else None,
+            "median_contrast": _median(self.contrasts),
+            "median_sharpness": _median(self.sharpness),
         }
 
     @property
@@ -69,20 +81,25 @@ class DataProfile:
         return self.class_names or tuple(f"class_{k}" for k in range(self.num_classes))
 
     def as_dict(self) -> dict[str, Any]:
+        per_image = {"heights": self.heights.tolist(), "widths": self.widths.tolist(),
+                     "shares": np.round(self.shares, 6).tolist(), "means": np.round(self.means, 6).tolist()}
+        for name in ("contrasts", "sharpness"):
+            values = getattr(self, name)
+            if values is not None:
+                per_image[name] = values.tolist()
         return {"format": FORMAT, "num_classes": self.num_classes, "class_names": self.class_names,
-                "ignore_index": self.ignore_index, "summary": self.summary(),
-                "per_image": {"heights": self.heights.tolist(), "widths": self.widths.tolist(),
-                              "shares": np.round(self.shares, 6).tolist(), "means": np.round(self.means, 6).tolist()}}
+                "ignore_index": self.ignore_index, "summary": self.summary(), "per_image": per_image}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "DataProfile":
-        if data.get("format") != FORMAT:
+        if data.get("format") not in _FORMATS:
             raise InputError(f"not a data profile (format {FORMAT!r}); got {data.get('format')!r}")
         per = data["per_image"]
         k = int(data["num_classes"])
+        extra = {name: np.asarray(per[name], np.float64) for name in ("contrasts", "sharpness") if name in per}
         return cls(k, np.asarray(per["heights"], np.int64), np.asarray(per["widths"], np.int64),
                    np.asarray(per["shares"], np.float64).reshape(-1, k), np.asarray(per["means"], np.float64),
-                   tuple(data["class_names"]) if data.get("class_names") else None, data.get("ignore_index"))
+                   tuple(data["class_names"]) if data.get("class_names") else None, data.get("ignore_index"), **extra)
 
     def save(self, path: str | os.PathLike) -> str:
         return strict_json.dump(self.as_dict(), path, indent=None)
@@ -94,6 +111,25 @@ class DataProfile:
                 return cls.from_dict(json.load(f))
         except (OSError, json.JSONDecodeError) as err:
             raise InputError(f"cannot read a data profile at {os.fspath(path)!r}: {err}") from None
+
+
+def _median(values: np.ndarray | None) -> float | None:
+    return float(np.median(values)) if values is not None and len(values) else None
+
+
+def texture(image: np.ndarray) -> tuple[float, float]:
+    """(contrast, sharpness) of one image (H, W[, C]): the standard deviation of its grey
+    values (the channels' mean), and the variance of their 4-neighbour Laplacian over their
+    own variance: the share of the image's variation at the finest scale, which noise raises
+    and blur lowers, whatever the brightness or contrast."""
+    grey = image.astype(np.float64)
+    if grey.ndim == 3:
+        grey = grey.mean(-1)
+    variance = float(grey.var())
+    if min(grey.shape) < 3 or variance == 0:
+        return float(np.sqrt(variance)), 0.0
+    laplacian = (grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:]) - 4 * grey[1:-1, 1:-1]
+    return float(np.sqrt(variance)), float(laplacian.var()) / variance
 
 
 def _first_key(element: Mapping[str, Any], keys: Sequence[str], what: str) -> Any:
@@ -144,7 +180,7 @@ def data_profile(data: Any, num_classes: int, class_names: Sequence[str] | None 
     """
     if is_array(data):
         raise ValueError("pass the split as (image, mask) pairs or batches, e.g. zip(images, masks)")
-    heights, widths, shares, means = [], [], [], []
+    heights, widths, shares, means, textures = [], [], [], [], []
     for image, mask in _pairs(data, channels_first):
         labels = np.asarray(classes(mask) if classes else mask).reshape(mask.shape[:2]).astype(np.int64)
         keep = labels != ignore_index if ignore_index is not None else np.ones(labels.shape, bool)
@@ -156,11 +192,13 @@ def data_profile(data: Any, num_classes: int, class_names: Sequence[str] | None 
         shares.append(counts / max(counts.sum(), 1.0))
         pixels = image.reshape(-1, image.shape[-1] if image.ndim == 3 else 1).astype(np.float64)
         means.append(pixels.mean(0))
+        textures.append(texture(image))
     channels = len(means[0]) if means else 0
+    contrasts, sharpness = np.asarray(textures, np.float64).reshape(-1, 2).T
     return DataProfile(num_classes, np.asarray(heights, np.int64), np.asarray(widths, np.int64),
                        np.asarray(shares, np.float64).reshape(-1, num_classes),
                        np.asarray(means, np.float64).reshape(-1, channels),
-                       tuple(class_names) if class_names else None, ignore_index)
+                       tuple(class_names) if class_names else None, ignore_index, contrasts, sharpness)
 
 
 def _significant(a: np.ndarray, b: np.ndarray) -> tuple[bool, float]:
@@ -202,12 +240,43 @@ def profile_differences(baseline: DataProfile, candidate: DataProfile) -> list[s
     if differs and abs(ratio - 1) > SIZE_RTOL:
         found.append(f"median image {int(np.median(baseline.heights))}x{int(np.median(baseline.widths))} -> "
                      f"{int(np.median(candidate.heights))}x{int(np.median(candidate.widths))} (p={p:.1g})")
-    if baseline.means.shape[1] == candidate.means.shape[1]:
-        m0, m1 = baseline.means.mean(1), candidate.means.mean(1)
-        differs, p = _significant(m0, m1)
-        spread = float(m0.std()) or 1.0
-        if differs and abs(m1.mean() - m0.mean()) > INTENSITY_TOLERANCE * spread:
-            found.append(f"mean intensity {m0.mean():.4g} -> {m1.mean():.4g} (p={p:.1g})")
+    return found + _intensity_differences(baseline, candidate)
+
+
+def _moved(a: np.ndarray, b: np.ndarray, tolerance: float) -> tuple[bool, float]:
+    """Whether per-image figures moved: significantly over images, and by more than
+    `tolerance` standard deviations of the baseline's images."""
+    differs, p = _significant(a, b)
+    return differs and abs(b.mean() - a.mean()) > tolerance * (float(a.std()) or 1.0), p
+
+
+def _intensity_differences(baseline: DataProfile, candidate: DataProfile) -> list[str]:
+    """The images' intensity, each channel's (where the overall mean did not move), contrast
+    and sharpness (where both profiles hold them)."""
+    found = []
+    if baseline.means.shape[1] != candidate.means.shape[1]:
+        return [f"channels {baseline.means.shape[1]} -> {candidate.means.shape[1]}"]
+    m0, m1 = baseline.means.mean(1), candidate.means.mean(1)
+    moved, p = _moved(m0, m1, INTENSITY_TOLERANCE)
+    if moved:
+        found.append(f"mean intensity {m0.mean():.4g} -> {m1.mean():.4g} (p={p:.1g})")
+    elif baseline.means.shape[1] > 1:  # a colour cast that keeps the mean
+        for c in range(baseline.means.shape[1]):
+            a, b = baseline.means[:, c], candidate.means[:, c]
+            moved, p = _moved(a, b, SPREAD_TOLERANCE)
+            if moved:
+                found.append(f"channel {c}'s mean intensity {a.mean():.4g} -> {b.mean():.4g} (p={p:.1g})")
+    if baseline.contrasts is not None and candidate.contrasts is not None:
+        a, b = baseline.contrasts, candidate.contrasts
+        moved, p = _moved(a, b, SPREAD_TOLERANCE)
+        if moved:
+            found.append(f"contrast (intensity std) {np.median(a):.4g} -> {np.median(b):.4g} (p={p:.1g})")
+        a, b = np.log(baseline.sharpness + 1e-12), np.log(candidate.sharpness + 1e-12)
+        moved, p = _moved(a, b, SPREAD_TOLERANCE)
+        if moved:
+            what = "noise" if b.mean() > a.mean() else "blur"
+            found.append(f"sharpness (fine-scale share of the variation: {what}?) "
+                         f"{np.median(baseline.sharpness):.4g} -> {np.median(candidate.sharpness):.4g} (p={p:.1g})")
     return found
 
 
