@@ -248,3 +248,24 @@ def test_runs_that_miss_a_class_are_counted_not_averaged():
     # All three candidates miss it and none of five baselines: p = 1 / C(8, 3) = 1/56.
     row = next(r for r in compare(found, lost).rows if r.label == "missed[class_1]")
     assert row.missed_p == pytest.approx(1 / 56) and row.regressed
+
+
+def test_a_candidate_with_a_baselines_seeds_is_named_identical_or_how_far_apart():
+    baseline = _run(TRUTH, 0.8, seed=1)
+    baseline.seeds = {"training": 3, "data": 0}
+    other = _run(TRUTH, 0.8, seed=2)
+    other.seeds = {"training": 4, "data": 0}
+    rerun = _run(TRUTH, 0.8, seed=1)  # the same training again: the same predictions
+    rerun.seeds = {"training": 3, "data": 0}
+    comparison = compare([other, baseline], rerun)
+    assert comparison.notes == ("the candidate is identical to baseline seed 3 on every test image",)
+    assert not comparison.regressions and "note: the candidate is identical" in format_comparison(comparison)
+    changed = _run(TRUTH, 0.8, seed=1)
+    changed.seeds = {"training": 3, "data": 0}
+    changed.confusion[5] = np.roll(changed.confusion[5], 1, axis=1)  # image 5 predicted otherwise
+    (note,) = compare([other, baseline], changed).notes
+    gap = abs(changed.rows()[5]["miou"] - baseline.rows()[5]["miou"])
+    assert note == (f"the candidate differs from baseline seed 3 (the same seeds) on 1 of 40 test images, by at "
+                    f"most {gap:.4g} in an image's mean IoU ('5')")
+    changed.seeds = {"training": 5, "data": 0}  # no baseline of its seeds: nothing to say
+    assert compare([other, baseline], changed).notes == ()

@@ -218,6 +218,7 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     weights = _stats.bootstrap_weights(n, resamples, rng)
     base_draws, cand_draws = [_figures(run, weights) for run in baselines], [_figures(run, weights) for run in candidates]
     keys = [key for key in cands[0] if all(key in run for run in [*bases, *cands])]
+    notes += same_seed_notes(baselines, candidates)
     left_out = sorted({key[0] for run in [*bases, *cands] for key in run if key not in keys})
     if left_out:
         notes.append(f"left out, as not every run measured them: {', '.join(left_out)}")
@@ -296,6 +297,38 @@ def _judged(row: Row, level: float, tolerance: float, distance_tolerance: float)
     else:
         regressed = bool(np.isfinite(row.high) and row.high < 0 and row.difference < -tolerance)
     return dataclasses.replace(row, regressed=regressed)
+
+
+def _seeds(run: PerImageMetrics) -> tuple[int, int] | None:
+    """(training seed, data seed) where the run records both, else None."""
+    training, data = run.seeds.get("training"), run.seeds.get("data")
+    return None if training is None or data is None else (int(training), int(data))
+
+
+def same_seed_notes(baselines: Sequence[PerImageMetrics], candidates: Sequence[PerImageMetrics]) -> list[str]:
+    """For each candidate trained with the seeds of a baseline (same test set): identical to it
+    on every test image, or by how much at most one image's figure differs. Identical is the
+    strongest evidence that a change altered nothing: TensorFlow's deterministic ops make a
+    rerun bit-equal on one machine."""
+    notes = []
+    for j, candidate in enumerate(candidates):
+        twin = next((b for b in baselines if _seeds(b) is not None and _seeds(b) == _seeds(candidate)), None)
+        if twin is None:
+            continue
+        which = f"candidate {j}" if len(candidates) > 1 else "the candidate"
+        seed = f"baseline seed {_seeds(twin)[0]}"
+        if twin.statistics.keys() == candidate.statistics.keys() and all(
+                np.array_equal(twin.statistics[k], candidate.statistics[k], equal_nan=True) for k in twin.statistics):
+            notes.append(f"{which} is identical to {seed} on every test image")
+            continue
+        # The region group is always measured: each image's mean IoU, and its pixels predicted otherwise.
+        gap = np.abs(np.nan_to_num(candidate.figures_per_image()[("miou", None)]
+                                   - twin.figures_per_image()[("miou", None)]))
+        moved = (candidate.confusion != twin.confusion).any(axis=(1, 2))
+        image = int(np.argmax(gap))
+        notes.append(f"{which} differs from {seed} (the same seeds) on {int(moved.sum())} of {len(moved)} test "
+                     f"images, by at most {gap[image]:.4g} in an image's mean IoU ({candidate.names[image]!r})")
+    return notes
 
 
 def _as_runs(runs: PerImageMetrics | Sequence[PerImageMetrics], side: str) -> list[PerImageMetrics]:
