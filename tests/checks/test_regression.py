@@ -269,3 +269,30 @@ def test_a_candidate_with_a_baselines_seeds_is_named_identical_or_how_far_apart(
                     f"most {gap:.4g} in an image's mean IoU ('5')")
     changed.seeds = {"training": 5, "data": 0}  # no baseline of its seeds: nothing to say
     assert compare([other, baseline], changed).notes == ()
+
+
+def _seeded(accuracy, seed, training):
+    run = _run(TRUTH, accuracy, seed=seed)
+    run.seeds = {"training": training, "data": 0}
+    return run
+
+
+def test_paired_runs_are_matched_by_their_seeds():
+    baselines = [_seeded(0.8, seed=s, training=s) for s in (1, 2, 3)]
+    candidates = [_seeded(0.78, seed=s, training=s) for s in (3, 1)]  # any order
+    comparison = compare(baselines, candidates, paired=True)
+    assert comparison.paired and comparison.as_dict()["paired"] and comparison.baseline_runs == 2
+    # One pair is one run a side: the same intervals as the unpaired comparison of the two.
+    assert str(compare(baselines, candidates[:1], paired=True).rows) == str(compare(baselines[2], candidates[0]).rows)
+    # Several: the mean of the pairs' differences, its spread the differences' own.
+    mean_iou = next(row for row in comparison.rows if row.label == "miou")
+    differences = [c.summary()["miou"] - baselines[s - 1].summary()["miou"] for c, s in zip(candidates, (3, 1))]
+    assert mean_iou.difference == pytest.approx(np.mean(differences), abs=1e-12)
+    assert mean_iou.seed_sd == pytest.approx(np.std(differences, ddof=1), rel=1e-9)
+    assert mean_iou.low < mean_iou.difference < mean_iou.high
+    assert "2 pairs of runs with the same seeds" in format_comparison(comparison)
+    with pytest.raises(ValueError, match=r"candidate 0 \(seeds \(7, 0\)\) has no baseline of the same training"):
+        compare(baselines, [_seeded(0.8, seed=7, training=7)], paired=True)
+    unseeded = _run(TRUTH, 0.8, seed=1)
+    with pytest.raises(ValueError, match="a paired comparison needs runs that record their seeds"):
+        compare([unseeded], candidates, paired=True)

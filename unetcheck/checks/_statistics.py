@@ -75,6 +75,30 @@ def simultaneous_tail(draws: np.ndarray, level: float) -> float:
     return min(float(np.quantile(nearest_end, 1 - level, method="lower")) / count, (1 - level) / 2)
 
 
+def simultaneous_t_paired(residuals: np.ndarray, bootstrap: np.ndarray, level: float, rng: np.random.Generator,
+                          simulations: int = 10000) -> float:
+    """`simultaneous_t` for p paired differences: the critical value c for intervals
+    `mean difference +- c * se`, se counting the bootstrap's variance and the pairs' variance
+    over p, that hold for J figures at once. Fake pairs' differences have the covariance of
+    `residuals` (p, J: each pair's differences less their mean), each fake se estimated
+    afresh on p - 1 degrees of freedom; fake test-image noise is drawn from `bootstrap`."""
+    p = len(residuals)
+    effects = rng.standard_normal((simulations, p, p)) @ residuals / math.sqrt(p - 1)
+    difference = effects.mean(axis=1) + bootstrap[rng.integers(0, len(bootstrap), simulations)]
+    spread = ((effects - effects.mean(axis=1, keepdims=True)) ** 2).sum(axis=1) / (p - 1)
+    se = np.sqrt(bootstrap.var(axis=0) + spread / p)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        statistic = np.where(se > 0, np.abs(difference) / se, 0.0)
+    return float(np.quantile(statistic.max(axis=1), level))
+
+
+def sign_test_greater(more: int, fewer: int) -> float:
+    """The one-sided sign test: the chance of `more` or more of `more + fewer` untied pairs
+    going one way when each goes either way with even odds."""
+    n = more + fewer
+    return sum(math.comb(n, i) for i in range(more, n + 1)) / 2 ** n if n else 1.0
+
+
 def simultaneous_t(residuals: np.ndarray, bootstrap: np.ndarray, k: int, m: int, level: float,
                    rng: np.random.Generator, simulations: int = 10000) -> float:
     """The critical value c for intervals `difference +- c * se` that hold for J figures at

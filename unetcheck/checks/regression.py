@@ -103,6 +103,8 @@ class Comparison:
     level_alone: float | None = None
     #: What a reader must know about how the runs were matched and what was left out.
     notes: tuple[str, ...] = ()
+    #: Each candidate judged against the baseline trained with its seeds (`compare(paired=True)`).
+    paired: bool = False
 
     @property
     def regressions(self) -> list[Row]:
@@ -112,6 +114,7 @@ class Comparison:
         return {"resamples": self.resamples, "level": self.level, "tolerance": self.tolerance, "seed": self.seed,
                 "images": self.images, "baseline_runs": self.baseline_runs, "candidate_runs": self.candidate_runs,
                 "simultaneous": self.simultaneous, "level_alone": self.level_alone, "notes": list(self.notes),
+                "paired": self.paired,
                 "regressed": [row.label for row in self.regressions],
                 "rows": [{**dataclasses.asdict(row), "difference": row.difference} for row in self.rows]}
 
@@ -168,7 +171,8 @@ def _recipe(run: PerImageMetrics) -> str:
 
 def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
             candidate: PerImageMetrics | Sequence[PerImageMetrics], tolerance: float = TOLERANCE, resamples: int = RESAMPLES, level: float = LEVEL,
-            seed: int = 0, distance_tolerance: float = DISTANCE_TOLERANCE, simultaneous: bool = True) -> Comparison:
+            seed: int = 0, distance_tolerance: float = DISTANCE_TOLERANCE, simultaneous: bool = True,
+            paired: bool = False) -> Comparison:
     """Each metric's difference, candidate minus baseline, with a paired bootstrap interval.
 
     Example:
@@ -195,13 +199,21 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
       simultaneous: the intervals hold at `level` for all figures at once (max-t; for one run
         a side, percentile tails narrowed together), so that judging some 30 figures does not
         raise the chance of a false alarm to one in five. False: each interval at `level` alone.
+      paired: judge each candidate against the baseline trained with its seeds (the runs'
+        `seeds`): a change that leaves the random stream alone then differs from its twin by
+        much less than seeds differ (docs/baseline.md, "Paired seeds"). With several pairs the
+        interval holds the pairs' differences' spread (Student's t on pairs - 1 degrees of
+        freedom); the images where a class is missed or invented, by a sign test over pairs.
 
     Raises:
-      ValueError: artifacts from different test sets, or bad arguments.
+      ValueError: artifacts from different test sets, runs without a twin (`paired`), or
+        bad arguments.
 
     Length: most of it is this documentation, the rule and its examples; the code is 27 lines.
     """
     baselines, candidates = _as_runs(baseline, "baseline"), _as_runs(candidate, "candidate")
+    if paired:
+        baselines = twins(baselines, candidates)
     notes = list(dict.fromkeys(note for run in [*baselines, *candidates[1:]]
                                for note in check_same_test_set(run, candidates[0])))
     if not 0 < level < 1:
@@ -227,10 +239,65 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     with np.errstate(invalid="ignore"):  # inf - inf: a class missed in both runs
         diffs = (np.mean([[c[key] for key in keys] for c in cand_draws], axis=0)
                  - np.mean([[b[key] for key in keys] for b in base_draws], axis=0)).T  # (R, J)
-    rows, level_alone = _intervals(keys, values, cand_values, diffs, level, simultaneous, rng)
+    if paired and m > 1:
+        rows, level_alone = _paired_intervals(keys, values, cand_values, diffs, level, simultaneous, rng)
+    else:  # one pair is one run a side: the same percentile intervals
+        rows, level_alone = _intervals(keys, values, cand_values, diffs, level, simultaneous, rng)
     rows = [_judged(row, level, tolerance, distance_tolerance) for row in rows]
     return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance, m, simultaneous, level_alone,
-                      tuple(notes))
+                      tuple(notes), paired)
+
+
+def twins(baselines: Sequence[PerImageMetrics], candidates: Sequence[PerImageMetrics]) -> list[PerImageMetrics]:
+    """For each candidate, in order, the baseline trained with its training and data seeds.
+
+    Raises:
+      InputError: a run that records no seeds, or a candidate no baseline shares seeds with.
+    """
+    by_seeds = {}
+    for run in baselines:
+        if _seeds(run) is None:
+            raise InputError("a paired comparison needs runs that record their seeds (unetcheck verify writes them "
+                             "into per_image.json); a baseline has none")
+        by_seeds.setdefault(_seeds(run), run)
+    matched = []
+    for j, run in enumerate(candidates):
+        if _seeds(run) not in by_seeds:
+            raise InputError(f"candidate {j} (seeds {_seeds(run)}) has no baseline of the same training and data "
+                             f"seeds; the baselines have {sorted(by_seeds)}")
+        matched.append(by_seeds[_seeds(run)])
+    return matched
+
+
+def _paired_intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_values: np.ndarray,
+                      diffs: np.ndarray, level: float, simultaneous: bool,
+                      rng: np.random.Generator) -> tuple[list[Row], float]:
+    """`_intervals` for p >= 2 pairs (row i of `values` and of `cand_values`): the mean paired
+    difference, its interval from the pairs' spread and the bootstrap's (max-t for all
+    figures at once); counts of images by a sign test over the pairs."""
+    p = len(values)
+    counts = np.array([key[0] in COUNTS for key in keys], bool)
+    with np.errstate(invalid="ignore"):
+        paired = cand_values - values
+    finite = np.isfinite(paired).all(axis=0) & np.isfinite(diffs).any(axis=0) & ~counts
+    difference = paired.mean(axis=0)
+    low, high, seed_sd = (np.full(len(keys), np.nan) for _ in range(3))
+    residuals = (paired - difference)[:, finite]
+    seed_sd[finite] = np.sqrt((residuals ** 2).sum(axis=0) / (p - 1))
+    bootstrap = np.nan_to_num(diffs[:, finite] - np.nanmean(diffs[:, finite], axis=0))
+    se = np.sqrt(bootstrap.var(axis=0) + seed_sd[finite] ** 2 / p)
+    t = (_stats.simultaneous_t_paired(residuals, bootstrap, level, rng) if simultaneous and finite.any()
+         else _stats.student_t_quantile((1 + level) / 2, p - 1))
+    low[finite], high[finite] = difference[finite] - t * se, difference[finite] + t * se
+    rows = []
+    for j, key in enumerate(keys):
+        row = Row(key[0], key[1], float(values[:, j].mean()), float(cand_values[:, j].mean()), float(low[j]),
+                  float(high[j]), False, None if np.isnan(seed_sd[j]) else float(seed_sd[j]))
+        if counts[j]:  # pairs where the candidate misses (or invents) more images, against fewer
+            more, fewer = int((paired[:, j] > 0).sum()), int((paired[:, j] < 0).sum())
+            row = dataclasses.replace(row, missed_p=_stats.sign_test_greater(more, fewer))
+        rows.append(row)
+    return rows, float(2 * _stats.student_t_cdf(t, p - 1) - 1)
 
 
 def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_values: np.ndarray,

@@ -19,6 +19,11 @@ def verdict(comparison: Comparison) -> str:
 
 def _baselines(comparison: Comparison) -> str:
     k, m = comparison.baseline_runs, comparison.candidate_runs
+    if comparison.paired:
+        if m == 1:
+            return ("one pair of runs with the same seeds: the test images' noise, and what pairing leaves of the "
+                    "seeds' (docs/baseline.md, \"Paired seeds\")")
+        return f"{m} pairs of runs with the same seeds: their paired differences, the interval widened by their spread"
     if k == m == 1:
         return "one baseline run: test-image noise only, not training noise (pass several baseline runs)"
     runs = f"{k} baseline run{'s' if k > 1 else ''}" + (f" and {m} candidate runs" if m > 1 else "")

@@ -109,6 +109,9 @@ def _compare_parser(commands: Any) -> None:
     compare.add_argument("--resamples", type=int, default=None, help=f"bootstrap resamples (default {RESAMPLES})")
     compare.add_argument("--level", type=float, default=None, help=f"confidence level (default {LEVEL:g})")
     compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    compare.add_argument("--paired", action="store_true",
+                         help="judge each candidate against the baseline trained with its seeds (runs record them): "
+                         "far more sensitive for a change that leaves the random stream alone (docs/baseline.md)")
     compare.add_argument("--per-figure", action="store_true",
                          help="each interval at --level on its own, for one figure chosen beforehand (default: "
                          "the intervals hold for all figures at once)")
@@ -245,7 +248,7 @@ def _compare(args: argparse.Namespace) -> int:
     runs = [PerImageMetrics.load(path) for path in args.runs]  # bad files and options raise InputError
     split = len(runs) - args.candidates
     comparison = regression.compare(runs[:split], runs[split:], seed=args.seed, simultaneous=not args.per_figure,
-                                    **{k: v for k, v in options.items() if v is not None})
+                                    paired=args.paired, **{k: v for k, v in options.items() if v is not None})
     changes, profiled = _data_changes(args.runs[0], args.runs[split])
     data_lines = [f"DATA CHANGED in {name}: " + "; ".join(found) for name, found in changes.items()]
     print("\n".join([regression_report.format_comparison(comparison), *data_lines]))
