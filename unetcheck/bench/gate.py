@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from unetcheck.checks.per_image import PerImageMetrics
+from unetcheck.checks.regression import compare
 
 #: The figures the pairing table shows: overall mIoU and each class's IoU.
 TABLE_KEYS = ("miou", "iou")
@@ -105,15 +106,77 @@ def _format(rows: Sequence[Pairing]) -> str:
     return "\n".join(lines)
 
 
+def _format_power(rows: Sequence[Power]) -> str:
+    drops, changes = list(rows[0].planted), list(rows[0].changes)
+    lines = ["| pairs | paired | false alarms: any figure | mIoU | "
+             + " | ".join(f"mIoU flagged at planted drop {d:g}" for d in drops) + " | "
+             + " | ".join(f"{c}: flagged" for c in changes) + " |",
+             "| --- " * (4 + len(drops) + len(changes)) + "|"]
+    lines += [f"| {r.pairs} | {'yes' if r.paired else 'no'} | {r.false_any:.0%} | {r.false_miou:.0%} | "
+              + " | ".join(f"{r.planted[d]:.0%}" for d in drops) + " | "
+              + " | ".join(f"{r.changes[c]:.0%}" for c in changes) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m unetcheck.bench.gate", description=__doc__)
     parser.add_argument("runs", help="a folder of base/SEED and CHANGE/SEED verify folders")
+    parser.add_argument("--null", help="the change that alters nothing (its runs are the false alarms' trials), "
+                        "then --power's study")
+    parser.add_argument("--pairs", type=int, nargs="+", default=[1, 2, 3, 5])
+    parser.add_argument("--trials", type=int, default=40)
     args = parser.parse_args(argv)
     runs = load_runs(args.runs)
     changes = [c for c in runs if c != "base" and len(set(runs[c]) & set(runs["base"])) >= 3]
     print(_format([row for change in changes for row in pairing(runs, change)]))
+    if args.null:
+        faults = [c for c in changes if c != args.null]
+        rows = [power(runs, args.null, faults, p, paired, trials=args.trials)
+                for p in args.pairs for paired in (True, False)]
+        print()
+        print(_format_power(rows))
     return 0
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+@dataclasses.dataclass(frozen=True)
+class Power:
+    """How often `compare` flags, over trials that draw `pairs` seeds: with no change (the
+    null change's runs), on mIoU with a planted drop, and for each real change (any figure)."""
+
+    pairs: int
+    paired: bool
+    false_any: float
+    false_miou: float
+    planted: dict[float, float]
+    changes: dict[str, float]
+
+
+def power(runs: Mapping[str, Mapping[int, PerImageMetrics]], null: str, faults: Sequence[str], pairs: int,
+          paired: bool = True, drops: Sequence[float] = (0.02, 0.03, 0.04), trials: int = 40) -> Power:
+    """The gate's false alarms and power with `pairs` candidate runs, each with its baseline of
+    the same seeds (`paired`), or with as many baselines of other seeds (unpaired)."""
+    rng = np.random.default_rng(pairs)
+    seeds = sorted(set(runs["base"]) & set(runs[null]))
+    others = sorted(runs["base"])
+
+    def draws(change: str, drop: float = 0.0) -> list[tuple[list[PerImageMetrics], list[PerImageMetrics]]]:
+        out = []
+        for _ in range(trials):
+            chosen = rng.choice(sorted(set(seeds) & set(runs[change])), pairs, replace=False)
+            rest = [s for s in others if s not in chosen]
+            bases = list(chosen) if paired else list(rng.choice(rest, pairs, replace=False))
+            candidates = [runs[change][s] if not drop else planted(runs[change][s], drop) for s in chosen]
+            out.append(([runs["base"][s] for s in bases], candidates))
+        return out
+
+    def judge(baselines, candidates):
+        return compare(baselines, candidates, paired=paired, seed=int(rng.integers(1 << 30)))
+
+    null_draws = draws(null)
+    return Power(pairs, paired, flag_rate(null_draws, judge), flag_rate(null_draws, judge, "miou"),
+                 {drop: flag_rate(draws(null, drop), judge, "miou") for drop in drops},
+                 {change: flag_rate(draws(change), judge) for change in faults})
