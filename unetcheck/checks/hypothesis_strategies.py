@@ -36,12 +36,6 @@ def trimaps(height: Any = st.integers(2, 72), width: Any = st.integers(2, 72),
         lambda hw: hnp.arrays(np.uint8, (hw[0], hw[1], 1), elements=st.sampled_from(labels)))
 
 
-def label_masks(num_classes: int = 3, max_batch: int = 8, max_side: int = 16) -> st.SearchStrategy[np.ndarray]:
-    """Batches of integer class masks (B, H, W, 1) with ids in [0, num_classes)."""
-    shape = st.tuples(st.integers(1, max_batch), st.integers(1, max_side), st.integers(1, max_side), st.just(1))
-    return hnp.arrays(np.int32, shape, elements=st.integers(0, num_classes - 1))
-
-
 @st.composite
 def examples(draw: st.DrawFn, min_side: int = 2, max_side: int = 72) -> dict[str, np.ndarray]:
     """TFDS-style `{"image", "segmentation_mask"}` dicts: a photo and a same-sized trimap."""

@@ -89,7 +89,6 @@ METRICS = (
     Metric("missed", "missed", "region", per_class=lambda s: s["missed"], count=True),
     Metric("invented", "invented", "region", per_class=lambda s: s["invented"], count=True),
 )
-METRICS_BY_NAME = {m.name: m for m in METRICS}
 
 
 def groups_for(metrics: str | Sequence[str] | None) -> tuple[str, ...]:

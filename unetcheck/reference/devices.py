@@ -1,5 +1,5 @@
-"""Which accelerators the Keras backend sees, and pinning work to the CPU (the machine's own
-facts, without Keras: `unetcheck.hardware`)."""
+"""Pinning Keras work to the CPU, whatever the backend's default device (which accelerators a
+framework sees: `unetcheck.hardware`)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,6 @@ from typing import Iterator
 
 import keras
 
-from unetcheck import hardware
-
-
-def visible_gpus() -> list[str]:
-    """Names of the GPUs the active Keras backend can use (empty when none)."""
-    return hardware.visible_gpus("keras")
 
 
 @contextlib.contextmanager
