@@ -38,6 +38,30 @@ else:
 '''
 
 
+@dataclass(frozen=True)
+class Mistake:
+    """A planted mistake of a team: its `PLANTED_MISTAKES` switches, the tests it must fail
+    (and only those run), and the check whose failure names it."""
+
+    planted: dict[str, Any]
+    fails: frozenset[str]
+    check: str
+
+    def __init__(self, planted: dict[str, Any], fails: set[str], check: str) -> None:
+        object.__setattr__(self, "planted", planted)
+        object.__setattr__(self, "fails", frozenset(fails))
+        object.__setattr__(self, "check", check)
+
+    @property
+    def selection(self) -> str:
+        """The tests to run, as pytest's `-k`: those it must fail."""
+        return " or ".join(sorted(self.fails))
+
+    @property
+    def label(self) -> str:
+        return "-".join(f"{k}={v}" for k, v in self.planted.items())
+
+
 @dataclass
 class ProjectRun:
     """What one run of a team's suite gave: pytest's exit code, the count of each outcome,
@@ -47,6 +71,7 @@ class ProjectRun:
     outcomes: Counter = field(default_factory=Counter)
     failed: dict[str, set[str]] = field(default_factory=dict)
     text: str = ""
+    skips: dict[str, str] = field(default_factory=dict)  # {skipped test: the reason given}
 
 
 def load_frameworks(name: str) -> None:
@@ -77,6 +102,8 @@ def _read_report(report: Path, run: ProjectRun) -> None:
         problems = [*case.iter("failure"), *case.iter("error")]
         skipped = next(case.iter("skipped"), None)
         run.outcomes["failed" if problems else "skipped" if skipped is not None else "passed"] += 1
+        if skipped is not None:
+            run.skips[case.get("name")] = skipped.get("message", "")
         for problem in problems:
             text = f"{problem.get('message', '')}\n{problem.text or ''}"
             texts.append(text)

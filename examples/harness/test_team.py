@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections import Counter
 
 import pytest
 from teamrun import EXAMPLES, load_frameworks, run_project
@@ -34,9 +33,11 @@ def test_the_environment_holds_only_the_teams_frameworks(module):
 
 
 def test_correct_project_passes(frameworks, tmp_path, monkeypatch):
+    """Every test passes; a `gpu` test may only skip, with the plugin's reason, where no GPU is visible."""
     run = run_project(tmp_path, monkeypatch, TEAM)
     assert not run.failed, run.text
-    assert run.outcomes == Counter(passed=table.PASSED, skipped=table.SKIPPED), run.outcomes
+    assert run.outcomes["passed"] > 0 and set(run.outcomes) <= {"passed", "skipped"}, run.outcomes
+    assert all("no GPU visible" in reason for reason in run.skips.values()), run.skips
     assert run.exit_code == 0
 
 
@@ -46,9 +47,8 @@ def test_an_unknown_switch_is_refused(frameworks, tmp_path, monkeypatch):
     assert "no switch ['NO_SUCH_SWITCH']" in run.text, run.text
 
 
-@pytest.mark.parametrize("planted, selection, failing, check", table.MISTAKES,
-                         ids=["-".join(f"{k}={v}" for k, v in m[0].items()) for m in table.MISTAKES])
-def test_each_mistake_fails_the_right_check(frameworks, tmp_path, monkeypatch, planted, selection, failing, check):
-    run = run_project(tmp_path, monkeypatch, TEAM, planted, "-k", selection)
-    assert set(run.failed) == failing, run.text
-    assert any(check in checks for checks in run.failed.values()), run.failed
+@pytest.mark.parametrize("mistake", table.MISTAKES, ids=[m.label for m in table.MISTAKES])
+def test_each_mistake_fails_the_right_check(frameworks, tmp_path, monkeypatch, mistake):
+    run = run_project(tmp_path, monkeypatch, TEAM, mistake.planted, "-k", mistake.selection)
+    assert set(run.failed) == mistake.fails, run.text
+    assert any(mistake.check in checks for checks in run.failed.values()), run.failed

@@ -1,20 +1,19 @@
 """What examples/harness holds this team to (`make test-team-torchvision_team`): the frameworks its
-environment must not hold, how many of its tests pass (and skip), and for each planted
-mistake the tests it fails and the check that fails them."""
+environment must not hold, and each planted mistake: its switches, the tests it must fail,
+and the check whose failure names it."""
+
+from teamrun import Mistake
 
 ABSENT = ("tensorflow", "keras", "jax")
-PASSED = 8
-SKIPPED = 0
 MISTAKES = [
-    # (PLANTED_MISTAKES, tests to run (-k), tests that must fail, the check that fails them)
-    ({"MASK_INTERPOLATION": "nearest"}, "preprocessing", {"test_preprocessing_matches_the_reference"},
-     "assert_same_preprocessing"),
-    ({"MASK_AS_TV_TENSOR": False}, "flip", {"test_flip_is_paired"},
-     "assert_paired_flip"),
-    ({"AUX_IN_LOSS": False}, "learns", {"test_every_parameter_learns"},
-     "assert_all_trainable_change"),
-    ({"EVAL_FOR_INFERENCE": False}, "inference", {"test_inference_ignores_the_batch"},
-     "assert_batch_independent"),
-    ({"STRIP_MODULE_PREFIX": False}, "checkpoint", {"test_checkpoint_is_loaded"},
-     "assert_state_loaded"),
+    Mistake({"MASK_INTERPOLATION": "nearest"}, {"test_preprocessing_matches_the_reference"},
+            "assert_same_preprocessing"),
+    Mistake({"MASK_AS_TV_TENSOR": False}, {"test_flip_is_paired"},
+            "assert_paired_flip"),
+    Mistake({"AUX_IN_LOSS": False}, {"test_every_parameter_learns"},
+            "assert_all_trainable_change"),
+    Mistake({"EVAL_FOR_INFERENCE": False}, {"test_inference_ignores_the_batch"},
+            "assert_batch_independent"),
+    Mistake({"STRIP_MODULE_PREFIX": False}, {"test_checkpoint_is_loaded"},
+            "assert_state_loaded"),
 ]
