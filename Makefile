@@ -26,16 +26,18 @@ test-suite: | $(NOX)
 test-team-%: | $(NOX)
 	$(NOX) -s "team(name='$*')"
 
-# The teams two at a time, longest first (the runner's two cores), each team's output kept
-# together. A team's runs are one Python, mostly one busy thread; noxfile.py keeps its
-# frameworks to one thread each (tests/harness/threads.py), since two thread pools spinning
-# on two cores slow each other down up to tenfold (docs/performance.md, "The example teams").
+# The teams two at a time (the runner's two cores), each team's output kept together, the
+# longest first by their last runs' times (.nox/team-seconds, which each team's session
+# writes; a team not yet timed after them). A team's runs are one Python, mostly one busy
+# thread; noxfile.py keeps its frameworks to one thread each (tests/harness/threads.py), since
+# two thread pools spinning on two cores slow each other down up to tenfold
+# (docs/performance.md, "The example teams").
 TEAMS := $(sort $(patsubst examples/%/mistakes.py,%,$(wildcard examples/*/mistakes.py)))
-LONGEST_TEAMS := tfkeras_team smp_team
+TIMED := $(shell for f in .nox/team-seconds/*; do [ -f "$$f" ] && echo "$$(cat "$$f") $$(basename "$$f")"; done | sort -rn | cut -d' ' -f2)
+ORDER := $(filter $(TEAMS),$(TIMED)) $(filter-out $(TIMED),$(TEAMS))
 
 test-teams: | $(NOX)
-	$(MAKE) -j2 --output-sync=target --no-print-directory \
-		$(addprefix test-team-,$(filter $(LONGEST_TEAMS),$(TEAMS)) $(filter-out $(LONGEST_TEAMS),$(TEAMS)))
+	$(MAKE) -j2 --output-sync=target --no-print-directory $(addprefix test-team-,$(ORDER))
 
 test-gpu: | $(NOX)
 	$(NOX) -s gpu -- $(ARGS)

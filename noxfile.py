@@ -14,6 +14,7 @@ import re
 import runpy
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nox
@@ -27,6 +28,8 @@ ROOT = Path(__file__).resolve().parent
 # The example teams: each has examples/NAME/requirements.txt and the table of its planted
 # mistakes, examples/NAME/mistakes.py, which examples/harness runs.
 TEAMS = sorted(path.parent.name for path in ROOT.glob("examples/*/mistakes.py"))
+#: Each team's last run in seconds, one file a team: the order `make test-teams` starts them in.
+TIMES = ROOT / ".nox" / "team-seconds"
 
 
 def _pip_sources() -> dict[str, str]:
@@ -124,7 +127,11 @@ def team(session: nox.Session, name: str) -> None:
     its project passes, and each of its planted mistakes fails the right check."""
     _install(session, "-e", ".", "-r", f"examples/{name}/requirements.txt", "pytest>=8")
     session.chdir(ROOT / "examples" / "harness")
+    started = time.monotonic()
     session.run("pytest", *session.posargs, env={**_one_thread_settings(os.environ), "TEAM": name})
+    # The run's seconds, measured: `make test-teams` starts the longest teams first.
+    TIMES.mkdir(parents=True, exist_ok=True)
+    (TIMES / name).write_text(f"{time.monotonic() - started:.0f}\n")
 
 
 @nox.session
