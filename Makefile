@@ -29,7 +29,7 @@ test-team-%: | $(NOX)
 # The teams two at a time (the runner's two cores), each team's output kept together, the
 # longest first by their last runs' times (.nox/team-seconds, which each team's session
 # writes; a team not yet timed after them). A team's runs are one Python, mostly one busy
-# thread; noxfile.py keeps its frameworks to one thread each (tests/harness/threads.py), since
+# thread; noxfile.py keeps its frameworks to one thread each (tools/runner.py), since
 # two thread pools spinning on two cores slow each other down up to tenfold
 # (docs/performance.md, "The example teams").
 TEAMS := $(sort $(patsubst examples/%/mistakes.py,%,$(wildcard examples/*/mistakes.py)))

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import runpy
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,53 +29,10 @@ TEAMS = sorted(path.parent.name for path in ROOT.glob("examples/*/mistakes.py"))
 TIMES = ROOT / ".nox" / "team-seconds"
 
 
-def _pip_sources() -> dict[str, str]:
-    """uv's settings for the wheel folders and extra indexes pip is configured with here.
+sys.path.insert(0, str(ROOT))  # the project's own tools, for the sessions below
+from tools import runner  # noqa: E402
 
-    uv reads no pip configuration; a machine that serves wheels from its own disk (this
-    project's runners hold the CPU build of torch there) names them to pip alone.
-    """
-    listing = subprocess.run([sys.executable, "-m", "pip", "config", "list"],
-                             capture_output=True, text=True, check=False).stdout
-    values: dict[str, list[str]] = {"find-links": [], "extra-index-url": []}
-    for key, value in re.findall(r"^[^.\n]*\.([a-z-]+)='(.*)'$", listing, flags=re.M):
-        if key in values:
-            values[key] += [v for v in value.split() if v not in values[key]]
-    links = [link for link in values["find-links"] if Path(link).is_dir() or "://" in link]
-    settings = {}
-    if links:
-        settings["UV_FIND_LINKS"] = ",".join(links)
-    if values["extra-index-url"]:
-        settings["UV_EXTRA_INDEX_URL"] = " ".join(values["extra-index-url"])
-        # pip takes the best version from all its indexes; uv's default stops at the first.
-        settings["UV_INDEX_STRATEGY"] = "unsafe-best-match"
-    return settings
-
-
-for _name, _value in _pip_sources().items():
-    os.environ.setdefault(_name, _value)
-
-# JAX's persistent compilation cache, kept beside the environments: a run reuses what XLA
-# compiled for the same program, JAX release and device in an earlier one (the Flax team and
-# the JAX backend's parity run; docs/performance.md, "The test suite's cost"). Every
-# compilation is kept, however quick: the teams' runs compile many small programs.
-os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".nox" / "jax-cache"))
-os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-
-
-def _harness(module: str, name: str):
-    """A function of tests/harness/MODULE.py, a module without imports, run here in the tools' environment."""
-    return runpy.run_path(str(ROOT / "tests" / "harness" / f"{module}.py"))[name]
-
-
-# Python's bytecode kept in .nox/pycache where the machine forbids writing it (uv compiles
-# none when it installs), and glibc's heap top kept instead of faulted in again page by page:
-# both for every session (docs/performance.md, "The test suite's cost").
-_harness("bytecode", "keep_bytecode")(os.environ, str(ROOT / ".nox" / "pycache"))
-_harness("heap", "keep_heap")(os.environ)
-
-# Each framework kept to one thread in a team's run: two teams run at a time on two cores.
-_one_thread_settings = _harness("threads", "one_thread_settings")
+CACHE = str(ROOT / ".nox")
 
 
 def _install(session: nox.Session, *args: str) -> None:
@@ -100,6 +54,7 @@ def _install(session: nox.Session, *args: str) -> None:
 @nox.session
 def verify(session: nox.Session) -> None:
     """The main job: trains the reference on the embedded pets, verifies it, writes the report."""
+    session.env.update(runner.session_env(os.environ, CACHE))
     _install(session, "-e", ".[reference]")
     session.run("unetcheck", "verify", *session.posargs)
 
@@ -109,6 +64,7 @@ def tests(session: nox.Session) -> None:
     """The whole suite in one run, in a random order: the CPU tests, each Keras backend and
     tf.distribute in subprocesses (the `backends` and `distributed` marks, which plain
     `pytest` leaves out), the GPU tests skipped with the reason. Arguments go to pytest."""
+    session.env.update(runner.session_env(os.environ, CACHE, jax=True))
     _install(session, "-e", ".[test]")
     session.run("pytest", "-m", "", *session.posargs)
 
@@ -116,6 +72,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def gpu(session: nox.Session) -> None:
     """The GPU tests, in one process that owns the GPU; skipped with the reason where none is visible."""
+    session.env.update(runner.session_env(os.environ, CACHE, jax=True))
     _install(session, "-e", ".[gpu,test]")
     session.run("pytest", "-m", "gpu", "-n", "0", *session.posargs)
 
@@ -125,10 +82,12 @@ def gpu(session: nox.Session) -> None:
 def team(session: nox.Session, name: str) -> None:
     """One example team in an environment of its own (unetcheck, the team's libraries, pytest):
     its project passes, and each of its planted mistakes fails the right check."""
+    # Two teams run at a time on two cores: each framework keeps to one thread.
+    session.env.update(runner.session_env(os.environ, CACHE, jax=True, threads=True))
     _install(session, "-e", ".", "-r", f"examples/{name}/requirements.txt", "pytest>=8")
     session.chdir(ROOT / "examples" / "harness")
     started = time.monotonic()
-    session.run("pytest", *session.posargs, env={**_one_thread_settings(os.environ), "TEAM": name})
+    session.run("pytest", *session.posargs, env={"TEAM": name})
     # The run's seconds, measured: `make test-teams` starts the longest teams first.
     TIMES.mkdir(parents=True, exist_ok=True)
     (TIMES / name).write_text(f"{time.monotonic() - started:.0f}\n")
@@ -139,6 +98,7 @@ def team(session: nox.Session, name: str) -> None:
 def bench(session: nox.Session, suite: str) -> None:
     """A benchmark suite (pytest-benchmark): benchmarks/pipeline, the reference pipeline's costs;
     benchmarks/metrics, the metrics against MONAI and torchmetrics."""
+    session.env.update(runner.session_env(os.environ, CACHE))
     _install(session, "-e", ".[test]")
     session.chdir(ROOT / "benchmarks" / suite)
     session.run("pytest", "-c", "pytest.ini", *session.posargs)

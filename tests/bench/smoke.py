@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 
-from tests.harness.threads import one_thread
+from tools.runner import one_thread
 from tests.paths import ROOT
 
 

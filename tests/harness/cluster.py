@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.harness.threads import one_thread
+from tools.runner import one_thread
 from tests.paths import ROOT
 
 #: How long a worker may take; a hung one is killed, with its partner, after this.

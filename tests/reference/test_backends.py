@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from tests.harness.parity import step_outputs, write_reference_inputs
-from tests.harness.threads import one_thread
+from tools.runner import one_thread
 from tests.paths import ROOT
 
 SIZE = 32

@@ -12,7 +12,7 @@ import pytest
 
 from tests.harness.distribute_steps import weight_gap
 from tests.harness.parity import write_reference_inputs
-from tests.harness.threads import one_thread
+from tools.runner import one_thread
 from tests.paths import ROOT
 from unetcheck.reference.distribute import make_strategy
 
