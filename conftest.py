@@ -2,8 +2,8 @@
 
 On x86 the suite asks TensorFlow for its oneDNN kernels before anything imports it, as the
 command line does (`unetcheck.reference.onednn`): TensorFlow leaves them off on AVX2 CPUs,
-where they train the reference about 1.6 times faster. `TF_ENABLE_ONEDNN_OPTS=0 pytest`
-runs the suite on Eigen's kernels instead.
+where they train the reference faster (docs/performance.md). `TF_ENABLE_ONEDNN_OPTS=0
+pytest` runs the suite on Eigen's kernels instead.
 
 The `gpu` marker with its skip-with-reason (asked for by `unetcheck_gpu = "keras"` in
 pyproject.toml) and the reference fixtures come from unetcheck's own pytest plugin

@@ -38,7 +38,8 @@ CACHE = str(ROOT / ".nox")
 def _install(session: nox.Session, *args: str) -> None:
     """`session.install(*args)`, skipped where this environment was made by the same arguments
     from the same pyproject.toml and requirement files: checking a reused environment costs
-    uv 2-4 s a session, ten sessions in `make test`. The package itself is installed
+    uv seconds a session, ten sessions in `make test` (docs/performance.md, "The test suite's
+    cost"). The package itself is installed
     editable, so its code needs no install; a change to its dependencies or entry points
     changes pyproject.toml and installs again."""
     named = [ROOT / "pyproject.toml", *(ROOT / path for flag, path in zip(args, args[1:]) if flag == "-r")]

@@ -110,8 +110,8 @@ class BenchPath:
 
     def predict_window(self) -> None:
         """Times one `predict` of a training batch, from its begin to its end callback: after
-        the end, deleting Keras's own tf.data iterator waits 0-0.3 s for the autotuner
-        (docs/performance.md, "What makes it faster"), which made this figure swing twofold between windows."""
+        the end, deleting Keras's own tf.data iterator waits for the autotuner, which made
+        the figure swing between windows (docs/performance.md, "What makes it faster")."""
         timer = CallSpan()
         self.model.predict(self.images, batch_size=self.batch_size, verbose=0, callbacks=[timer])
         self.predict_times.append(timer.end - timer.begin)

@@ -2,7 +2,7 @@
 
 TensorFlow turns its oneDNN ops on by default only on x86 CPUs with AVX-512 VNNI, bfloat16 or
 AMX. On AVX2 CPUs (most CI runners) its convolutions then run through Eigen, and the
-reference trains about 1.6 times slower than with oneDNN's AVX2 kernels (docs/performance.md).
+reference trains slower than with oneDNN's AVX2 kernels (docs/performance.md measures it).
 Imports nothing heavy: the command line and the test suite call `prefer_onednn` before
 TensorFlow loads.
 """
