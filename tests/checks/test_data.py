@@ -104,7 +104,7 @@ def test_labels_in_range_on_arrays_and_any_batches():
     dicts = [{"pixel_values": np.zeros((1, 4, 4, 3)), "target": bad[:1]}, {"pixel_values": None, "target": bad[1:]}]
     with pytest.raises(AssertionError, match="first at batch 1"):
         assert_labels_in_range(dicts, 3, mask_key="target")
-    with pytest.raises(ValueError, match=r"no mask in a batch with keys \['pixel_values', 'target'\]"):
+    with pytest.raises(ValueError, match=r"no mask in an element with keys \['pixel_values', 'target'\]; keys tried: \['segmentation_mask'.*name it with mask_key="):
         assert_labels_in_range(dicts, 3)
     assert_labels_in_range([{"segmentation_mask": good}], 3)
 

@@ -167,6 +167,40 @@ def to_numpy(x: Any, channels_first: bool = False) -> np.ndarray:
     return arr
 
 
+#: Keys an image and a mask go by in dict batches (TFDS examples, Keras 3's preprocessing
+#: layers, transformers' processors, MONAI's dictionaries), tried in this order.
+IMAGE_KEYS = ("image", "images", "pixel_values")
+MASK_KEYS = ("segmentation_mask", "segmentation_masks", "mask", "masks", "label", "labels")
+_PARTS = {"image": (IMAGE_KEYS, 0), "mask": (MASK_KEYS, 1)}
+
+
+def element_part(element: Any, part: str, key: str | None = None, index: int | None = None) -> Any:
+    """The image or the mask (`part`) of one element of a split or a batch stream, as its
+    framework gave it: a dict's `key` (by default the first of `IMAGE_KEYS` or `MASK_KEYS`
+    present), a tuple's or list's `index` (by default 0 for the image, 1 for the mask), or the
+    element itself.
+
+    Example:
+
+    >>> element_part({"pixel_values": 1, "labels": 2}, "mask"), element_part((1, 2, 3), "image")
+    (2, 1)
+
+    Raises:
+      ValueError: a dict without the key, naming the keys it has and those tried.
+    """
+    keys, position = _PARTS[part]
+    if isinstance(element, Mapping):
+        tried = [key] if key is not None else list(keys)
+        found = next((k for k in tried if k in element), None)
+        if found is None:
+            raise ValueError(f"no {part} in an element with keys {sorted(element)}; keys tried: {tried}"
+                             + ("" if key is not None else f": name it with {part}_key="))
+        return element[found]
+    if isinstance(element, (tuple, list)):
+        return element[position if index is None else index]
+    return element
+
+
 def _is_variable_list(obj: Any) -> bool:
     return isinstance(obj, (list, tuple)) and all(hasattr(v, "path") or hasattr(v, "name") for v in obj)
 

@@ -9,21 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import check, first_index, is_array, percent, to_numpy
-
-#: Keys a mask goes by in dict batches, tried in this order when no `mask_key` is named.
-MASK_KEYS = ("segmentation_mask", "segmentation_masks", "mask", "masks", "label", "labels")
-
-
-def _mask_of(element: Any, mask_key: str | None, mask_index: int) -> Any:
-    if isinstance(element, Mapping):
-        keys = [mask_key] if mask_key is not None else [k for k in MASK_KEYS if k in element]
-        if not keys or keys[0] not in element:
-            raise ValueError(f"no mask in a batch with keys {sorted(element)}: name it with mask_key=")
-        return element[keys[0]]
-    if isinstance(element, (tuple, list)):
-        return element[mask_index]
-    return element
+from unetcheck.checks._core import MASK_KEYS, check, element_part, first_index, is_array, percent, to_numpy
 
 
 def _mask_batches(data: Any, mask_key: str | None, mask_index: int) -> Iterable[np.ndarray]:
@@ -32,7 +18,7 @@ def _mask_batches(data: Any, mask_key: str | None, mask_index: int) -> Iterable[
         yield to_numpy(data)
         return
     for element in data:
-        yield to_numpy(_mask_of(element, mask_key, mask_index))
+        yield to_numpy(element_part(element, "mask", mask_key, mask_index))
 
 
 def _infinite(data: Any) -> bool:

@@ -18,9 +18,7 @@ from typing import Any
 import numpy as np
 
 from unetcheck.checks import strict_json
-from unetcheck.checks._core import check, is_array, to_numpy
-from unetcheck.checks.data import MASK_KEYS
-from unetcheck.checks.leakage import IMAGE_KEYS
+from unetcheck.checks._core import check, element_part, is_array, to_numpy
 from unetcheck.errors import InputError
 
 FORMAT = "unetcheck.data_profile/2"
@@ -132,23 +130,13 @@ def texture(image: np.ndarray) -> tuple[float, float]:
     return float(np.sqrt(variance)), float(laplacian.var()) / variance
 
 
-def _first_key(element: Mapping[str, Any], keys: Sequence[str], what: str) -> Any:
-    key = next((k for k in keys if k in element), None)
-    if key is None:
-        raise ValueError(f"no {what} in an element with keys {sorted(element)}; keys tried: {keys}")
-    return element[key]
-
-
 def _pairs(data: Any, channels_first: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(image (H, W, C), mask (H, W)) one at a time from (images, masks, ...) tuples or dicts,
     single or batched (a batch: images of rank 4)."""
     for element in data:
-        if isinstance(element, Mapping):
-            image, mask = _first_key(element, IMAGE_KEYS, "image"), _first_key(element, MASK_KEYS, "mask")
-        elif isinstance(element, (tuple, list)) and len(element) >= 2:
-            image, mask = element[0], element[1]
-        else:
+        if not isinstance(element, (Mapping, tuple, list)) or (not isinstance(element, Mapping) and len(element) < 2):
             raise ValueError(f"each element must be (image, mask, ...) or a dict; got {type(element).__name__}")
+        image, mask = element_part(element, "image"), element_part(element, "mask")
         image, mask = to_numpy(image, channels_first), to_numpy(mask)
         if channels_first and mask.ndim == image.ndim:  # a (N, 1, H, W) mask: its channel axis last too
             mask = np.moveaxis(mask, -3, -1)

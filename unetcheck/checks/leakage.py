@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import array_digest, check, to_numpy
+from unetcheck.checks._core import array_digest, check, element_part, to_numpy
 
 #: Keys an image goes by in dict batches or examples, tried in this order.
-IMAGE_KEYS = ("image", "images", "pixel_values")
 #: Hash bits two images may differ in and still be near copies. Measured on synthetic pets
 #: (docs/leakage.md): copies resized by 0.5 or 1.5, JPEG-recompressed at quality 70 or
 #: cropped by 2% a side stayed within 8 bits; brightened copies whose highlights clip can
@@ -90,14 +89,7 @@ def _single_images(data: Any, channels_first: bool) -> Iterator[Any]:
         yield from to_numpy(data)
         return
     for element in data:
-        if isinstance(element, Mapping):
-            key = next((k for k in IMAGE_KEYS if k in element), None)
-            if key is None:
-                raise ValueError(f"no image in an element with keys {sorted(element)}; keys tried: {IMAGE_KEYS}")
-            element = element[key]
-        elif isinstance(element, (tuple, list)):
-            element = element[0]
-        arr = to_numpy(element)
+        arr = to_numpy(element_part(element, "image"))
         batched = arr.ndim == 4 or (arr.ndim == 3 and not channels_first and arr.shape[-1] not in (1, 3, 4))
         yield from (arr if batched else [arr])
 
