@@ -103,25 +103,14 @@ def resize_outputs(outputs: np.ndarray, size: tuple[int, int], method: str) -> n
     """(N, h, w, K) outputs resized to (N, H, W, K) with half-pixel centres, as
     `tf.image.resize` and PyTorch's `interpolate(..., align_corners=False)` (bilinear) or
     `mode="nearest-exact"` (nearest) do: SegFormer's logits are a quarter of the input."""
+    from unetcheck.pets.preprocess import resize_bilinear, resize_nearest  # the one resize
+
     if method not in RESIZE_METHODS:
         raise ValueError(f"resize must be one of {RESIZE_METHODS} or None; got {method!r}")
-    result = outputs.astype(np.float32) if method == "bilinear" else outputs
-    for axis, new in zip((1, 2), size):
-        old = result.shape[axis]
-        if old == new:
-            continue
-        centres = (np.arange(new) + 0.5) * old / new - 0.5
-        if method == "nearest":
-            result = np.take(result, np.clip(np.floor(centres + 0.5), 0, old - 1).astype(np.int64), axis=axis)
-            continue
-        centres = np.clip(centres, 0, old - 1)
-        low = np.floor(centres).astype(np.int64)
-        high = np.minimum(low + 1, old - 1)
-        shape = [1] * result.ndim
-        shape[axis] = new
-        weight = (centres - low).reshape(shape).astype(np.float32)
-        result = np.take(result, low, axis=axis) * (1 - weight) + np.take(result, high, axis=axis) * weight
-    return result
+    if tuple(outputs.shape[1:3]) == tuple(size):
+        return outputs
+    resize = resize_bilinear if method == "bilinear" else resize_nearest
+    return np.moveaxis(resize(np.moveaxis(outputs, 0, -1), tuple(size)), -1, 0)  # (h, w, K, N): spatial axes first
 
 
 def input_shape(model: Any) -> tuple[int | None, ...] | None:

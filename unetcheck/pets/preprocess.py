@@ -39,7 +39,8 @@ def _source_coordinates(out_size: int, in_size: int) -> np.ndarray:
 
 
 def resize_bilinear(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
-    """`tf.image.resize(image, size)` (bilinear) of an (H, W, C) array, as float32."""
+    """`tf.image.resize(image, size)` (bilinear) of an (H, W, ...) array, as float32: the first
+    two axes resized, any others carried along."""
     out_h, out_w = output_size(size)
     image = np.asarray(image, dtype=np.float32)
     rows = []
@@ -50,14 +51,15 @@ def resize_bilinear(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarra
         low = low.astype(np.int64)
         rows.append((np.clip(low, 0, in_size - 1), np.clip(low + 1, 0, in_size - 1), frac))
     (top, bottom, y_frac), (left, right, x_frac) = rows
-    x_frac = x_frac[None, :, None]
+    rest = (1,) * (image.ndim - 2)
+    x_frac = x_frac.reshape((1, -1) + rest)
     upper = image[top][:, left] + (image[top][:, right] - image[top][:, left]) * x_frac
     lower = image[bottom][:, left] + (image[bottom][:, right] - image[bottom][:, left]) * x_frac
-    return (upper + (lower - upper) * y_frac[:, None, None]).astype(np.float32)
+    return (upper + (lower - upper) * y_frac.reshape((-1, 1) + rest)).astype(np.float32)
 
 
 def resize_nearest(mask: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
-    """`tf.image.resize(mask, size, method="nearest")` of an (H, W, C) array: dtype and values kept."""
+    """`tf.image.resize(mask, size, method="nearest")` of an (H, W, ...) array: dtype and values kept."""
     out_h, out_w = output_size(size)
     mask = np.asarray(mask)
     index = []
