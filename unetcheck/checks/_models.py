@@ -63,8 +63,6 @@ def select_output(out: Any, output: OutputSelector = None) -> Any:
     Raises:
       ValueError: an output this rule cannot read, naming its type (and its keys), or an
         `output=` that does not select anything in it.
-
-    Length: most of it is this documentation, the rule and its examples; the code is 31 lines.
     """
     if callable(output):
         return output(out)

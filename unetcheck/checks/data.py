@@ -190,8 +190,6 @@ def assert_paired_flip(augment: Callable[..., Any], num_examples: int = 64, heig
       AssertionError: the examples moved differently from their masks; images and masks
         of different sizes; or that no example (or every example) was flipped.
       ValueError: a bad argument, or an augmentation that leaves no pattern to compare.
-
-    Length: most of it is this documentation, the rule and its examples; the code is 27 lines.
     """
     if num_examples < 16:
         raise ValueError("num_examples must be >= 16 to see both outcomes")
@@ -293,8 +291,6 @@ def assert_same_preprocessing(fn: Callable[[Mapping[str, Any]], tuple[Any, Any]]
     Raises:
       AssertionError: the first example that differs, by how much, and the likely cause
         (a float mask from a bilinear resize, labels left at 1..3).
-
-    Length: most of it is this documentation, the rule and its examples; the code is 40 lines.
     """
     if isinstance(reference, str):
         if reference not in REFERENCES:

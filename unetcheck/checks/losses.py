@@ -86,8 +86,6 @@ def assert_loss_ignores(loss: Any, ignore_index: int = 255, num_classes: int = 3
       AssertionError: the loss fails on the void label, or changes with its pixels' logits,
         by how much; with the option that leaves them out.
       ValueError: a loss that cannot be called this way, or that no logit moves.
-
-    Length: most of it is this documentation, the rule and its examples; the code is 32 lines.
     """
     style = _call_style(loss, call)
     rng = np.random.default_rng(seed)

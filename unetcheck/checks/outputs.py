@@ -180,8 +180,6 @@ def assert_batch_independent(model: Any, images: Any, rtol: float = 1e-4, channe
         the outputs' scale that is.
       ValueError: images in another layout than `channels_first` says, or an output the
         rule cannot read.
-
-    Length: most of it is this documentation, the rule and its examples; the code is 29 lines.
     """
     images = as_images(images, channels_first, model)
     if len(images) < 2:

@@ -524,8 +524,6 @@ def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None =
     Raises:
       ValueError: shapes that differ, bad labels (naming the image), as many names as
         images, or bad settings.
-
-    Length: most of it is this documentation, the rule and its examples; the code is 31 lines.
     """
     if num_classes is None:
         if isinstance(y_pred, int) and not isinstance(y_pred, bool):

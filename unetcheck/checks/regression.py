@@ -208,8 +208,6 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     Raises:
       ValueError: artifacts from different test sets, runs without a twin (`paired`), or
         bad arguments.
-
-    Length: most of it is this documentation, the rule and its examples; the code is 27 lines.
     """
     baselines, candidates = _as_runs(baseline, "baseline"), _as_runs(candidate, "candidate")
     if paired:

@@ -189,8 +189,6 @@ def surface_metrics(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int, to
     Raises:
       ValueError: masks of different shapes, labels outside [0, num_classes), a bad
         tolerance or spacing.
-
-    Length: most of it is this documentation, the rule and its examples; the code is 30 lines.
     """
     if tolerance < 0 or not np.isfinite(tolerance):
         raise ValueError(f"the NSD tolerance must be a finite distance >= 0; got {tolerance}")

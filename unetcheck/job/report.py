@@ -177,11 +177,29 @@ def _overall_line(metrics: dict[str, Any]) -> str:
     return ", ".join(figures)
 
 
+def _class_section(metrics: dict[str, Any]) -> str:
+    """The per-class table and what its figures are."""
+    columns = [(heading, key) for heading, key in CLASS_COLUMNS if key in metrics]
+    counts = {f"{key}_per_class" for key in registry.count_keys()}
+    classes = "\n".join(f"| {row[0]} | " + " | ".join(f"{v:.0f}" if key in counts else f"{v:.3f}"
+                                                     for v, (_, key) in zip(row[1:], columns)) + " |"
+                        for row in class_rows(metrics))
+    return f"""## Per class
+
+| class | {' | '.join(heading for heading, _ in columns)} |
+| --- |{' --- |' * len(columns)}
+{classes}
+
+Over all test pixels; boundary IoU compares the bands within {metrics['boundary_ratio']:.0%} of the image
+diagonal of each mask's contour (Cheng et al. 2021), where blurred or shifted edges show. NSD, HD95 and
+ASSD (in pixels) are the surface distances of each test image averaged over the images where both masks
+hold the class (MONAI's definitions; `unetcheck.checks.surface`); missed and invented count the test
+images where the class is in the truth and not predicted, and the reverse.
+"""
+
+
 def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
     """`report.md`: the checks table, the headline figures, the per-class table and the pictures."""
-    headings = [heading for heading, key in CLASS_COLUMNS if key in metrics]
-    classes = "\n".join(f"| {row[0]} | " + " | ".join(f"{v:.3f}" for v in row[1:]) + " |"
-                        for row in class_rows(metrics))
     rows = "\n".join(f"| {name} | {status if status == 'PASS' else f'**{status}**'} | {figure.replace('|', '/')} |"
                      for name, status, figure in check_rows(metrics))
     config = metrics["config"]
@@ -198,17 +216,7 @@ def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
 - data `{config['data']}`, {config['size']}x{config['size']}, {len(metrics['loss'])} epochs, \
 batch {config['batch_size']}, seed {config['seed']}; wall {metrics['wall_s']:.0f} s
 
-## Per class
-
-| class | {' | '.join(headings)} |
-| --- |{' --- |' * len(headings)}
-{classes}
-
-Over all test pixels; boundary IoU compares the bands within {metrics['boundary_ratio']:.0%} of the image
-diagonal of each mask's contour (Cheng et al. 2021), where blurred or shifted edges show. NSD, HD95 and
-ASSD (in pixels) are the surface distances of each test image averaged over the images (MONAI's
-definitions; `unetcheck.checks.surface`); inf where a class present in an image was never predicted.
-
+{_class_section(metrics)}
 {_leakage_section(metrics)}
 ![confusion matrix](confusion.png)
 
@@ -222,7 +230,8 @@ definitions; `unetcheck.checks.surface`); inf where a class present in an image 
 
 Per-epoch samples are in `epochs/`; the trained model is `model.keras` (stock Keras layers:
 `keras.models.load_model` loads it without unetcheck); every figure is in `metrics.json`, and
-`per_image.json` holds each test image's counts, the baseline `unetcheck compare` reads.
+`per_image.json` holds each test image's counts, the baseline `unetcheck compare` reads;
+`report.html` shows it all with each figure's interval and the worst test images.
 """
     path = os.path.join(out_dir, "report.md")
     with open(path, "w") as f:

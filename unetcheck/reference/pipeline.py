@@ -73,8 +73,6 @@ def make_pipelines(
     Raises:
       ValueError: a non-positive batch or buffer size, bad class weights, or a
         non-bool `autotune`.
-
-    Length: most of it is this documentation, the rule and its examples; the code is 40 lines.
     """
     import tensorflow as tf
 
