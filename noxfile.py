@@ -19,7 +19,7 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["tests", "team"]
+nox.options.sessions = ["lint", "tests", "team"]
 
 ROOT = Path(__file__).resolve().parent
 # The example teams: each has examples/NAME/requirements.txt and the table of its planted
@@ -50,6 +50,14 @@ def _install(session: nox.Session, *args: str) -> None:
         return
     session.install(*args)
     stamp.write_text(key)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff's format and lint checks over the whole project (its settings: pyproject.toml)."""
+    _install(session, "ruff==0.17.5")
+    session.run("ruff", "format", "--check", ".")
+    session.run("ruff", "check", ".")
 
 
 @nox.session

@@ -15,20 +15,63 @@ from tests.paths import ROOT
 from unetcheck import checks
 
 PUBLIC = [
-    "Augment", "CLASS_NAMES", "ENCODER_TAPS", "NUM_CLASSES", "Pipelines", "Source", "TUTORIAL_CLASS_WEIGHTS",
-    "add_sample_weights", "build_encoder", "calibrate_encoder", "compile_model", "create_mask",
-    "deterministic_ops", "load_arrays", "load_image", "make_pipelines", "normalize", "oxford_preprocess",
-    "predict_confusion", "set_seed", "synthetic_arrays", "synthetic_example", "synthetic_pets", "train",
-    "unet_model", "upsample", "without_autotune",
+    "Augment",
+    "CLASS_NAMES",
+    "ENCODER_TAPS",
+    "NUM_CLASSES",
+    "Pipelines",
+    "Source",
+    "TUTORIAL_CLASS_WEIGHTS",
+    "add_sample_weights",
+    "build_encoder",
+    "calibrate_encoder",
+    "compile_model",
+    "create_mask",
+    "deterministic_ops",
+    "load_arrays",
+    "load_image",
+    "make_pipelines",
+    "normalize",
+    "oxford_preprocess",
+    "predict_confusion",
+    "set_seed",
+    "synthetic_arrays",
+    "synthetic_example",
+    "synthetic_pets",
+    "train",
+    "unet_model",
+    "upsample",
+    "without_autotune",
 ]
 CHECKS = [
-    "assert_all_trainable_change", "assert_batch_independent", "assert_deterministic", "assert_finite",
-    "assert_flip_equivariant", "assert_frozen", "assert_labels_in_range", "assert_loss_curve_falls",
-    "assert_loss_decreases", "assert_loss_ignores", "assert_no_leakage", "assert_no_regression",
-    "assert_outputs_fit_loss", "assert_overfits_batch", "assert_paired_flip", "assert_probabilities_valid",
-    "assert_same_data", "assert_same_predictions", "assert_same_preprocessing", "assert_state_loaded",
-    "assert_weights_all_changed", "assert_weights_unchanged", "build_fit_state", "predict", "seed_everything",
-    "select_output", "snapshot", "to_numpy",
+    "assert_all_trainable_change",
+    "assert_batch_independent",
+    "assert_deterministic",
+    "assert_finite",
+    "assert_flip_equivariant",
+    "assert_frozen",
+    "assert_labels_in_range",
+    "assert_loss_curve_falls",
+    "assert_loss_decreases",
+    "assert_loss_ignores",
+    "assert_no_leakage",
+    "assert_no_regression",
+    "assert_outputs_fit_loss",
+    "assert_overfits_batch",
+    "assert_paired_flip",
+    "assert_probabilities_valid",
+    "assert_same_data",
+    "assert_same_predictions",
+    "assert_same_preprocessing",
+    "assert_state_loaded",
+    "assert_weights_all_changed",
+    "assert_weights_unchanged",
+    "build_fit_state",
+    "predict",
+    "seed_everything",
+    "select_output",
+    "snapshot",
+    "to_numpy",
 ]
 
 
@@ -39,7 +82,7 @@ def test_all_is_the_public_api_and_each_name_is_its_modules():
         assert getattr(unetcheck, name) is getattr(module, name), name
         assert name in dir(unetcheck)
     with pytest.raises(AttributeError, match="no attribute 'SkipConv2DTranspose'"):
-        unetcheck.SkipConv2DTranspose  # the fast layers are an opt-in of their own module
+        unetcheck.SkipConv2DTranspose  # noqa: B018 - the fast layers are an opt-in of their own module
 
 
 def test_the_version_is_written_in_one_place():
@@ -80,7 +123,9 @@ def test_checks_plugin_and_cli_import_no_framework():
 
 
 def test_help_answers_without_tensorflow():
-    code = ("import sys; from unetcheck.job.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"
-            "    pass\nprint('tensorflow' in sys.modules)")
+    code = (
+        "import sys; from unetcheck.job.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"
+        "    pass\nprint('tensorflow' in sys.modules)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "verify" in proc.stdout and proc.stdout.strip().endswith("False"), proc.stdout + proc.stderr

@@ -11,12 +11,36 @@ import pytest
 
 from unetcheck import checks
 
-MODULES = ["_core", "_keras_fit", "_models", "data", "data_profile", "outputs", "training", "regression", "leakage", "losses",
-           "metrics", "scores", "boundary", "per_image", "surface"]
+MODULES = [
+    "_core",
+    "_keras_fit",
+    "_models",
+    "data",
+    "data_profile",
+    "outputs",
+    "training",
+    "regression",
+    "leakage",
+    "losses",
+    "metrics",
+    "scores",
+    "boundary",
+    "per_image",
+    "surface",
+]
 #: The metrics, beside `checks.__all__`, whose docstrings must show an example.
 METRICS = {
-    "metrics": ["confusion_matrix", "iou_per_class", "dice_per_class", "precision_per_class", "recall_per_class",
-                "mean_iou", "pixel_accuracy", "boundary_iou", "per_image_metrics"],
+    "metrics": [
+        "confusion_matrix",
+        "iou_per_class",
+        "dice_per_class",
+        "precision_per_class",
+        "recall_per_class",
+        "mean_iou",
+        "pixel_accuracy",
+        "boundary_iou",
+        "per_image_metrics",
+    ],
     "surface": ["surface_metrics"],
     "leakage": ["find_leaks", "perceptual_hash"],
     "regression": ["compare"],
@@ -25,8 +49,11 @@ METRICS = {
 
 def test_every_public_check_and_metric_shows_an_example():
     named = [getattr(checks, name) for name in checks.__all__]
-    named += [getattr(importlib.import_module(f"unetcheck.checks.{module}"), name)
-              for module, names in METRICS.items() for name in names]
+    named += [
+        getattr(importlib.import_module(f"unetcheck.checks.{module}"), name)
+        for module, names in METRICS.items()
+        for name in names
+    ]
     lacking = [f.__name__ for f in named if ">>>" not in (inspect.getdoc(f) or "")]
     assert not lacking, f"no >>> example in the docstrings of {lacking}"
 

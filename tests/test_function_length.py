@@ -15,15 +15,23 @@ FOLDERS = ("unetcheck", "tools", "benchmarks")
 
 def code_lines(source: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     """The lines of `node` after its docstring that hold a token of code (not a comment)."""
-    body = node.body[1:] if (node.body and isinstance(node.body[0], ast.Expr)
-                             and isinstance(node.body[0].value, ast.Constant)) else node.body
+    body = (
+        node.body[1:]
+        if (node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant))
+        else node.body
+    )
     if not body:
         return 0
     first, last = body[0].lineno, body[-1].end_lineno
     lines: set[int] = set()
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if first <= token.start[0] <= last and token.type not in (
-                tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+            tokenize.COMMENT,
+            tokenize.NL,
+            tokenize.NEWLINE,
+            tokenize.INDENT,
+            tokenize.DEDENT,
+        ):
             lines.update(range(token.start[0], token.end[0] + 1))
     return len(lines)
 
@@ -48,7 +56,11 @@ def test_no_function_holds_more_than_45_lines_of_code():
 
 
 def test_no_docstring_excuses_a_length():
-    excuses = [f"{path.relative_to(ROOT)}: {line.strip()}" for folder in FOLDERS
-               for path in sorted((ROOT / folder).rglob("*.py")) for line in path.read_text().splitlines()
-               if line.strip().startswith("Length:")]
+    excuses = [
+        f"{path.relative_to(ROOT)}: {line.strip()}"
+        for folder in FOLDERS
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for line in path.read_text().splitlines()
+        if line.strip().startswith("Length:")
+    ]
     assert not excuses, excuses

@@ -17,8 +17,15 @@ class _Item:
 
 
 def test_subprocess_tests_come_first_in_their_shuffled_order():
-    items = [_Item("a"), _Item("multiworker", "distributed"), _Item("b"), _Item("jax", "backends"),
-             _Item("c"), _Item("loop", "distributed"), _Item("cli", "long")]
+    items = [
+        _Item("a"),
+        _Item("multiworker", "distributed"),
+        _Item("b"),
+        _Item("jax", "backends"),
+        _Item("c"),
+        _Item("loop", "distributed"),
+        _Item("cli", "long"),
+    ]
     pytest_collection_modifyitems(items)
     assert [item.name for item in items] == ["multiworker", "jax", "loop", "cli", "a", "b", "c"]
 

@@ -9,12 +9,11 @@ import os
 import re
 from pathlib import Path
 
-
 from tests.paths import ROOT
 
 #: Folders and files at the repository's top that a path may start with.
-TOP = ("unetcheck", "tests", "docs", "examples", "benchmarks", "fixtures", ".ci")
-PATH = re.compile(r"(?<![\w./-])((?:%s)/[\w./-]*[\w/])" % "|".join(re.escape(t) for t in TOP))
+TOP = ("unetcheck", "tests", "tools", "docs", "examples", "benchmarks", "fixtures", ".ci")
+PATH = re.compile(r"(?<![\w./-])((?:{})/[\w./-]*[\w/])".format("|".join(re.escape(t) for t in TOP)))
 #: A placeholder in a path pattern (`examples/NAME/`, `docs/*.md`): a pattern, not a pointer.
 PLACEHOLDER = re.compile(r"[A-Z]{3,}|[*{<]")
 DOCS_SECTION = re.compile(r"docs/([\w.-]+\.md)`?,?\s*\"([^\"]+)\"")
@@ -31,9 +30,14 @@ def _files() -> tuple:
     skipped = {".git", ".nox", "__pycache__", ".pytest_cache", ".hypothesis", "out", "build", "fixtures"}
     files = []
     for folder, subfolders, names in os.walk(ROOT):
-        subfolders[:] = [d for d in subfolders if not (d in skipped or d.startswith(".venv") or d.endswith(".egg-info"))]
-        files += [Path(folder) / name for name in names
-                  if Path(name).suffix in (".py", ".md", ".toml", ".ini", ".txt", ".cfg") or name in ("Makefile", "run")]
+        subfolders[:] = [
+            d for d in subfolders if not (d in skipped or d.startswith(".venv") or d.endswith(".egg-info"))
+        ]
+        files += [
+            Path(folder) / name
+            for name in names
+            if Path(name).suffix in (".py", ".md", ".toml", ".ini", ".txt", ".cfg") or name in ("Makefile", "run")
+        ]
     return tuple(sorted(files))
 
 
@@ -61,8 +65,12 @@ def _headings(path) -> set[str]:
 
 def test_every_readme_section_named_exists():
     headings = _headings(ROOT / "README.md")
-    missing = [f"{path.relative_to(ROOT)}: {section!r}" for path in _files()
-               for section in README_SECTION.findall(_text(path)) if section not in headings]
+    missing = [
+        f"{path.relative_to(ROOT)}: {section!r}"
+        for path in _files()
+        for section in README_SECTION.findall(_text(path))
+        if section not in headings
+    ]
     assert not missing, missing
 
 
@@ -80,8 +88,11 @@ def test_every_docs_section_named_exists():
 
 def test_no_pointer_to_a_file_outside_the_repository():
     # The design notes this project was built from live outside it; a reader cannot open them.
-    outside = [f"{path.relative_to(ROOT)}" for path in _files()
-               if path.name != "test_pointers.py" and re.search(r"\bDESIGN\b", path.read_text())]
+    outside = [
+        f"{path.relative_to(ROOT)}"
+        for path in _files()
+        if path.name != "test_pointers.py" and re.search(r"\bDESIGN\b", path.read_text())
+    ]
     assert not outside, outside
 
 
@@ -102,8 +113,13 @@ def _resolves(dotted: str) -> bool:
 
 def test_every_unetcheck_name_named_exists():
     names = {(path, dotted.rstrip(".")) for path in _files() for dotted in DOTTED.findall(path.read_text())}
-    missing = sorted(f"{path.relative_to(ROOT)}: {dotted}" for path, dotted in names
-                     if "NAME" not in dotted and not dotted.endswith((".py", ".md"))
-                     and path.name != "test_api.py" and not _resolves(dotted))  # test_api: names that must not exist
+    missing = sorted(
+        f"{path.relative_to(ROOT)}: {dotted}"
+        for path, dotted in names
+        if "NAME" not in dotted
+        and not dotted.endswith((".py", ".md"))
+        and path.name != "test_api.py"
+        and not _resolves(dotted)
+    )  # test_api: names that must not exist
     assert len(names) > 20
     assert not missing, missing

@@ -71,13 +71,15 @@ def test_options_fixtures_and_golden_versions(pytester):
     assert "numpy:" in versions and "keras:" in versions  # the frameworks the session has loaded
     second = pytester.runpytest("-p", "no:cacheprovider", "--unetcheck-size", "64", "--unetcheck-seed", "3")
     second.assert_outcomes(passed=2)
-    pytester.makepyfile(test_changed="""
+    pytester.makepyfile(
+        test_changed="""
         import numpy as np
 
         def test_golden(unetcheck_golden):
             unetcheck_golden.check_arrays({"x": np.arange(3.0) + 0.1}, "golden/x.npz",
                                           default_tolerance={"atol": 1e-6, "rtol": 0})
-        """)
+        """
+    )
     changed = pytester.runpytest("-p", "no:cacheprovider", "test_changed.py")
     changed.assert_outcomes(failed=1)
     changed.stdout.fnmatch_lines(["*golden x.npz was recorded with*keras*installed*"])

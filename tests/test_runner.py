@@ -58,7 +58,8 @@ def _heap_kept(environ: dict) -> dict:
 def test_the_top_pad_is_added_to_the_tunables_already_there():
     assert _heap_kept({"PATH": "/bin"}) == {"PATH": "/bin", TUNABLES: f"{TOP_PAD}={TOP_PAD_BYTES}"}
     assert _heap_kept({TUNABLES: "glibc.malloc.arena_max=2"}) == {
-        TUNABLES: f"glibc.malloc.arena_max=2:{TOP_PAD}={TOP_PAD_BYTES}"}
+        TUNABLES: f"glibc.malloc.arena_max=2:{TOP_PAD}={TOP_PAD_BYTES}"
+    }
     twice = _heap_kept(_heap_kept({}))
     assert twice[TUNABLES].count(TOP_PAD) == 1
 
@@ -72,8 +73,9 @@ def test_glibc_reads_the_setting():
     loaders = sorted(glob.glob("/lib*/ld-linux*.so.*"))
     if not loaders:
         pytest.skip("not a glibc system: the setting does not apply")
-    listed = subprocess.run([loaders[0], "--list-tunables"], env=_heap_kept({}), capture_output=True, text=True,
-                            check=True).stdout
+    listed = subprocess.run(
+        [loaders[0], "--list-tunables"], env=_heap_kept({}), capture_output=True, text=True, check=True
+    ).stdout
     assert f"{TOP_PAD}: {TOP_PAD_BYTES:#x}" in listed, listed
 
 
@@ -95,8 +97,14 @@ def test_a_session_sets_only_what_changes(monkeypatch):
     monkeypatch.setattr(runner, "pip_sources", lambda: {"UV_FIND_LINKS": "/wheels"})
     environ = {"PATH": "/bin", FORBID: "1", "XLA_FLAGS": "--xla_dump_to=/x"}
     settings = session_env(environ, "/cache", jax=True, threads=True)
-    assert settings == {"UV_FIND_LINKS": "/wheels", PREFIX: "/cache/pycache", FORBID: "",  # read as unset
-                        TUNABLES: f"{TOP_PAD}={TOP_PAD_BYTES}", "JAX_COMPILATION_CACHE_DIR": "/cache/jax-cache",
-                        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0", **ONE_THREAD,
-                        "XLA_FLAGS": f"--xla_dump_to=/x {XLA_ONE_THREAD}"}
+    assert settings == {
+        "UV_FIND_LINKS": "/wheels",
+        PREFIX: "/cache/pycache",
+        FORBID: "",  # read as unset
+        TUNABLES: f"{TOP_PAD}={TOP_PAD_BYTES}",
+        "JAX_COMPILATION_CACHE_DIR": "/cache/jax-cache",
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        **ONE_THREAD,
+        "XLA_FLAGS": f"--xla_dump_to=/x {XLA_ONE_THREAD}",
+    }
     assert session_env({"UV_FIND_LINKS": "/mine"}, "/cache") == {TUNABLES: f"{TOP_PAD}={TOP_PAD_BYTES}"}

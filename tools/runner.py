@@ -33,8 +33,9 @@ def pip_sources() -> dict[str, str]:
     """uv's settings for the wheel folders and extra indexes pip is configured with here (uv
     reads no pip configuration; these runners serve the CPU build of torch from their own
     disk to pip alone). Asks pip once, when first called."""
-    listing = subprocess.run([sys.executable, "-m", "pip", "config", "list"],
-                             capture_output=True, text=True, check=False).stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False
+    ).stdout
     values: dict[str, list[str]] = {"find-links": [], "extra-index-url": []}
     for key, value in re.findall(r"^[^.\n]*\.([a-z-]+)='(.*)'$", listing, flags=re.M):
         if key in values:

@@ -64,8 +64,11 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module), name)
     except ModuleNotFoundError as err:
         if module.startswith("unetcheck.reference") and (err.name or "").split(".")[0] in ("tensorflow", "keras"):
-            raise ModuleNotFoundError(f"unetcheck.{name} is part of the reference pipeline, which needs TensorFlow "
-                                      f"and Keras: pip install 'unetcheck[reference]' ({err})", name=err.name) from err
+            raise ModuleNotFoundError(
+                f"unetcheck.{name} is part of the reference pipeline, which needs TensorFlow "
+                f"and Keras: pip install 'unetcheck[reference]' ({err})",
+                name=err.name,
+            ) from err
         raise
     globals()[name] = value  # later lookups skip this function
     return value

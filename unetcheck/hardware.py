@@ -54,9 +54,19 @@ def cpu_flags() -> frozenset[str]:
 
 
 #: oneDNN's instruction-set names in increasing order; names on one line are aliases.
-_ONEDNN_ISAS = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI",
-                "AVX512_CORE_BF16", "AVX512_CORE_FP16 AVX10_1_512", "AVX512_CORE_AMX AVX10_1_512_AMX",
-                "AVX512_CORE_AMX_FP16 AVX10_1_512_AMX_FP16")
+_ONEDNN_ISAS = (
+    "SSE41",
+    "AVX",
+    "AVX2",
+    "AVX2_VNNI",
+    "AVX2_VNNI_2",
+    "AVX512_CORE",
+    "AVX512_CORE_VNNI",
+    "AVX512_CORE_BF16",
+    "AVX512_CORE_FP16 AVX10_1_512",
+    "AVX512_CORE_AMX AVX10_1_512_AMX",
+    "AVX512_CORE_AMX_FP16 AVX10_1_512_AMX_FP16",
+)
 
 
 def onednn_allows(isa: str) -> bool:
@@ -74,8 +84,9 @@ def onednn_refuses_bfloat16(flags: frozenset[str] | None = None) -> bool:
     AVX512F or AVX_NE_CONVERT; oneDNN needs AVX512_CORE or AVX2_VNNI_2 for it."""
     flags = cpu_flags() if flags is None else flags
     routed = "avx512f" in flags or "avx_ne_convert" in flags
-    computed = (("avx512f" in flags and onednn_allows("AVX512_CORE"))
-                or ("avx_ne_convert" in flags and onednn_allows("AVX2_VNNI_2")))
+    computed = ("avx512f" in flags and onednn_allows("AVX512_CORE")) or (
+        "avx_ne_convert" in flags and onednn_allows("AVX2_VNNI_2")
+    )
     return routed and not computed
 
 

@@ -26,12 +26,19 @@ GPU_FRAMEWORKS = ("keras", "tensorflow", "torch", "jax")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("unetcheck", "unetcheck reference fixtures")
-    group.addoption("--unetcheck-size", type=int, default=32,
-                    help="image side of the reference fixtures (a multiple of 32; default 32)")
+    group.addoption(
+        "--unetcheck-size",
+        type=int,
+        default=32,
+        help="image side of the reference fixtures (a multiple of 32; default 32)",
+    )
     group.addoption("--unetcheck-seed", type=int, default=0, help="seed of the reference fixtures (default 0)")
-    parser.addini("unetcheck_gpu", default="",
-                  help=f"opt in to unetcheck's gpu marker: one of {', '.join(GPU_FRAMEWORKS)}; tests marked gpu "
-                  "are skipped, with the reason, where that framework sees no GPU")
+    parser.addini(
+        "unetcheck_gpu",
+        default="",
+        help=f"opt in to unetcheck's gpu marker: one of {', '.join(GPU_FRAMEWORKS)}; tests marked gpu "
+        "are skipped, with the reason, where that framework sees no GPU",
+    )
 
 
 def _gpu_framework(config: pytest.Config) -> str | None:
@@ -46,7 +53,8 @@ def _gpu_framework(config: pytest.Config) -> str | None:
 def pytest_configure(config: pytest.Config) -> None:
     if _gpu_framework(config):
         config.addinivalue_line(
-            "markers", "gpu: needs a visible GPU; `pytest -m gpu` runs these, skipped with the reason elsewhere")
+            "markers", "gpu: needs a visible GPU; `pytest -m gpu` runs these, skipped with the reason elsewhere"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -75,9 +83,9 @@ def unetcheck_settings(pytestconfig: pytest.Config) -> dict[str, int]:
 def unetcheck_source(unetcheck_settings: dict[str, int]) -> Any:
     """32 train / 16 test synthetic pets (TFDS-style examples), deterministic (needs TensorFlow).
 
-        def test_my_loader(unetcheck_source):
-            for example in unetcheck_source.split("train").take(4):
-                image, mask = my_load(example)
+    def test_my_loader(unetcheck_source):
+        for example in unetcheck_source.split("train").take(4):
+            image, mask = my_load(example)
     """
     from unetcheck.reference.sources import synthetic_pets
 
@@ -94,8 +102,9 @@ def unetcheck_pipelines(unetcheck_source: Any, unetcheck_settings: dict[str, int
     """
     from unetcheck.reference.pipeline import make_pipelines
 
-    return make_pipelines(unetcheck_source, size=unetcheck_settings["size"], batch_size=8,
-                          seed=unetcheck_settings["seed"])
+    return make_pipelines(
+        unetcheck_source, size=unetcheck_settings["size"], batch_size=8, seed=unetcheck_settings["seed"]
+    )
 
 
 @pytest.fixture
@@ -172,8 +181,9 @@ class Golden:
                 sidecar.write_text(yaml.safe_dump(self._versions(), sort_keys=True))
                 raise
             recorded = yaml.safe_load(sidecar.read_text())
-            raise AssertionError(f"{err}\n\ngolden {path.name} was recorded with {recorded}; "
-                                 f"installed: {self._versions()}") from None
+            raise AssertionError(
+                f"{err}\n\ngolden {path.name} was recorded with {recorded}; installed: {self._versions()}"
+            ) from None
         if fresh or not sidecar.exists():
             sidecar.write_text(yaml.safe_dump(self._versions(), sort_keys=True))
 
@@ -183,23 +193,31 @@ class Golden:
         path = Path(path)
         self._run("data_regression", path, lambda fx: fx.check(data, fullpath=path))
 
-    def check_arrays(self, arrays: dict, path: str | os.PathLike, tolerances: dict | None = None,
-                     default_tolerance: dict | None = None) -> None:
+    def check_arrays(
+        self,
+        arrays: dict,
+        path: str | os.PathLike,
+        tolerances: dict | None = None,
+        default_tolerance: dict | None = None,
+    ) -> None:
         """Compares `{name: array}` with the NPZ golden at `path`, within per-key tolerances."""
         __tracebackhide__ = True
         path = Path(path)
-        self._run("ndarrays_regression", path, lambda fx: fx.check(
-            arrays, fullpath=path, tolerances=tolerances, default_tolerance=default_tolerance))
+        self._run(
+            "ndarrays_regression",
+            path,
+            lambda fx: fx.check(arrays, fullpath=path, tolerances=tolerances, default_tolerance=default_tolerance),
+        )
 
 
 @pytest.fixture
 def unetcheck_golden(request: pytest.FixtureRequest) -> Golden:
     """Golden files with versions recorded (needs pytest-regressions).
 
-        def test_structure(unetcheck_golden):
-            unetcheck_golden.check_data({"params": 6504227}, "goldens/structure.yml")
-            unetcheck_golden.check_arrays({"logits": out}, "goldens/logits.npz",
-                                          default_tolerance={"atol": 1e-5, "rtol": 1e-5})
+    def test_structure(unetcheck_golden):
+        unetcheck_golden.check_data({"params": 6504227}, "goldens/structure.yml")
+        unetcheck_golden.check_arrays({"logits": out}, "goldens/logits.npz",
+                                      default_tolerance={"atol": 1e-5, "rtol": 1e-5})
     """
     return Golden(request)
 
@@ -209,8 +227,12 @@ def _deprecated_fixture(old: str, new: str) -> Any:
 
     @pytest.fixture(name=old)
     def alias(request: pytest.FixtureRequest) -> Any:
-        warnings.warn(f"unetcheck's fixture {old!r} is deprecated: use {new!r} (a plugin's fixtures carry its "
-                      "prefix, so that they never collide with a project's own)", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"unetcheck's fixture {old!r} is deprecated: use {new!r} (a plugin's fixtures carry its "
+            "prefix, so that they never collide with a project's own)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return request.getfixturevalue(new)
 
     alias.__doc__ = f"Deprecated: `{new}`."

@@ -9,8 +9,8 @@ import functools
 
 import numpy as np
 import pytest
-from conftest import CASES
 
+from conftest import CASES
 from unetcheck.job.evaluate import evaluate_folders
 
 CASE = next(c for c in CASES if c.name.startswith("cityscapes"))

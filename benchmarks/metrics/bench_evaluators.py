@@ -15,8 +15,8 @@ import functools
 import numpy as np
 import pytest
 from bench_metrics import _monai_surface, _unetcheck_surface
-from conftest import CASES, SMOKE
 
+from conftest import CASES, SMOKE
 from unetcheck.bench import cityscapes, masks
 from unetcheck.job.evaluate import evaluate_folders
 
@@ -34,19 +34,29 @@ def folders(case_data, tmp_path_factory):
     truth = truth.copy()
     truth[:, : max(1, truth.shape[1] // 16)] = cityscapes.VOID
     names = [f"{copy}_{i}" for copy in range(COPIES) for i in range(len(truth))]
-    return cityscapes.write_pairs(np.tile(truth, (COPIES, 1, 1)), np.tile(pred, (COPIES, 1, 1)),
-                                  tmp_path_factory.mktemp("cityscapes"), names)
+    return cityscapes.write_pairs(
+        np.tile(truth, (COPIES, 1, 1)), np.tile(pred, (COPIES, 1, 1)), tmp_path_factory.mktemp("cityscapes"), names
+    )
 
 
 def _evaluate(folders, metrics):
     class_names = [name for _, name, _ in cityscapes.train_classes()]
-    return evaluate_folders(str(folders["truth_train"]), str(folders["pred_train"]), CASE.classes, class_names,
-                            cityscapes.VOID, metrics=metrics, workers=1, progress=False)
+    return evaluate_folders(
+        str(folders["truth_train"]),
+        str(folders["pred_train"]),
+        CASE.classes,
+        class_names,
+        cityscapes.VOID,
+        metrics=metrics,
+        workers=1,
+        progress=False,
+    )
 
 
 def _evaluator(folders):
-    return cityscapes.evaluator_iou(sorted(map(str, folders["truth_label"].glob("*.png"))),
-                                    sorted(map(str, folders["pred_label"].glob("*.png"))))
+    return cityscapes.evaluator_iou(
+        sorted(map(str, folders["truth_label"].glob("*.png"))), sorted(map(str, folders["pred_label"].glob("*.png")))
+    )
 
 
 def bench_cityscapes_evaluator(measure, folders):
@@ -60,8 +70,7 @@ def bench_evaluate_region(measure, folders):
 
 
 def bench_evaluate_every_metric(measure, folders):
-    measure(CASE, FILES, "unetcheck every metric", functools.partial(_evaluate, folders, None), memory=False,
-            args=())
+    measure(CASE, FILES, "unetcheck every metric", functools.partial(_evaluate, folders, None), memory=False, args=())
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import CASES
 
+from conftest import CASES
 from unetcheck.checks.scores import confusion_matrix, dice_per_class, iou_per_class
 from unetcheck.checks.surface import surface_metrics
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import CASES
 
+from conftest import CASES
 from unetcheck.checks.surface import label_edges
 
 CASE = next(c for c in CASES if c.name.startswith("cityscapes"))
@@ -20,8 +20,15 @@ CASE = next(c for c in CASES if c.name.startswith("cityscapes"))
 
 def _edge_points(truth, pred, classes):
     edges_true, edges_pred = label_edges(truth.astype(np.int64)), label_edges(pred.astype(np.int64))
-    return [(np.argwhere(edges_true & (truth == c)), np.argwhere(edges_pred & (pred == c)),
-             edges_true & (truth == c), edges_pred & (pred == c)) for c in range(classes)]
+    return [
+        (
+            np.argwhere(edges_true & (truth == c)),
+            np.argwhere(edges_pred & (pred == c)),
+            edges_true & (truth == c),
+            edges_pred & (pred == c),
+        )
+        for c in range(classes)
+    ]
 
 
 def _kd_tree(points, balanced):
@@ -48,8 +55,11 @@ def _distance_transform(points):
 def bench_nearest_edge_methods(measure, case_data, method):
     truth, pred = case_data(CASE)
     points = _edge_points(truth[0], pred[0], CASE.classes)
-    fn = {"k-d tree, unbalanced": lambda: _kd_tree(points, False), "k-d tree, balanced": lambda: _kd_tree(points, True),
-          "distance transform, box": lambda: _distance_transform(points)}[method]
+    fn = {
+        "k-d tree, unbalanced": lambda: _kd_tree(points, False),
+        "k-d tree, balanced": lambda: _kd_tree(points, True),
+        "distance transform, box": lambda: _distance_transform(points),
+    }[method]
     measure(CASE, "nearest edge, one image", method, fn, rounds=3, memory=False, args=())
 
 
@@ -72,6 +82,8 @@ def bench_boundary_band_methods(measure, case_data, method):
     from unetcheck.checks.boundary import boundary_counts
 
     truth, pred = (np.asarray(m[0], np.int64) for m in case_data(CASE))
-    fn = {"one pass for all classes": lambda: boundary_counts(truth, pred, CASE.classes),
-          "erosion per class": lambda: _bands_by_erosion(truth, pred, CASE.classes)}[method]
+    fn = {
+        "one pass for all classes": lambda: boundary_counts(truth, pred, CASE.classes),
+        "erosion per class": lambda: _bands_by_erosion(truth, pred, CASE.classes),
+    }[method]
     measure(CASE, "boundary bands, one image", method, fn, rounds=3, memory=False, args=())

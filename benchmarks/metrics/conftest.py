@@ -15,7 +15,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-
 import pytest
 
 from unetcheck.bench import masks
@@ -54,8 +53,13 @@ def case_data(case_files):
 
 def _peak_memory_mb(fn, case, paths) -> float | None:
     """`fn(truth, pred, case)`'s peak extra memory, in a Python of its own (peak_memory.py)."""
-    result = subprocess.run([sys.executable, str(HERE / "peak_memory.py"), f"{fn.__module__}:{fn.__name__}",
-                             case.name, *map(str, paths)], cwd=HERE, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, str(HERE / "peak_memory.py"), f"{fn.__module__}:{fn.__name__}", case.name, *map(str, paths)],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     value = result.stdout.strip().splitlines()[-1]
     return None if value == "None" else int(value) / 1e6
 
@@ -73,16 +77,22 @@ def measure(benchmark, case_files):
             call_args = (truth, pred, case)
         else:
             call_args, memory = args, False
-        benchmark.pedantic(fn, args=call_args, rounds=1 if SMOKE else rounds, iterations=1,
-                           warmup_rounds=0 if SMOKE else 1)
+        benchmark.pedantic(
+            fn, args=call_args, rounds=1 if SMOKE else rounds, iterations=1, warmup_rounds=0 if SMOKE else 1
+        )
         # A smoke run checks the memory measurement once, unetcheck's on the first case: each
         # costs a Python, and a peer's its framework's import (torch: 10-20 s on 2 cores).
-        peak = (_peak_memory_mb(fn, case, paths)
-                if memory and (not SMOKE or (case == CASES[0] and library == "unetcheck")) else None)
+        peak = (
+            _peak_memory_mb(fn, case, paths)
+            if memory and (not SMOKE or (case == CASES[0] and library == "unetcheck"))
+            else None
+        )
         stats = getattr(benchmark, "stats", None)
         benchmark.extra_info["peak_extra_mb"] = peak
-        RESULTS[(case.name, measured, library)] = {"median_s": stats.stats.median if stats is not None else None,
-                                                    "peak_extra_mb": peak}
+        RESULTS[(case.name, measured, library)] = {
+            "median_s": stats.stats.median if stats is not None else None,
+            "peak_extra_mb": peak,
+        }
 
     return run
 
@@ -94,8 +104,10 @@ def cpu() -> str:
             info = f.read()
     except OSError:
         return platform.machine()
-    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
-                platform.machine())
+    name = next(
+        (line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+        platform.machine(),
+    )
     flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
     vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
     return f"{name}, {vector}"
@@ -106,8 +118,10 @@ def pytest_terminal_summary(terminalreporter):
         return
     write = terminalreporter.write_line
     write("")
-    write(f"unetcheck against its peers ({cpu()}, {os.cpu_count()} CPUs; "
-          "time: median of the rounds; memory: peak beyond the process's before the call)")
+    write(
+        f"unetcheck against its peers ({cpu()}, {os.cpu_count()} CPUs; "
+        "time: median of the rounds; memory: peak beyond the process's before the call)"
+    )
     grouped = defaultdict(dict)
     for (case, measured, library), figures in RESULTS.items():
         grouped[(case, measured)][library] = figures

@@ -13,8 +13,8 @@ import importlib
 import sys
 
 import numpy as np
-from conftest import CASES
 
+from conftest import CASES
 from unetcheck.bench.memory import peak_extra_bytes
 
 

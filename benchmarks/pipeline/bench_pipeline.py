@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import BATCH, SIZE, SMOKE
 
 import unetcheck
+from conftest import BATCH, SIZE, SMOKE
 from unetcheck.checks.leakage import find_leaks
 from unetcheck.pets.synthetic import synthetic_examples
 
@@ -85,5 +85,5 @@ def bench_training_step(benchmark, batch, fast):
 def bench_leakage_scan(benchmark):
     count = 20 if SMOKE else 200
     images = [example["image"] for example in synthetic_examples(count, seed=0, min_size=96, max_size=160)]
-    benchmark.pedantic(find_leaks, args=(images[: count // 2], images[count // 2:]), rounds=3, iterations=1)
+    benchmark.pedantic(find_leaks, args=(images[: count // 2], images[count // 2 :]), rounds=3, iterations=1)
     benchmark.extra_info["images"] = count

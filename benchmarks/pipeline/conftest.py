@@ -14,5 +14,6 @@ SIZE, BATCH = (32, 4) if SMOKE else (128, 64)
 def pytest_terminal_summary(terminalreporter) -> None:
     from unetcheck.hardware import cpu_model
 
-    terminalreporter.write_line(f"pipeline benchmark at {SIZE}x{SIZE}, batch {BATCH}, on {cpu_model()} "
-                                f"({os.cpu_count()} cores)")
+    terminalreporter.write_line(
+        f"pipeline benchmark at {SIZE}x{SIZE}, batch {BATCH}, on {cpu_model()} ({os.cpu_count()} cores)"
+    )

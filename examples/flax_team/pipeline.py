@@ -46,8 +46,10 @@ def batches(examples: list[dict], batch_size: int = 8) -> list[tuple[np.ndarray,
     """Preprocessed NumPy (images, masks) batches in a shuffled order."""
     pairs = [preprocess(example) for example in examples]
     order = np.random.default_rng(SHUFFLE_SEED).permutation(len(pairs))
-    return [(np.stack([np.asarray(pairs[i][0]) for i in chunk]), np.stack([np.asarray(pairs[i][1]) for i in chunk]))
-            for chunk in np.array_split(order, len(pairs) // batch_size)]
+    return [
+        (np.stack([np.asarray(pairs[i][0]) for i in chunk]), np.stack([np.asarray(pairs[i][1]) for i in chunk]))
+        for chunk in np.array_split(order, len(pairs) // batch_size)
+    ]
 
 
 class Block(nnx.Module):

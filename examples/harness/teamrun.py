@@ -27,7 +27,7 @@ PLANTED = "PLANTED_MISTAKES"
 _CHECK = re.compile(r"\[unetcheck\.(\w+)\]")
 # A project with a mistake skips Hypothesis's shrinking (5 s for each failing property test):
 # which tests fail, and which check failed them, is asserted, not the smallest example.
-_CONFTEST = '''\
+_CONFTEST = """\
 try:
     from hypothesis import Phase, settings
 except ImportError:
@@ -35,7 +35,7 @@ except ImportError:
 else:
     settings.register_profile("no-shrink", phases=[Phase.explicit, Phase.reuse, Phase.generate])
     settings.load_profile("no-shrink")
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,11 @@ def load_frameworks(name: str) -> None:
 
 def _copy_project(name: str, to: Path) -> None:
     source = EXAMPLES / name
-    for path in ["pipeline.py", "pytest.ini", *(p.relative_to(source).as_posix() for p in sorted(source.glob("tests/*"))
-                                                if p.suffix in (".py", ".json"))]:
+    for path in [
+        "pipeline.py",
+        "pytest.ini",
+        *(p.relative_to(source).as_posix() for p in sorted(source.glob("tests/*")) if p.suffix in (".py", ".json")),
+    ]:
         (to / path).parent.mkdir(exist_ok=True)
         shutil.copy(source / path, to / path)
     (to / "conftest.py").write_text(_CONFTEST)
@@ -111,8 +114,9 @@ def _read_report(report: Path, run: ProjectRun) -> None:
     run.text = "\n".join(texts)
 
 
-def run_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
-                planted: dict[str, Any] | None = None, *args: str) -> ProjectRun:
+def run_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, planted: dict[str, Any] | None = None, *args: str
+) -> ProjectRun:
     """Runs a copy of examples/NAME's suite in `tmp_path` with the `planted` switches.
 
     The team's modules (its pipeline and tests) are imported afresh for the run and removed

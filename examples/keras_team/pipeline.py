@@ -67,8 +67,10 @@ def augmentation(seed: int = 0):
     if PAIRED_FLIP:
         return lambda batch: flip(batch, training=True)
     mask_flip = keras.layers.RandomFlip("horizontal", seed=seed + 1)
-    return lambda batch: {"images": flip(batch["images"], training=True),  # the bug: two decisions
-                          "segmentation_masks": mask_flip(batch["segmentation_masks"], training=True)}
+    return lambda batch: {
+        "images": flip(batch["images"], training=True),  # the bug: two decisions
+        "segmentation_masks": mask_flip(batch["segmentation_masks"], training=True),
+    }
 
 
 def build_model(classes: int = 2) -> keras.Model:

@@ -43,19 +43,23 @@ if PLANTED:
 
 def _as_monai(datapoint: dict) -> dict:
     """A TFDS-style example (image (H, W, 3) uint8, trimap (H, W, 1) in 1..3) as MONAI's keys."""
-    return {"image": np.asarray(datapoint["image"], np.float32),
-            "label": np.asarray(datapoint["segmentation_mask"], np.float32)}
+    return {
+        "image": np.asarray(datapoint["image"], np.float32),
+        "label": np.asarray(datapoint["segmentation_mask"], np.float32),
+    }
 
 
 def preprocessing() -> Compose:
     """Channel first, image to [0, 1], both resized (the label nearest, with half-pixel
     centres), trimap 1..3 to classes 0..2."""
-    return Compose([
-        EnsureChannelFirstd(keys=KEYS, channel_dim=-1),
-        ScaleIntensityRanged(keys="image", a_min=0, a_max=255, b_min=0, b_max=1),
-        Resized(keys=KEYS, spatial_size=(SIZE, SIZE), mode=("bilinear", "nearest-exact")),
-        Lambdad(keys="label", func=lambda label: label - 1),
-    ])
+    return Compose(
+        [
+            EnsureChannelFirstd(keys=KEYS, channel_dim=-1),
+            ScaleIntensityRanged(keys="image", a_min=0, a_max=255, b_min=0, b_max=1),
+            Resized(keys=KEYS, spatial_size=(SIZE, SIZE), mode=("bilinear", "nearest-exact")),
+            Lambdad(keys="label", func=lambda label: label - 1),
+        ]
+    )
 
 
 def preprocess(datapoint: dict):
@@ -84,8 +88,15 @@ def loader(examples: list[dict], batch_size: int = 8, seed: int = 0) -> DataLoad
 
 def build_model(seed: int = 0) -> torch.nn.Module:
     torch.manual_seed(seed)
-    net = UNet(spatial_dims=2, in_channels=3, out_channels=3, channels=(8, 16, 32), strides=(2, 2),
-               num_res_units=1, norm=Norm.BATCH)
+    net = UNet(
+        spatial_dims=2,
+        in_channels=3,
+        out_channels=3,
+        channels=(8, 16, 32),
+        strides=(2, 2),
+        num_res_units=1,
+        norm=Norm.BATCH,
+    )
     return torch.nn.Sequential(net, torch.nn.Softmax(dim=1)) if SOFTMAX_HEAD else net
 
 

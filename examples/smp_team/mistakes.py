@@ -6,10 +6,9 @@ from teamrun import Mistake
 
 ABSENT = ("tensorflow", "keras", "jax")
 MISTAKES = [
-    Mistake({"EVAL_FROZEN_ENCODER": False}, {"test_encoder_stays_frozen"},
-            "assert_frozen"),
-    Mistake({"SOFTMAX_BEFORE_LOSS": True}, {"test_mask_logits_fit_the_dice_loss"},
-            "assert_outputs_fit_loss"),
-    Mistake({"LEARNING_RATE": 0.0}, {"test_decoder_and_heads_learn", "test_loss_decreases"},
-            "assert_all_trainable_change"),
+    Mistake({"EVAL_FROZEN_ENCODER": False}, {"test_encoder_stays_frozen"}, "assert_frozen"),
+    Mistake({"SOFTMAX_BEFORE_LOSS": True}, {"test_mask_logits_fit_the_dice_loss"}, "assert_outputs_fit_loss"),
+    Mistake(
+        {"LEARNING_RATE": 0.0}, {"test_decoder_and_heads_learn", "test_loss_decreases"}, "assert_all_trainable_change"
+    ),
 ]

@@ -51,8 +51,9 @@ class PetDataset(torch.utils.data.Dataset):
 def build_model(seed: int = 0) -> smp.Unet:
     """The Unet with its encoder frozen (`requires_grad_(False)`)."""
     torch.manual_seed(seed)
-    model = smp.Unet(encoder_name="resnet18", encoder_weights=None, in_channels=3, classes=CLASSES,
-                     aux_params={"classes": CLASSES})
+    model = smp.Unet(
+        encoder_name="resnet18", encoder_weights=None, in_channels=3, classes=CLASSES, aux_params={"classes": CLASSES}
+    )
     model.encoder.requires_grad_(False)
     return model
 

@@ -24,8 +24,13 @@ SOFTMAX_HEAD = PLANTED.pop("SOFTMAX_HEAD", False)  # True ends in a softmax whil
 LEARNING_RATE = PLANTED.pop("LEARNING_RATE", 1e-3)  # 0.0 trains nothing
 if PLANTED:
     raise ValueError(f"pipeline.py has no switch {sorted(PLANTED)}")
-ENCODER_TAPS = ["block_1_expand_relu", "block_3_expand_relu", "block_6_expand_relu", "block_13_expand_relu",
-                "block_16_project"]
+ENCODER_TAPS = [
+    "block_1_expand_relu",
+    "block_3_expand_relu",
+    "block_6_expand_relu",
+    "block_13_expand_relu",
+    "block_16_project",
+]
 
 
 def load_image(datapoint: dict) -> tuple[tf.Tensor, tf.Tensor]:
@@ -37,22 +42,33 @@ def load_image(datapoint: dict) -> tuple[tf.Tensor, tf.Tensor]:
 
 def dataset(examples: list[dict], batch_size: int = 8) -> tf.data.Dataset:
     """Batches of (image, mask), as the tutorial builds them from TFDS."""
-    signature = {"image": tf.TensorSpec((None, None, 3), tf.uint8),
-                 "segmentation_mask": tf.TensorSpec((None, None, 1), tf.uint8)}
+    signature = {
+        "image": tf.TensorSpec((None, None, 3), tf.uint8),
+        "segmentation_mask": tf.TensorSpec((None, None, 1), tf.uint8),
+    }
     pairs = tf.data.Dataset.from_generator(
         lambda: ({"image": e["image"], "segmentation_mask": e["segmentation_mask"]} for e in examples),
-        output_signature=signature)
+        output_signature=signature,
+    )
     return pairs.map(load_image).cache().batch(batch_size)
 
 
 def upsample(filters: int, size: int) -> tf.keras.Sequential:
     """pix2pix's upsample block: transposed convolution, BatchNorm, ReLU."""
-    return tf.keras.Sequential([
-        tf.keras.layers.Conv2DTranspose(filters, size, strides=2, padding="same",
-                                        kernel_initializer=tf.random_normal_initializer(0.0, 0.02), use_bias=False),
-        tf.keras.layers.BatchNormalization(),
-        tf.keras.layers.ReLU(),
-    ])
+    return tf.keras.Sequential(
+        [
+            tf.keras.layers.Conv2DTranspose(
+                filters,
+                size,
+                strides=2,
+                padding="same",
+                kernel_initializer=tf.random_normal_initializer(0.0, 0.02),
+                use_bias=False,
+            ),
+            tf.keras.layers.BatchNormalization(),
+            tf.keras.layers.ReLU(),
+        ]
+    )
 
 
 def stand_in_for_imagenet(encoder: tf.keras.Model, seed: int) -> None:
@@ -84,8 +100,11 @@ def unet_model(output_channels: int = 3, seed: int = 0) -> tf.keras.Model:
     if SOFTMAX_HEAD:
         x = tf.keras.layers.Softmax()(x)
     model = tf.keras.Model(inputs, x)
-    model.compile(optimizer=tf.keras.optimizers.Adam(LEARNING_RATE),
-                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(LEARNING_RATE),
+        loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     return model
 
 

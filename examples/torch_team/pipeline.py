@@ -42,8 +42,9 @@ def preprocess(datapoint: dict) -> tuple[torch.Tensor, torch.Tensor]:
     image = torch.from_numpy(np.ascontiguousarray(datapoint["image"])).permute(2, 0, 1)[None].float()
     image = F.interpolate(image, size=(SIZE, SIZE), mode="bilinear", align_corners=False)[0] / 255.0
     mask = torch.from_numpy(np.ascontiguousarray(datapoint["segmentation_mask"])).permute(2, 0, 1)[None].float()
-    resized = F.interpolate(mask, size=(SIZE, SIZE), mode=MASK_RESIZE,
-                            **({"align_corners": False} if MASK_RESIZE == "bilinear" else {}))
+    resized = F.interpolate(
+        mask, size=(SIZE, SIZE), mode=MASK_RESIZE, **({"align_corners": False} if MASK_RESIZE == "bilinear" else {})
+    )
     mask = resized[0, 0].long()
     return image, mask - 1 if SHIFT_LABELS else mask
 
@@ -53,8 +54,10 @@ def training_examples(examples: list[dict]) -> list[dict]:
     kept = [e for e in examples if (np.asarray(e["segmentation_mask"]) == 1).mean() >= MIN_PET_SHARE]
     if NOISE_STD:  # the bug: noise meant for some augmented copies, added to every photo once and for all
         rng = np.random.default_rng(0)
-        kept = [{**e, "image": np.clip(e["image"] + rng.normal(0, NOISE_STD, e["image"].shape), 0, 255).astype(np.uint8)}
-                for e in kept]
+        kept = [
+            {**e, "image": np.clip(e["image"] + rng.normal(0, NOISE_STD, e["image"].shape), 0, 255).astype(np.uint8)}
+            for e in kept
+        ]
     return kept
 
 

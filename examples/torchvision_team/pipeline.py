@@ -41,8 +41,9 @@ def preprocess(datapoint: dict) -> tuple[torch.Tensor, torch.Tensor]:
     antialiasing, as the tutorial's `tf.image.resize`; the mask nearest with half-pixel centres.
     """
     image = tv_tensors.Image(torch.from_numpy(np.ascontiguousarray(datapoint["image"])).permute(2, 0, 1))
-    image = v2.functional.resize(v2.functional.to_dtype(image, torch.float32, scale=True), [SIZE, SIZE],
-                                 antialias=False)
+    image = v2.functional.resize(
+        v2.functional.to_dtype(image, torch.float32, scale=True), [SIZE, SIZE], antialias=False
+    )
     mask = tv_tensors.Mask(torch.from_numpy(np.ascontiguousarray(datapoint["segmentation_mask"])).permute(2, 0, 1))
     mask = v2.functional.resize(mask, [SIZE, SIZE], interpolation=InterpolationMode(MASK_INTERPOLATION))
     return image, mask.long() - 1
@@ -54,8 +55,9 @@ def augmentation():
 
     def augment(image, mask):
         mask = torch.as_tensor(mask)
-        return transforms(tv_tensors.Image(torch.as_tensor(image)),
-                          tv_tensors.Mask(mask) if MASK_AS_TV_TENSOR else mask)
+        return transforms(
+            tv_tensors.Image(torch.as_tensor(image)), tv_tensors.Mask(mask) if MASK_AS_TV_TENSOR else mask
+        )
 
     return augment
 

@@ -56,9 +56,15 @@ class PetDataset(torch.utils.data.Dataset):
 
 def build_model(seed: int = 0) -> SegformerForSemanticSegmentation:
     torch.manual_seed(seed)
-    config = SegformerConfig(num_labels=3, depths=[1, 1, 1, 1], hidden_sizes=[8, 16, 32, 64],
-                             num_attention_heads=[1, 1, 2, 4], mlp_ratios=[2, 2, 2, 2], decoder_hidden_size=32,
-                             semantic_loss_ignore_index=IGNORE_INDEX)
+    config = SegformerConfig(
+        num_labels=3,
+        depths=[1, 1, 1, 1],
+        hidden_sizes=[8, 16, 32, 64],
+        num_attention_heads=[1, 1, 2, 4],
+        mlp_ratios=[2, 2, 2, 2],
+        decoder_hidden_size=32,
+        semantic_loss_ignore_index=IGNORE_INDEX,
+    )
     return SegformerForSemanticSegmentation(config)
 
 

@@ -9,8 +9,8 @@ import re
 import subprocess
 import sys
 
-from tools.runner import one_thread
 from tests.paths import ROOT
+from tools.runner import one_thread
 
 
 def run_suite_once(suite: str, count: int, summary: str) -> None:
@@ -18,8 +18,12 @@ def run_suite_once(suite: str, count: int, summary: str) -> None:
     terminal summary must contain `summary`."""
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "--benchmark-disable", "-p", "no:xdist"],
-        cwd=ROOT / "benchmarks" / suite, env={**one_thread(os.environ), "UNETCHECK_BENCH": "smoke"},
-        capture_output=True, text=True, timeout=600)
+        cwd=ROOT / "benchmarks" / suite,
+        env={**one_thread(os.environ), "UNETCHECK_BENCH": "smoke"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(rf"\b{count} passed\b", result.stdout), result.stdout[-2000:]
     assert summary in result.stdout, result.stdout[-2000:]

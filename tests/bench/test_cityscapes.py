@@ -19,10 +19,19 @@ def test_evaluate_gives_the_cityscapes_evaluators_iou_per_class(tmp_path):
     pred[pred == 18] = 17
     pred[0, 10:20, 10:20] = 18  # ... now predicted once: IoU 0 for both
     folders = cityscapes.write_pairs(truth, pred, tmp_path, ["a", "b", "c"])
-    theirs = cityscapes.evaluator_iou([str(folders["truth_label"] / f"{n}.png") for n in "abc"],
-                                      [str(folders["pred_label"] / f"{n}.png") for n in "abc"])
-    ours = evaluate_folders(str(folders["truth_train"]), str(folders["pred_train"]), 19, [n for _, n, _ in classes],
-                            cityscapes.VOID, metrics="region", progress=False).summary()["iou"]
+    theirs = cityscapes.evaluator_iou(
+        [str(folders["truth_label"] / f"{n}.png") for n in "abc"],
+        [str(folders["pred_label"] / f"{n}.png") for n in "abc"],
+    )
+    ours = evaluate_folders(
+        str(folders["truth_train"]),
+        str(folders["pred_train"]),
+        19,
+        [n for _, n, _ in classes],
+        cityscapes.VOID,
+        metrics="region",
+        progress=False,
+    ).summary()["iou"]
     assert list(theirs) == [name for _, name, _ in classes]
     np.testing.assert_array_equal([ours[name] for name in theirs], list(theirs.values()))  # counts: exact
     assert theirs["bicycle"] == 0.0 and 0 < theirs["road"] < 1

@@ -25,11 +25,24 @@ def test_literal_pipeline_is_the_tutorials_with_its_defects():
 
 
 def _report():
-    figures = {"train_img_s": 50.0, "predict_img_s": 100.0, "pipeline_img_s": 3000.0, "peak_rss_mb": 900.0,
-               "roofline_fraction": 0.5}
-    return {"size": 128, "roofline_img_s": 100.0, "matmul_gflops": 350.0, "cores": 2, "cpu_flags": ["avx2"],
-            "versions": {"tensorflow": "2.21.0"}, "speedup_batch64": 1.0, "roofline_fraction_batch64": 0.5,
-            "results": {"literal": {"8": figures, "64": figures}, "fast": {"8": figures, "64": figures}}}
+    figures = {
+        "train_img_s": 50.0,
+        "predict_img_s": 100.0,
+        "pipeline_img_s": 3000.0,
+        "peak_rss_mb": 900.0,
+        "roofline_fraction": 0.5,
+    }
+    return {
+        "size": 128,
+        "roofline_img_s": 100.0,
+        "matmul_gflops": 350.0,
+        "cores": 2,
+        "cpu_flags": ["avx2"],
+        "versions": {"tensorflow": "2.21.0"},
+        "speedup_batch64": 1.0,
+        "roofline_fraction_batch64": 0.5,
+        "results": {"literal": {"8": figures, "64": figures}, "fast": {"8": figures, "64": figures}},
+    }
 
 
 def test_table_and_plot(tmp_path):
@@ -60,8 +73,10 @@ def test_bfloat16_is_timed_only_where_native_or_asked_for(no_isa_cap):
     assert "fast_bf16" not in bench_plan(False, BATCH_SIZES, False, SAPPHIRE_RAPIDS)[0]
 
 
-@pytest.mark.parametrize("cap, native", [("AVX2", False), ("avx512_core", False), ("AVX512_CORE_BF16", True),
-                                         ("AVX10_1_512_AMX", True), ("ALL", True)])
+@pytest.mark.parametrize(
+    "cap, native",
+    [("AVX2", False), ("avx512_core", False), ("AVX512_CORE_BF16", True), ("AVX10_1_512_AMX", True), ("ALL", True)],
+)
 def test_an_isa_cap_below_bfloat16_leaves_it_out(no_isa_cap, cap, native):
     """Under ONEDNN_MAX_CPU_ISA=AVX2 oneDNN has no bfloat16 convolution: timing it failed
     with "could not create a primitive descriptor for the convolution"."""

@@ -31,8 +31,11 @@ def tiny_keras(extra=None, seed=0):
         x = extra(x)
     outputs = keras.layers.Conv2D(3, 1)(x)
     model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(0.05),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.05),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -41,8 +44,9 @@ class TorchNet(torch.nn.Module):
 
     def __init__(self, unused_parameter: bool = False) -> None:
         super().__init__()
-        self.encoder = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8),
-                                           torch.nn.ReLU())
+        self.encoder = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU()
+        )
         self.head = torch.nn.Conv2d(8, 3, 1)
         if unused_parameter:
             self.gate = torch.nn.Parameter(torch.ones(8))  # forward never uses it

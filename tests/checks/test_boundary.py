@@ -12,8 +12,9 @@ from scipy import ndimage
 
 from unetcheck.checks.boundary import band_labels, boundary_counts, boundary_width
 
-label_maps = st.integers(2, 3).flatmap(lambda ndim: hnp.arrays(
-    np.int64, st.tuples(*[st.integers(1, 12)] * ndim), elements=st.integers(-1, 2)))
+label_maps = st.integers(2, 3).flatmap(
+    lambda ndim: hnp.arrays(np.int64, st.tuples(*[st.integers(1, 12)] * ndim), elements=st.integers(-1, 2))
+)
 
 
 def _chessboard_band(mask, width):
@@ -33,8 +34,11 @@ def test_each_class_band_is_its_chessboard_distance_band(labels, width, smooth):
     assert not (bands[labels < 0] >= 0).any()  # void pixels belong to no band
 
 
-@given(pair=st.tuples(st.integers(2, 12), st.integers(2, 12)).flatmap(
-    lambda shape: st.tuples(*[hnp.arrays(np.int64, shape, elements=st.integers(0, 2))] * 2)))
+@given(
+    pair=st.tuples(st.integers(2, 12), st.integers(2, 12)).flatmap(
+        lambda shape: st.tuples(*[hnp.arrays(np.int64, shape, elements=st.integers(0, 2))] * 2)
+    )
+)
 def test_counts_are_the_intersection_and_union_of_the_bands(pair):
     truth, pred = pair
     width = boundary_width(*truth.shape)

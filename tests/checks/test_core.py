@@ -15,16 +15,19 @@ from unetcheck.checks._core import check, framework_of, resolve_part, trainable_
 VALUES = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4) / 8  # exact in bfloat16
 
 
-@pytest.mark.parametrize("make, framework", [
-    (lambda: VALUES, None),
-    (lambda: torch.tensor(VALUES, requires_grad=True) * 1, "torch"),  # an output that requires grad
-    (lambda: torch.tensor(VALUES).to(torch.bfloat16), "torch"),
-    (lambda: tf.constant(VALUES), "tensorflow"),
-    (lambda: tf.Variable(VALUES), "tensorflow"),
-    (lambda: keras.Variable(VALUES), "keras"),
-    (lambda: jnp.asarray(VALUES), "jax"),
-    (lambda: jnp.asarray(VALUES, dtype=jnp.bfloat16), "jax"),
-])
+@pytest.mark.parametrize(
+    "make, framework",
+    [
+        (lambda: VALUES, None),
+        (lambda: torch.tensor(VALUES, requires_grad=True) * 1, "torch"),  # an output that requires grad
+        (lambda: torch.tensor(VALUES).to(torch.bfloat16), "torch"),
+        (lambda: tf.constant(VALUES), "tensorflow"),
+        (lambda: tf.Variable(VALUES), "tensorflow"),
+        (lambda: keras.Variable(VALUES), "keras"),
+        (lambda: jnp.asarray(VALUES), "jax"),
+        (lambda: jnp.asarray(VALUES, dtype=jnp.bfloat16), "jax"),
+    ],
+)
 def test_to_numpy_reads_every_framework(make, framework):
     x = make()
     assert framework_of(x) == framework
@@ -71,8 +74,15 @@ def test_predict_takes_keras_torch_and_functions_alike():
 def test_snapshot_holds_parameters_and_buffers_and_copies_them():
     net = _TorchNet()
     before = snapshot(net.encoder)
-    assert sorted(before) == ["0.bias", "0.weight", "1.bias", "1.num_batches_tracked", "1.running_mean",
-                              "1.running_var", "1.weight"]
+    assert sorted(before) == [
+        "0.bias",
+        "0.weight",
+        "1.bias",
+        "1.num_batches_tracked",
+        "1.running_mean",
+        "1.running_var",
+        "1.weight",
+    ]
     with torch.no_grad():
         net.encoder[1].running_mean += 1
     assert not np.array_equal(snapshot(net.encoder)["1.running_mean"], before["1.running_mean"])
@@ -123,8 +133,11 @@ def test_two_keras_layers_of_one_name_need_their_path():
     first = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 1, name="conv")], name="first")
     second = keras.Sequential([keras.Input((4, 4, 2)), keras.layers.Conv2D(2, 1, name="conv")], name="second")
     model = keras.Sequential([keras.Input((4, 4, 3)), first, second])
-    with pytest.raises(ValueError, match=r"several layers named 'conv': give the path, one of \['first/conv', "
-                                         r"'second/conv'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"several layers named 'conv': give the path, one of \['first/conv', "
+        r"'second/conv'\]",
+    ):
         resolve_part(model, "conv")
     assert resolve_part(model, "second/conv")[0] is second.layers[0]
 

@@ -45,13 +45,17 @@ def test_the_faults_that_slip_past_the_metrics_are_named(pool):
     kept = [e for i, e in enumerate(pool) if not big[i] or i % 10 == 0][:120]
     found = profile_differences(baseline, _profile(kept))
     assert any(line.startswith("pet's share of an image's pixels") for line in found), found
-    brighter = [{**e, "image": np.minimum(e["image"].astype(np.int64) * 13 // 10, 255).astype(np.uint8)}
-                for e in pool[:120]]
+    brighter = [
+        {**e, "image": np.minimum(e["image"].astype(np.int64) * 13 // 10, 255).astype(np.uint8)} for e in pool[:120]
+    ]
     # 30% brighter is also 30% more contrast (the grey values' spread scales alike).
     assert [line.split(" (")[0] for line in profile_differences(baseline, _profile(brighter))] == [
-        f"mean intensity {baseline.means.mean():.4g} -> {_profile(brighter).means.mean():.4g}", "contrast"]
-    halved = [{"image": e["image"][::2, ::2], "segmentation_mask": e["segmentation_mask"][::2, ::2]}
-              for e in pool[:120]]
+        f"mean intensity {baseline.means.mean():.4g} -> {_profile(brighter).means.mean():.4g}",
+        "contrast",
+    ]
+    halved = [
+        {"image": e["image"][::2, ::2], "segmentation_mask": e["segmentation_mask"][::2, ::2]} for e in pool[:120]
+    ]
     assert any(line.startswith("median image") for line in profile_differences(baseline, _profile(halved)))
 
 
@@ -61,8 +65,11 @@ def test_the_check_profiles_a_split_and_survives_a_save(pool, tmp_path):
     again = DataProfile.load(path)
     assert again.summary() == recorded.summary()
     assert_same_data(again, pool[:120], classes=trimaps.to_classes, class_names=trimaps.CLASS_NAMES)
-    with pytest.raises(AssertionError, match=r"^\[unetcheck\.assert_same_data\] the data differs from its profile: "
-                                             r"examples 120 -> 60 \(-50%\)"):
+    with pytest.raises(
+        AssertionError,
+        match=r"^\[unetcheck\.assert_same_data\] the data differs from its profile: "
+        r"examples 120 -> 60 \(-50%\)",
+    ):
         assert_same_data(again, pool[:60], classes=trimaps.to_classes)
 
 
@@ -82,24 +89,31 @@ def test_batches_dicts_and_void_labels(pool):
 
 def _changed(examples, change, seed=0):
     rng = np.random.default_rng(seed)
-    return [{**e, "image": np.clip(change(e["image"].astype(np.float64), rng), 0, 255).astype(np.uint8)}
-            for e in examples]
+    return [
+        {**e, "image": np.clip(change(e["image"].astype(np.float64), rng), 0, 255).astype(np.uint8)} for e in examples
+    ]
 
 
 def _box_blur(image, _):
     padded = np.pad(image, ((1, 1), (1, 1), (0, 0)), mode="edge")
-    return sum(padded[i:i + image.shape[0], j:j + image.shape[1]] for i in range(3) for j in range(3)) / 9
+    return sum(padded[i : i + image.shape[0], j : j + image.shape[1]] for i in range(3) for j in range(3)) / 9
 
 
-@pytest.mark.parametrize("change, named", [
-    # Gaussian noise of std 40 (of 255): the mean intensity does not move.
-    (lambda image, rng: image + rng.normal(0, 40, image.shape), "sharpness (fine-scale share of the variation: noise?)"),
-    (_box_blur, "sharpness (fine-scale share of the variation: blur?)"),
-    # Contrast halved about each image's own mean: the mean stays.
-    (lambda image, rng: image.mean() + (image - image.mean()) * 0.5, "contrast (intensity std)"),
-    # A colour cast: red up, blue down by as much; the mean stays.
-    (lambda image, rng: image + np.array([25.0, 0.0, -25.0]), "channel 0's mean intensity"),
-])
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        # Gaussian noise of std 40 (of 255): the mean intensity does not move.
+        (
+            lambda image, rng: image + rng.normal(0, 40, image.shape),
+            "sharpness (fine-scale share of the variation: noise?)",
+        ),
+        (_box_blur, "sharpness (fine-scale share of the variation: blur?)"),
+        # Contrast halved about each image's own mean: the mean stays.
+        (lambda image, rng: image.mean() + (image - image.mean()) * 0.5, "contrast (intensity std)"),
+        # A colour cast: red up, blue down by as much; the mean stays.
+        (lambda image, rng: image + np.array([25.0, 0.0, -25.0]), "channel 0's mean intensity"),
+    ],
+)
 def test_changes_that_keep_the_mean_intensity_are_named(pool, change, named):
     baseline, changed = _profile(pool[:120]), _profile(_changed(pool[:120], change))
     found = profile_differences(baseline, changed)

@@ -13,7 +13,7 @@ from PIL import Image, ImageEnhance
 from scipy import fft
 
 from unetcheck.checks import assert_no_leakage
-from unetcheck.checks.leakage import _area_matrix, _DCT, find_leaks, perceptual_hash
+from unetcheck.checks.leakage import _DCT, _area_matrix, find_leaks, perceptual_hash
 from unetcheck.pets.synthetic import synthetic_examples
 
 
@@ -32,9 +32,13 @@ def _copies(image):
     """The near copies a scraped or re-exported data set holds."""
     pil = Image.fromarray(image)
     h, w = image.shape[:2]
-    return {"jpeg": _jpeg(image), "half size": np.asarray(pil.resize((w // 2, h // 2), Image.BILINEAR)),
-            "brighter": np.asarray(ImageEnhance.Brightness(pil).enhance(1.1)),
-            "cropped": image[h // 50:h - h // 50, w // 50:w - w // 50], "mirrored": image[:, ::-1]}
+    return {
+        "jpeg": _jpeg(image),
+        "half size": np.asarray(pil.resize((w // 2, h // 2), Image.BILINEAR)),
+        "brighter": np.asarray(ImageEnhance.Brightness(pil).enhance(1.1)),
+        "cropped": image[h // 50 : h - h // 50, w // 50 : w - w // 50],
+        "mirrored": image[:, ::-1],
+    }
 
 
 def test_distinct_photos_are_no_leak(photos):
@@ -53,11 +57,15 @@ def test_each_kind_of_copy_is_found_and_named(photos):
     exact = find_leaks(train, [photos[7]])
     assert exact[0].exact and exact[0].distance == 0
     test = [photos[30], photos[7], _jpeg(photos[2])]
-    with pytest.raises(AssertionError, match=r"2 test image\(s\) have a copy in training \(1 exact, 1 near, within 8 "
-                                             r"of 64 perceptual-hash bits\): a7.jpg ~ b1.jpg \(exact copy\); "
-                                             r"a2.jpg ~ b2.jpg \(\d bits apart\)"):
-        assert_no_leakage(train, test, train_names=[f"a{i}.jpg" for i in range(20)],
-                          test_names=[f"b{i}.jpg" for i in range(3)])
+    with pytest.raises(
+        AssertionError,
+        match=r"2 test image\(s\) have a copy in training \(1 exact, 1 near, within 8 "
+        r"of 64 perceptual-hash bits\): a7.jpg ~ b1.jpg \(exact copy\); "
+        r"a2.jpg ~ b2.jpg \(\d bits apart\)",
+    ):
+        assert_no_leakage(
+            train, test, train_names=[f"a{i}.jpg" for i in range(20)], test_names=[f"b{i}.jpg" for i in range(3)]
+        )
 
 
 def test_any_frameworks_batches_and_layouts(photos):

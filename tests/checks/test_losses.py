@@ -14,8 +14,11 @@ from unetcheck.checks import assert_loss_ignores
 def test_pytorch_cross_entropy_with_and_without_ignore_index():
     assert_loss_ignores(torch.nn.CrossEntropyLoss(ignore_index=255))
     # Without it, PyTorch's CPU kernel refuses the target 255.
-    with pytest.raises(AssertionError, match=r"fails on labels holding 255 \(IndexError: Target 255 is out of "
-                                             r"bounds.*ignore_index=255"):
+    with pytest.raises(
+        AssertionError,
+        match=r"fails on labels holding 255 \(IndexError: Target 255 is out of "
+        r"bounds.*ignore_index=255",
+    ):
         assert_loss_ignores(torch.nn.CrossEntropyLoss())
     # Per-pixel losses (reduction="none") are compared pixel by pixel.
     assert_loss_ignores(torch.nn.CrossEntropyLoss(ignore_index=255, reduction="none"))
@@ -28,8 +31,11 @@ def test_a_loss_that_does_not_check_its_targets_is_caught():
         onehot = torch.nn.functional.one_hot(target.clamp(max=2), 3).permute(0, 3, 1, 2).float()
         return torch.nn.functional.cross_entropy(logits, onehot)
 
-    with pytest.raises(AssertionError, match=r"changing the logits at the 32 void pixels \(label 255\) changes the "
-                                             r"loss by .* of the loss' scale .*: it counts them"):
+    with pytest.raises(
+        AssertionError,
+        match=r"changing the logits at the 32 void pixels \(label 255\) changes the "
+        r"loss by .* of the loss' scale .*: it counts them",
+    ):
         assert_loss_ignores(clamped, call="torch")
 
 

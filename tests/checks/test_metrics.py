@@ -31,8 +31,10 @@ from unetcheck.checks.metrics import (
 
 masks = hnp.arrays(np.int64, st.tuples(st.integers(1, 6), st.integers(1, 6)), elements=st.integers(0, 2))
 batches = st.tuples(st.integers(1, 3), st.integers(2, 12), st.integers(2, 12)).flatmap(
-    lambda shape: st.tuples(hnp.arrays(np.int64, shape, elements=st.integers(0, 2)),
-                            hnp.arrays(np.int64, shape, elements=st.integers(0, 2))))
+    lambda shape: st.tuples(
+        hnp.arrays(np.int64, shape, elements=st.integers(0, 2)), hnp.arrays(np.int64, shape, elements=st.integers(0, 2))
+    )
+)
 
 
 @given(mask=masks)
@@ -52,8 +54,12 @@ def test_a_stack_of_confusion_matrices_gives_each_ones_metrics(pairs):
     """The bootstrap evaluates its resamples as one stack: each must equal its matrix alone."""
     truth, pred = pairs
     stack = np.stack([confusion_matrix(t, p, 3) for t, p in zip(truth, pred)])
-    for name, metric in (("iou", iou_per_class), ("dice", dice_per_class), ("accuracy", pixel_accuracy),
-                         ("miou", mean_iou)):
+    for name, metric in (
+        ("iou", iou_per_class),
+        ("dice", dice_per_class),
+        ("accuracy", pixel_accuracy),
+        ("miou", mean_iou),
+    ):
         batched = np.asarray(metric(stack))
         assert batched.shape[0] == len(stack), name
         for i, confusion in enumerate(stack):
@@ -107,7 +113,7 @@ def test_iou_equals_keras_meaniou_and_torchmetrics(pair):
     np.testing.assert_allclose(dice.compute().numpy(), list(summary["dice"].values()), rtol=1e-6, equal_nan=True)
     for i in range(len(truth)):  # torchmetrics' MeanIoU averages per image: compare image by image
         miou = MeanIoU(num_classes=3, per_class=True, input_format="index")
-        miou.update(torch.from_numpy(pred[i:i + 1]), torch.from_numpy(truth[i:i + 1]))
+        miou.update(torch.from_numpy(pred[i : i + 1]), torch.from_numpy(truth[i : i + 1]))
         theirs = miou.compute().numpy()
         mine = np.array(list(ours.summary(np.array([i]))["iou"].values()))
         np.testing.assert_allclose(np.where(np.isnan(mine), -1.0, mine), theirs, rtol=1e-6)  # absent: -1 there
@@ -182,8 +188,11 @@ def test_known_values_and_bad_inputs():
 
 
 void_batches = st.tuples(st.integers(1, 3), st.integers(2, 10), st.integers(2, 10)).flatmap(
-    lambda shape: st.tuples(hnp.arrays(np.int64, shape, elements=st.sampled_from([0, 1, 2, 255])),
-                            hnp.arrays(np.int64, shape, elements=st.integers(0, 2))))
+    lambda shape: st.tuples(
+        hnp.arrays(np.int64, shape, elements=st.sampled_from([0, 1, 2, 255])),
+        hnp.arrays(np.int64, shape, elements=st.integers(0, 2)),
+    )
+)
 
 
 @given(pair=void_batches)
@@ -244,9 +253,15 @@ def test_surface_figures_round_trip_with_their_undefined_and_infinite_values(tmp
 
 
 def test_version_1_artifacts_still_load(tmp_path):
-    record = {"format": "unetcheck.per_image/1", "class_names": ["a", "b"], "boundary_ratio": 0.02,
-              "fingerprint": None, "images": [{"image": "0", "confusion": [[3, 1], [0, 4]],
-                                               "boundary_intersection": [3, 4], "boundary_union": [4, 4]}]}
+    record = {
+        "format": "unetcheck.per_image/1",
+        "class_names": ["a", "b"],
+        "boundary_ratio": 0.02,
+        "fingerprint": None,
+        "images": [
+            {"image": "0", "confusion": [[3, 1], [0, 4]], "boundary_intersection": [3, 4], "boundary_union": [4, 4]}
+        ],
+    }
     (tmp_path / "old.json").write_text(json.dumps(record))
     loaded = PerImageMetrics.load(tmp_path / "old.json")
     assert loaded.surface is None and loaded.ignore_index is None

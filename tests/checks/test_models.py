@@ -35,14 +35,17 @@ class _Output:
         self.logits, self.hidden_states = logits, None
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (LOGITS, LOGITS),
-    ({"out": LOGITS, "aux": LOGITS * 0}, LOGITS),  # torchvision: "out" before "aux"
-    ({"logits": LOGITS, "hidden_states": (LOGITS * 0,)}, LOGITS),
-    ({"masks": LOGITS, "loss": None}, LOGITS),  # one value once None is left out
-    ((LOGITS, np.zeros((2, 5))), LOGITS),  # smp with aux_params: (masks, labels)
-    (_Output(LOGITS), LOGITS),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (LOGITS, LOGITS),
+        ({"out": LOGITS, "aux": LOGITS * 0}, LOGITS),  # torchvision: "out" before "aux"
+        ({"logits": LOGITS, "hidden_states": (LOGITS * 0,)}, LOGITS),
+        ({"masks": LOGITS, "loss": None}, LOGITS),  # one value once None is left out
+        ((LOGITS, np.zeros((2, 5))), LOGITS),  # smp with aux_params: (masks, labels)
+        (_Output(LOGITS), LOGITS),
+    ],
+)
 def test_select_output_follows_the_documented_rule(raw, expected):
     assert select_output(raw) is expected
 
@@ -53,8 +56,11 @@ def test_select_output_takes_a_selector_and_names_what_it_cannot_read():
     assert select_output((LOGITS * 0, LOGITS), 1) is LOGITS
     assert select_output(_Output(LOGITS), "logits") is LOGITS
     assert select_output(both, lambda out: out["seg"]) is LOGITS
-    with pytest.raises(ValueError, match=r"a builtins.dict with keys \['seg', 'edges'\]: name the logits with "
-                                         r"output='KEY'"):
+    with pytest.raises(
+        ValueError,
+        match=r"a builtins.dict with keys \['seg', 'edges'\]: name the logits with "
+        r"output='KEY'",
+    ):
         select_output(both)
     with pytest.raises(ValueError, match=r"output='mask' selects nothing .* builtins.dict \(keys \['seg', 'edges'\]"):
         select_output(both, "mask")
@@ -71,8 +77,9 @@ def test_resize_matches_pytorchs_half_pixel_interpolation():
     nchw = torch.from_numpy(small).permute(0, 3, 1, 2)
     for size in ((20, 28), (3, 4), (5, 13)):
         bilinear = torch.nn.functional.interpolate(nchw, size=size, mode="bilinear", align_corners=False)
-        np.testing.assert_allclose(resize_outputs(small, size, "bilinear"), bilinear.permute(0, 2, 3, 1).numpy(),
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            resize_outputs(small, size, "bilinear"), bilinear.permute(0, 2, 3, 1).numpy(), atol=1e-5
+        )
         nearest = torch.nn.functional.interpolate(nchw, size=size, mode="nearest-exact")
         np.testing.assert_array_equal(resize_outputs(small, size, "nearest"), nearest.permute(0, 2, 3, 1).numpy())
     with pytest.raises(ValueError, match=r"resize must be one of \('bilinear', 'nearest'\) or None; got 'area'"):
@@ -104,16 +111,24 @@ def test_predict_keeps_the_callers_layout_and_resizes_only_when_asked():
     np.testing.assert_allclose(out, expected, atol=1e-6)
     resized = predict(net, images, channels_first=True, resize="bilinear")
     assert resized.shape == (2, 3, 16, 16)
-    np.testing.assert_allclose(resized, torch.nn.functional.interpolate(
-        torch.from_numpy(expected), size=(16, 16), mode="bilinear", align_corners=False).numpy(), atol=1e-6)
+    np.testing.assert_allclose(
+        resized,
+        torch.nn.functional.interpolate(
+            torch.from_numpy(expected), size=(16, 16), mode="bilinear", align_corners=False
+        ).numpy(),
+        atol=1e-6,
+    )
 
 
 def test_a_layout_mismatch_is_a_value_error_before_the_model_runs():
     torch.manual_seed(0)
     net = _DictNet()
     nhwc = torch.rand(2, 16, 16, 3)
-    with pytest.raises(ValueError, match=r"images of shape \(2, 16, 16, 3\) look \(N, H, W, C\) and the model "
-                                         r"takes \(3, None, None\) per example, but channels_first=True means"):
+    with pytest.raises(
+        ValueError,
+        match=r"images of shape \(2, 16, 16, 3\) look \(N, H, W, C\) and the model "
+        r"takes \(3, None, None\) per example, but channels_first=True means",
+    ):
         assert_batch_independent(net, nhwc, channels_first=True)
     assert net.calls == 0
     keras_model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])
@@ -168,10 +183,17 @@ def test_output_checks_take_outputs_as_the_library_returns_them():
 
 
 def test_nested_states_are_named_by_their_paths():
-    state = {"encoder": {"conv": {"kernel": np.ones((3, 3)), "bias": np.zeros(3)}, "bn": {"mean": np.zeros(3)}},
-             "head": [np.ones(2), (np.zeros(1),)]}
-    assert sorted(snapshot(state)) == ["encoder/bn/mean", "encoder/conv/bias", "encoder/conv/kernel", "head/0",
-                                       "head/1/0"]
+    state = {
+        "encoder": {"conv": {"kernel": np.ones((3, 3)), "bias": np.zeros(3)}, "bn": {"mean": np.zeros(3)}},
+        "head": [np.ones(2), (np.zeros(1),)],
+    }
+    assert sorted(snapshot(state)) == [
+        "encoder/bn/mean",
+        "encoder/conv/bias",
+        "encoder/conv/kernel",
+        "head/0",
+        "head/1/0",
+    ]
     assert sorted(resolve_part(state, "encoder/conv")[0]()) == ["encoder/conv/bias", "encoder/conv/kernel"]
 
 
@@ -200,9 +222,13 @@ def test_frozen_on_a_nested_functional_state():
             if freeze_encoder:
                 new["encoder"] = params["params"]["encoder"]
             params["params"] = new
+
         return run
 
     assert_frozen(lambda: params, "params/encoder", step(True))
-    with pytest.raises(AssertionError, match=r"1 of 1 arrays of frozen 'params/encoder' changed: "
-                                             r"\['params/encoder/w'\]"):
+    with pytest.raises(
+        AssertionError,
+        match=r"1 of 1 arrays of frozen 'params/encoder' changed: "
+        r"\['params/encoder/w'\]",
+    ):
         assert_frozen(lambda: params, "params/encoder", step(False))

@@ -80,8 +80,11 @@ def test_batch_independent_judges_differences_by_the_outputs_scale(scale):
     # (a share near 1 of the scale) fails at any scale, tiny ones included.
     rounding = lambda x: x * scale * (1 + 7e-7 * (len(x) > 1))  # noqa: E731
     assert_batch_independent(rounding, IMAGES)
-    with pytest.raises(AssertionError, match=r"differs from its output alone by up to .*, [\d.]+ of the outputs' "
-                                             r"scale \(.*; allowed 0\.0001 of it\).*model\.eval\(\) forgotten"):
+    with pytest.raises(
+        AssertionError,
+        match=r"differs from its output alone by up to .*, [\d.]+ of the outputs' "
+        r"scale \(.*; allowed 0\.0001 of it\).*model\.eval\(\) forgotten",
+    ):
         assert_batch_independent(lambda x: (x - x.mean(0)) * scale, IMAGES)
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.BatchNorm2d(4), torch.nn.Conv2d(4, 3, 1))
@@ -107,8 +110,11 @@ def test_batch_independent_names_a_model_that_cannot_take_one_example():
     torch.manual_seed(0)
     pooled = torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Conv2d(3, 3, 1), torch.nn.BatchNorm2d(3))
     nchw = torch.from_numpy(IMAGES).permute(0, 3, 1, 2)
-    with pytest.raises(AssertionError, match=r"takes the batch of 4 but fails on example 0 alone \(ValueError: "
-                                             r"Expected more than 1 value per channel.*model.eval\(\) forgotten"):
+    with pytest.raises(
+        AssertionError,
+        match=r"takes the batch of 4 but fails on example 0 alone \(ValueError: "
+        r"Expected more than 1 value per channel.*model.eval\(\) forgotten",
+    ):
         assert_batch_independent(pooled, nchw, channels_first=True)
     assert_batch_independent(pooled.eval(), nchw, channels_first=True)
 
@@ -117,8 +123,9 @@ def test_flip_equivariant():
     keras.utils.set_random_seed(0)  # weights whose argmax varies across the image
     pointwise = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])
     assert_flip_equivariant(pointwise, IMAGES, min_agreement=1.0)
-    shifted = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1),
-                                keras.layers.Lambda(lambda x: keras.ops.roll(x, 3, axis=2))])
+    shifted = keras.Sequential(
+        [keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1), keras.layers.Lambda(lambda x: keras.ops.roll(x, 3, axis=2))]
+    )
     with pytest.raises(AssertionError, match=r"agree with flipped masks on .*% of pixels \(required 99%\); least"):
         assert_flip_equivariant(shifted, IMAGES, min_agreement=0.99)
 

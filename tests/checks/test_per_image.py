@@ -36,10 +36,10 @@ def test_a_stream_gives_what_the_arrays_give(tmp_path):
     truth, pred = _masks()
     names = [f"im{i}" for i in range(len(truth))]
     whole = _artifact(per_image_metrics(truth, pred, 3, names=names, class_names=CLASSES), tmp_path / "a.json")
-    pairs = ((truth[i:i + 5], pred[i:i + 5]) for i in range(0, len(truth), 5))
+    pairs = ((truth[i : i + 5], pred[i : i + 5]) for i in range(0, len(truth), 5))
     streamed = per_image_metrics(pairs, num_classes=3, names=iter(names), class_names=CLASSES)
     assert _artifact(streamed, tmp_path / "b.json") == whole
-    triples = [(truth[i:i + 4, ..., None], pred[i:i + 4, ..., None], names[i:i + 4]) for i in range(0, 12, 4)]
+    triples = [(truth[i : i + 4, ..., None], pred[i : i + 4, ..., None], names[i : i + 4]) for i in range(0, 12, 4)]
     assert _artifact(per_image_metrics(triples, num_classes=3, class_names=CLASSES), tmp_path / "c.json") == whole
     one_by_one = ((t, p) for t, p in zip(truth, pred))  # single images, no batch axis
     assert per_image_metrics(one_by_one, num_classes=3).summary() == per_image_metrics(truth, pred, 3).summary()
@@ -54,7 +54,8 @@ def test_tf_data_and_a_torch_dataloader_stream_as_they_come(tmp_path):
     dataset = tf.data.Dataset.from_tensor_slices((truth, pred)).batch(5)
     assert _artifact(per_image_metrics(dataset, num_classes=3), tmp_path / "b.json") == whole
     loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.from_numpy(truth), torch.from_numpy(pred)), batch_size=5)
+        torch.utils.data.TensorDataset(torch.from_numpy(truth), torch.from_numpy(pred)), batch_size=5
+    )
     assert _artifact(per_image_metrics(loader, num_classes=3), tmp_path / "c.json") == whole
 
 
@@ -70,11 +71,16 @@ def test_a_dask_cluster_gives_the_same_bytes(tmp_path):
 
     truth, pred = _masks(count=6, size=512)
     one = _artifact(per_image_metrics(truth, pred, 3, spacing=(0.5, 2.0)), tmp_path / "one.json")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
-        streamed = ((truth[i:i + 2], pred[i:i + 2]) for i in range(0, 6, 2))
-        metrics = per_image_metrics(streamed, num_classes=3, spacing=(0.5, 2.0), executor=client.get_executor(),
-                                    workers=2)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        streamed = ((truth[i : i + 2], pred[i : i + 2]) for i in range(0, 6, 2))
+        metrics = per_image_metrics(
+            streamed, num_classes=3, spacing=(0.5, 2.0), executor=client.get_executor(), workers=2
+        )
         ran_on = client.run(lambda: True)  # the cluster's workers, which the tasks went to
     assert len(ran_on) == 2
     assert _artifact(metrics, tmp_path / "dask.json") == one
@@ -121,7 +127,9 @@ def test_format_4_round_trips_and_formats_2_and_3_still_load(tmp_path):
     record["format"] = "unetcheck.per_image/3"
     (tmp_path / "v3.json").write_text(json.dumps(record))
     three = PerImageMetrics.load(tmp_path / "v3.json")
-    assert three.fingerprint_recipe is None and three.missing_distance == "skip" and three.summary() == metrics.summary()
+    assert (
+        three.fingerprint_recipe is None and three.missing_distance == "skip" and three.summary() == metrics.summary()
+    )
     assert record["statistics"] == [s.name for s in registry.STATISTICS]
     assert loaded.spacing == (0.5, 0.5) and loaded.summary() == metrics.summary()
     # Format 2 is format 3 without spacing and the list of statistics.
@@ -152,8 +160,14 @@ def test_one_list_drives_the_summary_and_the_comparison():
     for row in rows:
         expected = summary[row.metric] if row.class_name is None else summary[row.metric][row.class_name]
         assert row.baseline == expected or (np.isnan(row.baseline) and np.isnan(expected))
-    assert {r.metric for r in rows if r.lower_is_better} == {"hd95", "assd", "mean_hd95", "mean_assd", "missed",
-                                                              "invented"}
+    assert {r.metric for r in rows if r.lower_is_better} == {
+        "hd95",
+        "assd",
+        "mean_hd95",
+        "mean_assd",
+        "missed",
+        "invented",
+    }
 
 
 def test_runs_with_other_spacings_are_refused():
@@ -164,8 +178,11 @@ def test_runs_with_other_spacings_are_refused():
 
 def test_bad_streams_and_settings_are_named():
     truth, pred = _masks(count=2)
-    with pytest.raises(ValueError, match=r"give the number of classes by keyword: per_image_metrics\(batches, "
-                                         r"num_classes=3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"give the number of classes by keyword: per_image_metrics\(batches, "
+        r"num_classes=3\)",
+    ):
         per_image_metrics([(truth, pred)], 3)
     with pytest.raises(ValueError, match="batch 1 of the stream is a ndarray; each must be a"):
         per_image_metrics([(truth, pred), truth], num_classes=3)
@@ -192,9 +209,11 @@ def test_workers_fork_only_where_it_is_safe():
     from unetcheck.checks.streaming import start_method
 
     assert start_method() == "spawn"
-    code = ("import threading, sys; from unetcheck.checks.streaming import start_method; print(start_method()); "
-            "threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start(); print(start_method()); "
-            "import torch; print(start_method())")
+    code = (
+        "import threading, sys; from unetcheck.checks.streaming import start_method; print(start_method()); "
+        "threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start(); print(start_method()); "
+        "import torch; print(start_method())"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
     expected = ["fork", "spawn", "spawn"] if sys.platform == "linux" else ["spawn"] * 3
     assert out.split() == expected
@@ -213,10 +232,21 @@ def test_metrics_are_chosen_by_name_or_group():
         per_image_metrics(truth, pred, 3, metrics="iou,sharpness")
     # compare judges what both runs hold, and says what it left out.
     comparison = compare(everything, region)
-    assert {row.metric for row in comparison.rows} == {"miou", "pixel_accuracy", "mean_dice", "iou", "dice",
-                                                        "precision", "recall", "missed", "invented"}
-    assert comparison.notes == ("left out, as not every run measured them: assd, boundary_iou, hd95, mean_assd, "
-                                "mean_boundary_iou, mean_hd95, mean_nsd, nsd",)
+    assert {row.metric for row in comparison.rows} == {
+        "miou",
+        "pixel_accuracy",
+        "mean_dice",
+        "iou",
+        "dice",
+        "precision",
+        "recall",
+        "missed",
+        "invented",
+    }
+    assert comparison.notes == (
+        "left out, as not every run measured them: assd, boundary_iou, hd95, mean_assd, "
+        "mean_boundary_iou, mean_hd95, mean_nsd, nsd",
+    )
 
 
 def test_a_runs_intervals_are_the_bootstrap_of_its_images():

@@ -45,10 +45,12 @@ def test_the_compared_figures_are_the_summary_figures():
         for metric in ("iou", "dice", "boundary_iou", "precision", "recall"):
             assert [getattr(rows[f"{metric}[{c}]"], side) for c in CLASSES] == [summary[metric][c] for c in CLASSES]
 
-
         for metric in ("nsd", "hd95", "assd"):  # a mean over images: the same sum in another order
-            np.testing.assert_allclose([getattr(rows[f"{metric}[{c}]"], side) for c in CLASSES],
-                                       [summary[metric][c] for c in CLASSES], rtol=1e-12)
+            np.testing.assert_allclose(
+                [getattr(rows[f"{metric}[{c}]"], side) for c in CLASSES],
+                [summary[metric][c] for c in CLASSES],
+                rtol=1e-12,
+            )
 
 
 def _squares(shift: int, count: int = 30, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -59,7 +61,7 @@ def _squares(shift: int, count: int = 30, seed: int = 0) -> tuple[np.ndarray, np
     pred = np.zeros_like(truth)
     for i in range(count):
         top, size = squares.integers(4, 10), squares.integers(8, 16)
-        truth[i, top:top + size, top:top + size] = 1
+        truth[i, top : top + size, top : top + size] = 1
         pred[i] = np.roll(truth[i], shift + int(noise.integers(0, 2)), axis=1)
     return truth, pred
 
@@ -74,8 +76,7 @@ def test_a_surface_distance_that_rises_is_flagged_in_pixels():
     hd95 = next(row for row in compare(baseline, candidate).rows if row.label == "hd95[class_1]")
     assert hd95.lower_is_better and hd95.low > 0 and hd95.difference > 2
     # A rise smaller than the distance tolerance is not a regression; a fall never is.
-    assert "hd95[class_1]" not in {row.label for row in compare(baseline, candidate, distance_tolerance=5)
-                                   .regressions}
+    assert "hd95[class_1]" not in {row.label for row in compare(baseline, candidate, distance_tolerance=5).regressions}
     assert compare(candidate, baseline).regressions == []
 
 
@@ -95,8 +96,11 @@ def test_a_real_drop_is_flagged_with_its_interval():
     assert {"miou", "pixel_accuracy", "iou[pet]", "boundary_iou[border]"} <= flagged
     miou = next(row for row in comparison.rows if row.label == "miou")
     assert miou.high < 0 and miou.difference < -0.02
-    with pytest.raises(AssertionError, match=r"regressed \(paired bootstrap, 40 images, 2000 resamples, 95% "
-                                             r"intervals for all figures at once, tolerance 0\.02\): miou 0\.\d+ -> 0\.\d+"):
+    with pytest.raises(
+        AssertionError,
+        match=r"regressed \(paired bootstrap, 40 images, 2000 resamples, 95% "
+        r"intervals for all figures at once, tolerance 0\.02\): miou 0\.\d+ -> 0\.\d+",
+    ):
         assert_no_regression(baseline=baseline, candidate=candidate)
     with pytest.warns(DeprecationWarning, match="by position is deprecated"), pytest.raises(AssertionError):
         assert_no_regression(candidate, baseline)  # the old positional order still means what it meant
@@ -140,7 +144,6 @@ def test_several_baseline_runs_add_training_noise_to_the_verdict():
     assert {"miou", "pixel_accuracy"} <= {row.label for row in compare(baselines, _run(TRUTH, 0.3, seed=5)).regressions}
 
 
-
 def test_several_candidate_runs_see_past_one_candidates_seed_noise():
     # Both sides vary from seed to seed as much (accuracy +-0.06); the change costs 0.18 of
     # accuracy. No single candidate run is flagged against the three baselines (Student's t
@@ -169,6 +172,7 @@ def test_one_candidate_in_a_list_is_one_candidate():
         compare(baselines, [])
     with pytest.raises(ValueError, match="different test images"):
         compare(baselines, [candidate, _run(TRUTH[:39], 0.7, seed=5)])
+
 
 def test_images_where_the_candidate_misses_a_class_are_counted():
     truth, pred = _squares(0)
@@ -214,8 +218,13 @@ def test_intervals_for_all_figures_at_once_keep_false_alarms_near_the_level():
     together = alone = 0
     for _ in range(40):
         drawn = order.permutation(12)
-        sides = dict(baseline=[runs[i] for i in drawn[:3]], candidate=[runs[i] for i in drawn[3:6]],
-                     resamples=200, tolerance=0, distance_tolerance=0)
+        sides = dict(
+            baseline=[runs[i] for i in drawn[:3]],
+            candidate=[runs[i] for i in drawn[3:6]],
+            resamples=200,
+            tolerance=0,
+            distance_tolerance=0,
+        )
         together += bool(compare(**sides).regressions)
         alone += bool(compare(**sides, simultaneous=False).regressions)
     assert together <= 2 < alone
@@ -265,8 +274,10 @@ def test_a_candidate_with_a_baselines_seeds_is_named_identical_or_how_far_apart(
     changed.confusion[5] = np.roll(changed.confusion[5], 1, axis=1)  # image 5 predicted otherwise
     (note,) = compare([other, baseline], changed).notes
     gap = abs(changed.rows()[5]["miou"] - baseline.rows()[5]["miou"])
-    assert note == (f"the candidate differs from baseline seed 3 (the same seeds) on 1 of 40 test images, by at "
-                    f"most {gap:.4g} in an image's mean IoU ('5')")
+    assert note == (
+        f"the candidate differs from baseline seed 3 (the same seeds) on 1 of 40 test images, by at "
+        f"most {gap:.4g} in an image's mean IoU ('5')"
+    )
     changed.seeds = {"training": 5, "data": 0}  # no baseline of its seeds: nothing to say
     assert compare([other, baseline], changed).notes == ()
 

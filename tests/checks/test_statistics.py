@@ -9,8 +9,13 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from unetcheck.checks._statistics import (fisher_exact_greater, simultaneous_t, simultaneous_tail, student_t_cdf,
-                                          student_t_quantile)
+from unetcheck.checks._statistics import (
+    fisher_exact_greater,
+    simultaneous_t,
+    simultaneous_tail,
+    student_t_cdf,
+    student_t_quantile,
+)
 
 
 def test_student_t_quantiles_and_distribution():
@@ -58,8 +63,9 @@ def test_max_t_widens_for_independent_figures_and_not_for_copies():
     # The same figure twenty times is one figure: exactly the critical value of one.
     residuals = rng.normal(size=(4, 1))
     one = simultaneous_t(residuals, bootstrap[:, :1], 2, 2, 0.95, np.random.default_rng(2))
-    copies = simultaneous_t(np.repeat(residuals, 20, axis=1), np.repeat(bootstrap[:, :1], 20, axis=1), 2, 2, 0.95,
-                            np.random.default_rng(2))
+    copies = simultaneous_t(
+        np.repeat(residuals, 20, axis=1), np.repeat(bootstrap[:, :1], 20, axis=1), 2, 2, 0.95, np.random.default_rng(2)
+    )
     assert copies == pytest.approx(one, rel=1e-12)
 
 

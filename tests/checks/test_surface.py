@@ -16,7 +16,8 @@ from unetcheck.checks.surface import directed_distances, label_edges, mask_edges
 CROSS = ndimage.generate_binary_structure(2, 1)
 binary = hnp.arrays(bool, st.tuples(st.integers(1, 14), st.integers(1, 14)))
 pairs = st.tuples(st.integers(1, 14), st.integers(1, 14)).flatmap(
-    lambda shape: st.tuples(*[hnp.arrays(np.int64, shape, elements=st.integers(0, 2))] * 2))
+    lambda shape: st.tuples(*[hnp.arrays(np.int64, shape, elements=st.integers(0, 2))] * 2)
+)
 
 
 def _scipy_edges(mask):
@@ -94,13 +95,15 @@ def test_the_tolerance_must_be_a_distance():
 
 
 volumes = st.tuples(st.integers(1, 7), st.integers(1, 7), st.integers(1, 7)).flatmap(
-    lambda shape: st.tuples(*[hnp.arrays(np.int64, shape, elements=st.integers(0, 2))] * 2))
+    lambda shape: st.tuples(*[hnp.arrays(np.int64, shape, elements=st.integers(0, 2))] * 2)
+)
 spacings = st.tuples(*[st.sampled_from([0.5, 0.8, 1.0, 2.5, 3.0])] * 3)
 
 
 def _scipy_edges_nd(mask):
-    return mask & ~ndimage.binary_erosion(mask, structure=ndimage.generate_binary_structure(mask.ndim, 1),
-                                          border_value=0)
+    return mask & ~ndimage.binary_erosion(
+        mask, structure=ndimage.generate_binary_structure(mask.ndim, 1), border_value=0
+    )
 
 
 @given(pair=volumes, spacing=spacings, tolerance=st.sampled_from([0.0, 1.0, 2.5]))

@@ -51,8 +51,10 @@ def test_loss_curve_falls():
 
 def _keras_with_encoder(trainable_encoder: bool):
     keras.utils.set_random_seed(0)
-    encoder = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3, padding="same"),
-                                keras.layers.BatchNormalization()], name="encoder")
+    encoder = keras.Sequential(
+        [keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3, padding="same"), keras.layers.BatchNormalization()],
+        name="encoder",
+    )
     encoder.trainable = trainable_encoder
     inputs = keras.Input((8, 8, 3))
     outputs = keras.layers.Conv2D(3, 1, name="head")(encoder(inputs))
@@ -65,7 +67,7 @@ def _keras_with_encoder(trainable_encoder: bool):
 @pytest.mark.filterwarnings("ignore:Gradients do not exist for variables:UserWarning")  # the model meant to fail
 def test_frozen_and_all_trainable_change_on_keras():
     frozen = _keras_with_encoder(trainable_encoder=False)
-    step = lambda m: (lambda: m.fit(IMAGES, MASKS, epochs=2, verbose=0))  # noqa: E731
+    step = lambda m: lambda: m.fit(IMAGES, MASKS, epochs=2, verbose=0)  # noqa: E731
     assert_frozen(frozen, "encoder", step(frozen))
     assert_all_trainable_change(frozen, step(frozen))
     unfrozen = _keras_with_encoder(trainable_encoder=True)
@@ -83,8 +85,11 @@ def test_frozen_torch_encoder_needs_eval_for_its_batchnorm():
     torch.manual_seed(0)
     net = TorchNet()
     net.encoder.requires_grad_(False)  # frozen weights, but the module is still in train mode
-    with pytest.raises(AssertionError, match=r"arrays of frozen 'encoder' changed: \['encoder.1.num_batches_tracked', "
-                                             r"'encoder.1.running_mean', 'encoder.1.running_var'\].*BatchNorm statistics.*\.eval\(\)"):
+    with pytest.raises(
+        AssertionError,
+        match=r"arrays of frozen 'encoder' changed: \['encoder.1.num_batches_tracked', "
+        r"'encoder.1.running_mean', 'encoder.1.running_var'\].*BatchNorm statistics.*\.eval\(\)",
+    ):
         assert_frozen(net, "encoder", torch_step(net))
     net.encoder.eval()
     assert_frozen(net, "encoder", torch_step(net))
@@ -144,8 +149,9 @@ def test_build_fit_state_in_a_strategy_scope():
 def test_build_fit_state_without_an_optimizer():
     """compile(optimizer=None) (a model whose own train_step updates it): the metrics are built."""
     model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])
-    model.compile(optimizer=None, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=None, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     build_fit_state(model, IMAGES, MASKS, model(IMAGES))
     assert [v.name for metric in model.metrics for v in metric.variables] == ["total", "count", "total", "count"]
 
@@ -156,8 +162,9 @@ def test_the_eager_loss_is_the_loss_evaluate_reports():
     from unetcheck.checks._keras_fit import inference_loss
 
     normed = tiny_keras(extra=keras.layers.BatchNormalization(moving_mean_initializer="ones"))
-    regularized = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(
-        3, 1, kernel_regularizer=keras.regularizers.L2(0.5))])
+    regularized = keras.Sequential(
+        [keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1, kernel_regularizer=keras.regularizers.L2(0.5))]
+    )
     regularized.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     crossentropy = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     for model in (normed, regularized):
@@ -175,7 +182,8 @@ def test_the_eager_loss_is_the_loss_evaluate_reports():
     older = OlderLoss([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 1)])
     older.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     assert inference_loss(older, IMAGES, MASKS) == pytest.approx(
-        older.evaluate(IMAGES, MASKS, verbose=0, return_dict=True)["loss"], rel=1e-5)
+        older.evaluate(IMAGES, MASKS, verbose=0, return_dict=True)["loss"], rel=1e-5
+    )
 
 
 def test_loss_decreases_and_overfits_with_any_train_step():
@@ -202,8 +210,9 @@ def test_overfits_batch_keras_form():
     # Measured over 30 seeds of everything (this test's model, seeds 0-29): 32 filters reach
     # 0.949-1.0 after 150 steps (16 filters: 0.508-1.0, one seed in 30 under 0.8); 0.8
     # leaves room for other CPUs' rounding.
-    wider = keras.layers.Conv2D(32, 3, padding="same", activation="relu",
-                                kernel_initializer=keras.initializers.GlorotUniform(seed=0))
+    wider = keras.layers.Conv2D(
+        32, 3, padding="same", activation="relu", kernel_initializer=keras.initializers.GlorotUniform(seed=0)
+    )
     assert_overfits_batch(tiny_keras(wider), IMAGES, MASKS, steps=150, min_accuracy=0.8)
     with pytest.raises(AssertionError, match=r"after 2 steps on one batch, pixel accuracy is") as failed:
         assert_overfits_batch(tiny_keras(), IMAGES, MASKS, steps=2, min_accuracy=0.99)
@@ -225,12 +234,16 @@ def test_state_loaded_catches_a_load_that_did_nothing():
     net = TorchNet()
     result = net.load_state_dict(checkpoint, strict=False)  # names lack "encoder.": nothing loads
     assert len(result.unexpected_keys) == len(checkpoint)
-    with pytest.raises(AssertionError, match=r"7 of 7 checkpoint arrays are not in the model: 7 missing by name "
-                                             r".*names differ by a prefix \('0.weight' in the checkpoint, "
-                                             r"'encoder.0.weight' in the model\)"):
+    with pytest.raises(
+        AssertionError,
+        match=r"7 of 7 checkpoint arrays are not in the model: 7 missing by name "
+        r".*names differ by a prefix \('0.weight' in the checkpoint, "
+        r"'encoder.0.weight' in the model\)",
+    ):
         assert_state_loaded(net, checkpoint)
-    with pytest.raises(AssertionError,
-                       match=r"2 of 7 .*0 missing by name \[\], 2 with other values \['0.weight', '0.bias'\]"):
+    with pytest.raises(
+        AssertionError, match=r"2 of 7 .*0 missing by name \[\], 2 with other values \['0.weight', '0.bias'\]"
+    ):
         assert_state_loaded(net.encoder, checkpoint)  # right names; BatchNorm starts equal, the conv does not
     net.encoder.load_state_dict(checkpoint)
     assert_state_loaded(net.encoder, checkpoint)
@@ -255,8 +268,11 @@ def test_frozen_names_the_changed_arrays_under_the_parts_path():
     model = _nested_encoder_model()
     assert model.get_layer("encoder").get_layer("stage1_bn1").moving_mean.path == "stage1_bn1/moving_mean"
     step = lambda: model.fit(IMAGES, MASKS, epochs=1, verbose=0)  # noqa: E731 - the encoder is trainable
-    with pytest.raises(AssertionError, match=r"arrays of frozen 'encoder' changed: \['encoder/conv2d\w*/bias', "
-                                             r".*'encoder/stage1_bn1/moving_mean'"):
+    with pytest.raises(
+        AssertionError,
+        match=r"arrays of frozen 'encoder' changed: \['encoder/conv2d\w*/bias', "
+        r".*'encoder/stage1_bn1/moving_mean'",
+    ):
         assert_frozen(model, "encoder", step)
     with pytest.raises(AssertionError, match=r"frozen 'encoder/stage1_bn1' changed: \['encoder/stage1_bn1/beta'"):
         assert_frozen(model, "encoder/stage1_bn1", step)
@@ -270,11 +286,15 @@ def _void_batch():
 
 
 def _ignoring_keras(ignore_class=255, seed=0):
-    wider = keras.layers.Conv2D(32, 3, padding="same", activation="relu",
-                                kernel_initializer=keras.initializers.GlorotUniform(seed=0))
+    wider = keras.layers.Conv2D(
+        32, 3, padding="same", activation="relu", kernel_initializer=keras.initializers.GlorotUniform(seed=0)
+    )
     model = tiny_keras(wider, seed=seed)
-    model.compile(optimizer=keras.optimizers.Adam(0.05), metrics=["accuracy"],
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=ignore_class))
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.05),
+        metrics=["accuracy"],
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=ignore_class),
+    )
     return model
 
 
@@ -286,8 +306,11 @@ def test_overfits_batch_keras_form_leaves_void_pixels_out():
     # The check counts the 224 labelled pixels, reading the void label from the loss (150
     # steps reach 0.95-1.0 on the same model without void: test_overfits_batch_keras_form).
     assert_overfits_batch(_ignoring_keras(), images, masks, steps=150, min_accuracy=0.9)
-    with pytest.raises(AssertionError, match=r"pixel accuracy over the 224 labelled pixels \(32 void, label 255, "
-                                             r"left out\) is"):
+    with pytest.raises(
+        AssertionError,
+        match=r"pixel accuracy over the 224 labelled pixels \(32 void, label 255, "
+        r"left out\) is",
+    ):
         assert_overfits_batch(_ignoring_keras(), images, masks, steps=1, min_accuracy=0.99)
     with pytest.raises(ValueError, match="ignore_index=0 but the model's loss has ignore_class=255"):
         assert_overfits_batch(_ignoring_keras(), images, masks, steps=1, ignore_index=0)
@@ -297,8 +320,14 @@ def test_overfits_batch_keras_form_trains_with_the_sample_weights():
     images, masks = _void_batch()
     # All weights 0: fit's loss is 0 and no weight moves, so the model cannot fit the batch.
     with pytest.raises(AssertionError, match=r"loss 0 -> 0$"):
-        assert_overfits_batch(_ignoring_keras(), images, masks, steps=20, min_accuracy=0.9,
-                              sample_weight=np.zeros(masks.shape, np.float32))
+        assert_overfits_batch(
+            _ignoring_keras(),
+            images,
+            masks,
+            steps=20,
+            min_accuracy=0.9,
+            sample_weight=np.zeros(masks.shape, np.float32),
+        )
     weights = np.where(masks == 255, 0.0, 1.0).astype(np.float32)
     assert_overfits_batch(_ignoring_keras(), images, masks, steps=150, min_accuracy=0.9, sample_weight=weights)
 
@@ -334,6 +363,9 @@ def test_loss_decreases_keras_form_says_what_it_measured():
     frozen = tiny_keras()
     frozen.trainable = False
     frozen.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    with pytest.raises(AssertionError, match=r"relative drop of 0; .*the loss fit minimises on the first batch, "
-                                             r"inference mode, sample weights applied"):
+    with pytest.raises(
+        AssertionError,
+        match=r"relative drop of 0; .*the loss fit minimises on the first batch, "
+        r"inference mode, sample weights applied",
+    ):
         assert_loss_decreases(frozen, (IMAGES, MASKS, np.ones(MASKS.shape, np.float32)), steps=2)

@@ -54,19 +54,32 @@ class Team:
 def _keras_team() -> Team:
     keras.utils.set_random_seed(0)
     inputs = keras.Input((8, 8, 3))
-    encoder = keras.Model(inputs, keras.layers.BatchNormalization()(keras.layers.Conv2D(4, 3, padding="same")(inputs)),
-                          name="encoder")
+    encoder = keras.Model(
+        inputs, keras.layers.BatchNormalization()(keras.layers.Conv2D(4, 3, padding="same")(inputs)), name="encoder"
+    )
     encoder.trainable = False
     model = keras.Sequential([keras.Input((8, 8, 3)), encoder, keras.layers.Conv2D(3, 1, name="head")])
-    model.compile(optimizer=keras.optimizers.Adam(0.05), metrics=["accuracy"],
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=255))
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.05),
+        metrics=["accuracy"],
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=255),
+    )
 
     def step():
         logs = model.fit(IMAGES, VOID_MASKS, epochs=1, verbose=0, shuffle=False).history
         return logs["loss"][-1], logs["accuracy"][-1]
 
-    return Team(model, model, model, step, model.loss, False, keras.ops.convert_to_tensor,
-                lambda x: keras.ops.softmax(x, axis=-1), lambda x: keras.ops.flip(x, axis=2))
+    return Team(
+        model,
+        model,
+        model,
+        step,
+        model.loss,
+        False,
+        keras.ops.convert_to_tensor,
+        lambda x: keras.ops.softmax(x, axis=-1),
+        lambda x: keras.ops.flip(x, axis=2),
+    )
 
 
 def _torch_team() -> Team:
@@ -74,8 +87,17 @@ def _torch_team() -> Team:
     net = TorchNet()
     net.encoder.requires_grad_(False).eval()
     step = torch_step(net)
-    return Team(net, net, net, step, torch.nn.CrossEntropyLoss(ignore_index=255), True, torch.from_numpy,
-                lambda x: torch.softmax(x, dim=1), lambda x: torch.flip(x, dims=(3,)))
+    return Team(
+        net,
+        net,
+        net,
+        step,
+        torch.nn.CrossEntropyLoss(ignore_index=255),
+        True,
+        torch.from_numpy,
+        lambda x: torch.softmax(x, dim=1),
+        lambda x: torch.flip(x, dims=(3,)),
+    )
 
 
 def _jax_cross_entropy(logits, labels, ignore=255):
@@ -99,9 +121,17 @@ def _jax_team() -> Team:
         params["head"] = jax.tree_util.tree_map(lambda w, g: w - 0.5 * g, params["head"], grad)
         return loss, jnp.mean(jnp.argmax(forward(params, IMAGES), -1) == VOID_MASKS[..., 0])
 
-    return Team(lambda x: forward(params, x), lambda: params, lambda: params["head"], step, _jax_cross_entropy, False,
-                jnp.asarray,
-                lambda x: jax.nn.softmax(x, axis=-1), lambda x: jnp.flip(x, axis=2))
+    return Team(
+        lambda x: forward(params, x),
+        lambda: params,
+        lambda: params["head"],
+        step,
+        _jax_cross_entropy,
+        False,
+        jnp.asarray,
+        lambda x: jax.nn.softmax(x, axis=-1),
+        lambda x: jnp.flip(x, axis=2),
+    )
 
 
 TEAMS = {"keras": _keras_team, "torch": _torch_team, "jax": _jax_team}
@@ -113,8 +143,10 @@ def _paired_flip(team: Team) -> Callable[[Any, Any], tuple[Any, Any]]:
     def augment(images, masks):  # NumPy in the team's layout, flipped in its framework
         images, masks = team.tensor(images), team.tensor(masks)
         flip = rng.uniform(size=len(images)) < 0.5
-        return ([team.flip(x[None])[0] if f else x for x, f in zip(images, flip)],
-                [team.flip(m[None])[0] if f else m for m, f in zip(masks, flip)])
+        return (
+            [team.flip(x[None])[0] if f else x for x, f in zip(images, flip)],
+            [team.flip(m[None])[0] if f else m for m, f in zip(masks, flip)],
+        )
 
     return lambda images, masks: tuple(np.stack([checks.to_numpy(x) for x in side]) for side in augment(images, masks))
 
@@ -155,36 +187,52 @@ def _overfits(team: Team) -> None:
 def _per_image(team: Team):
     masks = team.masks()
     predicted = checks.predict(team.model, team.images(), channels_first=team.channels_first).argmax(
-        1 if team.channels_first else -1)
+        1 if team.channels_first else -1
+    )
     truth = checks.to_numpy(masks, team.channels_first)[..., 0]
     return per_image_metrics(truth, predicted, num_classes=3, ignore_index=255)
 
 
 CALLS: dict[str, Callable[[Team], Any]] = {
     "assert_all_trainable_change": lambda t: checks.assert_all_trainable_change(t.trainable, t.train_step),
-    "assert_batch_independent": lambda t: checks.assert_batch_independent(t.model, t.images(), channels_first=t.channels_first),
+    "assert_batch_independent": lambda t: checks.assert_batch_independent(
+        t.model, t.images(), channels_first=t.channels_first
+    ),
     "assert_deterministic": lambda t: checks.assert_deterministic(lambda: t.model(t.images())),
     "assert_finite": lambda t: checks.assert_finite(t.model(t.images())),
-    "assert_flip_equivariant": lambda t: checks.assert_flip_equivariant(t.model, t.images(), min_agreement=0.0,
-                                                                        channels_first=t.channels_first),
+    "assert_flip_equivariant": lambda t: checks.assert_flip_equivariant(
+        t.model, t.images(), min_agreement=0.0, channels_first=t.channels_first
+    ),
     "assert_frozen": lambda t: checks.assert_frozen(t.state, "encoder", t.train_step),
     "assert_labels_in_range": lambda t: checks.assert_labels_in_range(t.masks(), num_classes=3, ignore_index=255),
-    "assert_loss_curve_falls": lambda t: checks.assert_loss_curve_falls([t.train_step()[0] * 2, t.train_step()[0]], 0.1),
+    "assert_loss_curve_falls": lambda t: checks.assert_loss_curve_falls(
+        [t.train_step()[0] * 2, t.train_step()[0]], 0.1
+    ),
     "assert_loss_decreases": _loss_decreases,
     "assert_loss_ignores": lambda t: checks.assert_loss_ignores(t.loss),
-    "assert_no_leakage": lambda t: checks.assert_no_leakage(t.images()[:2], t.images()[2:], channels_first=t.channels_first),
-    "assert_no_regression": lambda t: checks.assert_no_regression(baseline=[_per_image(t)] * 2, candidate=_per_image(t)),
-    "assert_outputs_fit_loss": lambda t: checks.assert_outputs_fit_loss(t.model(t.images()), from_logits=True,
-                                                                        channels_first=t.channels_first),
+    "assert_no_leakage": lambda t: checks.assert_no_leakage(
+        t.images()[:2], t.images()[2:], channels_first=t.channels_first
+    ),
+    "assert_no_regression": lambda t: checks.assert_no_regression(
+        baseline=[_per_image(t)] * 2, candidate=_per_image(t)
+    ),
+    "assert_outputs_fit_loss": lambda t: checks.assert_outputs_fit_loss(
+        t.model(t.images()), from_logits=True, channels_first=t.channels_first
+    ),
     "assert_overfits_batch": _overfits,
     "assert_paired_flip": _flips_paired,
-    "assert_probabilities_valid": lambda t: checks.assert_probabilities_valid(t.softmax(t.model(t.images())),
-                                                                              channels_first=t.channels_first),
+    "assert_probabilities_valid": lambda t: checks.assert_probabilities_valid(
+        t.softmax(t.model(t.images())), channels_first=t.channels_first
+    ),
     "assert_same_data": lambda t: checks.assert_same_data(
         data_profile([(t.images(), t.masks())], 3, ignore_index=255, channels_first=t.channels_first),
-        [(t.images(), t.masks())], ignore_index=255, channels_first=t.channels_first),
-    "assert_same_predictions": lambda t: checks.assert_same_predictions(t.model, t.model, t.images(),
-                                                                        channels_first=t.channels_first),
+        [(t.images(), t.masks())],
+        ignore_index=255,
+        channels_first=t.channels_first,
+    ),
+    "assert_same_predictions": lambda t: checks.assert_same_predictions(
+        t.model, t.model, t.images(), channels_first=t.channels_first
+    ),
     "assert_same_preprocessing": _same_preprocessing,
     "assert_state_loaded": lambda t: checks.assert_state_loaded(t.state, checks.snapshot(t.state)),
     "assert_weights_all_changed": lambda t: checks.assert_weights_all_changed({"w": t.images()}, {"w": t.images() + 1}),

@@ -16,15 +16,31 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 #: Chromium headless on a machine with no network: no background connections, no first-run work.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _apt_install() -> str:
-    for command in (["apt-get", "install", "-y", "-q", "chromium"], ["apt-get", "update", "-q"],
-                    ["apt-get", "install", "-y", "-q", "chromium"]):
-        done = subprocess.run(command, capture_output=True, text=True, timeout=900,
-                              env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    for command in (
+        ["apt-get", "install", "-y", "-q", "chromium"],
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "chromium"],
+    ):
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
         if command[1] == "install" and done.returncode == 0:
             return ""
     return done.stderr[-500:]
@@ -74,5 +90,7 @@ def open_page(launched, path: Path, screenshot: Path) -> tuple[list[str], list[t
 
 def shown_figures(page) -> dict[str, str]:
     """Every figure the page marks with `data-key`, as its first line of text."""
-    return page.evaluate("Object.fromEntries(Array.from(document.querySelectorAll('[data-key]'))"
-                         ".map(cell => [cell.dataset.key, cell.innerText.split('\\n')[0].trim()]))")
+    return page.evaluate(
+        "Object.fromEntries(Array.from(document.querySelectorAll('[data-key]'))"
+        ".map(cell => [cell.dataset.key, cell.innerText.split('\\n')[0].trim()]))"
+    )

@@ -68,13 +68,15 @@ def probe_class_weight(case: str, seed: int = 0) -> dict[str, Any]:
     try:
         history = model.fit(**data, class_weight=TUTORIAL_CLASS_WEIGHT, epochs=1, verbose=0)
     except Exception as err:  # the point is to record whichever error Keras raises
-        return {"outcome": type(err).__name__, "message": _key_line(str(err)), "loss": None,
-                "explicit_weight_loss": None}
+        return {
+            "outcome": type(err).__name__,
+            "message": _key_line(str(err)),
+            "loss": None,
+            "explicit_weight_loss": None,
+        }
     loss = float(history.history["loss"][0])
     model.set_weights(initial)
     table = np.array([TUTORIAL_CLASS_WEIGHT[c] for c in range(3)], "float32")
     weights = table[masks]
-    explicit = float(
-        model.evaluate(images, masks, sample_weight=weights, batch_size=4, verbose=0)
-    )
+    explicit = float(model.evaluate(images, masks, sample_weight=weights, batch_size=4, verbose=0))
     return {"outcome": "ok", "message": "", "loss": loss, "explicit_weight_loss": explicit}

@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from tools.runner import one_thread
 from tests.paths import ROOT
+from tools.runner import one_thread
 
 #: How long a worker may take; a hung one is killed, with its partner, after this.
 WORKER_TIMEOUT_S = 300
@@ -45,8 +45,16 @@ def _start_and_wait(args: list[str], per_worker, ports: list[int]) -> list[tuple
         for index in range(len(ports)):
             tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
             env = {**one_thread(os.environ), "TF_CPP_MIN_LOG_LEVEL": "3", "TF_CONFIG": json.dumps(tf_config)}
-            procs.append(subprocess.Popen([sys.executable, *args, *per_worker(index)], cwd=ROOT, env=env,
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, *args, *per_worker(index)],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
         deadline = time.monotonic() + WORKER_TIMEOUT_S
         results = []
         for proc in procs:

@@ -15,7 +15,8 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -31,13 +32,15 @@ def _sgd_reference(strategy: Any, weights_path: str, size: int, sync_batchnorm: 
     with strategy.scope():
         model = unet_model(input_size=size, sync_batchnorm=sync_batchnorm)
         model.load_weights(weights_path)
-        model.compile(optimizer=keras.optimizers.SGD(0.1),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.1), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
     return model
 
 
-def train_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int,
-                sync_batchnorm: bool) -> dict[str, np.ndarray]:
+def train_steps(
+    strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int, sync_batchnorm: bool
+) -> dict[str, np.ndarray]:
     """Every weight of the reference (by path) after `steps` SGD steps on one global batch under `strategy`."""
     import keras
     import tensorflow as tf
@@ -50,8 +53,9 @@ def train_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.
     return {w.path: keras.ops.convert_to_numpy(w) for w in model.weights}
 
 
-def loop_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int,
-               sync_batchnorm: bool) -> dict[str, np.ndarray]:
+def loop_steps(
+    strategy: Any, weights_path: str, images: np.ndarray, masks: np.ndarray, steps: int, sync_batchnorm: bool
+) -> dict[str, np.ndarray]:
     """As `train_steps`, through `unetcheck.reference.loop.fit_with_loop` (the main job's loop under
     MultiWorkerMirroredStrategy, where Keras 3's `fit` fails: keras-team/keras#20585)."""
     import keras
@@ -61,8 +65,16 @@ def loop_steps(strategy: Any, weights_path: str, images: np.ndarray, masks: np.n
 
     model = _sgd_reference(strategy, weights_path, images.shape[1], sync_batchnorm)
     batch = tf.data.Dataset.from_tensors((images, masks))
-    fit_with_loop(model, strategy, batch.repeat(), epochs=1, steps_per_epoch=steps, validation_data=batch,
-                  validation_steps=1, verbose=0)
+    fit_with_loop(
+        model,
+        strategy,
+        batch.repeat(),
+        epochs=1,
+        steps_per_epoch=steps,
+        validation_data=batch,
+        validation_steps=1,
+        verbose=0,
+    )
     return {w.path: keras.ops.convert_to_numpy(w) for w in model.weights}
 
 
@@ -71,8 +83,7 @@ def weight_gap(runs: dict, sync: int) -> float:
     or not) and the one-device run, from the arrays `main` writes."""
     keys = [k for k in runs if k.startswith(f"replicas_sync{sync}_")]
     assert len(keys) > 200  # every weight of the U-Net, moving statistics included
-    return max(float(np.max(np.abs(runs[k].astype(np.float64) - runs[f"single_{k.rsplit('_', 1)[1]}"])))
-               for k in keys)
+    return max(float(np.max(np.abs(runs[k].astype(np.float64) - runs[f"single_{k.rsplit('_', 1)[1]}"]))) for k in keys)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,8 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="the .npz to write; '{task}' becomes the worker's index")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--cpu-replicas", type=int, default=2, help="logical CPUs for mirrored")
-    parser.add_argument("--strategy", choices=("mirrored", "multiworker"), default="mirrored",
-                        help="multiworker: one process per worker, cluster in TF_CONFIG, custom training loop")
+    parser.add_argument(
+        "--strategy",
+        choices=("mirrored", "multiworker"),
+        default="mirrored",
+        help="multiworker: one process per worker, cluster in TF_CONFIG, custom training loop",
+    )
     args = parser.parse_args(argv)
     import tensorflow as tf
 
@@ -94,14 +109,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         strategy, run = tf.distribute.MultiWorkerMirroredStrategy(), loop_steps
     task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
-    runs = {f"replicas_sync{int(sync)}": run(strategy, args.weights, images, masks, args.steps, sync)
-            for sync in (False, True)}
+    runs = {
+        f"replicas_sync{int(sync)}": run(strategy, args.weights, images, masks, args.steps, sync)
+        for sync in (False, True)
+    }
     if task == 0:
-        runs["single"] = run(tf.distribute.OneDeviceStrategy("/cpu:0"), args.weights, images, masks, args.steps,
-                             False)
+        runs["single"] = run(tf.distribute.OneDeviceStrategy("/cpu:0"), args.weights, images, masks, args.steps, False)
     flat = {f"{name}_{i:03d}": w for name, weights in runs.items() for i, w in enumerate(weights.values())}
-    meta = {"replicas": strategy.num_replicas_in_sync, "steps": args.steps, "strategy": args.strategy,
-            "paths": list(runs["replicas_sync0"])}
+    meta = {
+        "replicas": strategy.num_replicas_in_sync,
+        "steps": args.steps,
+        "strategy": args.strategy,
+        "paths": list(runs["replicas_sync0"]),
+    }
     np.savez(args.out.replace("{task}", str(task)), meta=np.array(json.dumps(meta)), **flat)
     return 0
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -25,8 +26,7 @@ import numpy as np
 LEARNING_RATE = 0.1
 
 
-def write_reference_inputs(folder: str | os.PathLike, num_images: int, seed: int, size: int = 32
-                           ) -> tuple[str, str]:
+def write_reference_inputs(folder: str | os.PathLike, num_images: int, seed: int, size: int = 32) -> tuple[str, str]:
     """Writes a calibrated reference model's weights and a batch of synthetic pets, for subprocesses.
 
     Returns:
@@ -49,8 +49,14 @@ def write_reference_inputs(folder: str | os.PathLike, num_images: int, seed: int
     return weights, batch
 
 
-def step_outputs(weights_path: str, images: np.ndarray, masks: np.ndarray, jit_compile: Any = "auto",
-                 size: int | None = None, batchnorm_epsilon: float | None = None) -> dict[str, np.ndarray]:
+def step_outputs(
+    weights_path: str,
+    images: np.ndarray,
+    masks: np.ndarray,
+    jit_compile: Any = "auto",
+    size: int | None = None,
+    batchnorm_epsilon: float | None = None,
+) -> dict[str, np.ndarray]:
     """Logits, then the loss of and weights after one SGD step of the reference on (images, masks).
 
     `batchnorm_epsilon` plants a porting slip: every BatchNormalization's epsilon set to it
@@ -66,8 +72,11 @@ def step_outputs(weights_path: str, images: np.ndarray, masks: np.ndarray, jit_c
         for layer in model._flatten_layers():
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.epsilon = batchnorm_epsilon
-    model.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit_compile)
+    model.compile(
+        optimizer=keras.optimizers.SGD(LEARNING_RATE),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit_compile,
+    )
     # predict() runs the compiled (XLA where jit_compile) inference function.
     logits = np.asarray(model.predict(images, batch_size=len(images), verbose=0))
     loss = model.train_on_batch(images, masks)

@@ -20,8 +20,16 @@ from unetcheck.job.cli import main
 
 pytestmark = pytest.mark.long  # the main job's shared verify run: started first (conftest.py)
 
-CHECK_NAMES = ["paired_flip", "label_range", "frozen_encoder", "decoder_trained", "loss_decrease",
-               "finite_outputs", "save_reload", "beats_majority_baseline"]
+CHECK_NAMES = [
+    "paired_flip",
+    "label_range",
+    "frozen_encoder",
+    "decoder_trained",
+    "loss_decrease",
+    "finite_outputs",
+    "save_reload",
+    "beats_majority_baseline",
+]
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +51,31 @@ def test_verify_trains_passes_every_check_and_writes_the_report(verified):
     # differently); one that did not learn does not.
     assert metrics["miou"] >= metrics["majority_baseline_miou"] + 0.1
     assert "Epoch 2/2" in stdout and "loss:" in stdout  # Keras's progress display
-    for name in ("metrics.json", "per_image.json", "loss.png", "confusion.png", "predictions.png", "model.keras",
-                 "report.md", "history.csv", "data_train.json", "data_test.json"):
+    for name in (
+        "metrics.json",
+        "per_image.json",
+        "loss.png",
+        "confusion.png",
+        "predictions.png",
+        "model.keras",
+        "report.md",
+        "history.csv",
+        "data_train.json",
+        "data_test.json",
+    ):
         assert (out / name).stat().st_size > 0, name
     report = (out / "report.md").read_text()
     assert all(f"| {name} | PASS |" in report for name in CHECK_NAMES)
     assert "| class | IoU | Dice | boundary IoU | precision | recall | NSD | HD95 (px) | ASSD (px) |" in report
     assert "| pet | " in report and "mean NSD" in report
-    for key in ("boundary_iou_per_class", "precision_per_class", "recall_per_class", "nsd_per_class",
-                "hd95_per_class", "assd_per_class"):
+    for key in (
+        "boundary_iou_per_class",
+        "precision_per_class",
+        "recall_per_class",
+        "nsd_per_class",
+        "hd95_per_class",
+        "assd_per_class",
+    ):
         assert set(metrics[key]) == {"pet", "background", "border"}, key
     # The synthetic splits are drawn apart: no test photo copies a training one.
     assert metrics["leakage"]["leaked_test_images"] == 0 and metrics["leakage"]["pairs"] == []
@@ -90,8 +114,19 @@ def test_predict_writes_masks_the_size_of_each_image(verified, tmp_path, capsys)
         path = tmp_path / name
         tf.io.write_file(str(path), encode(rng.integers(0, 255, shape).astype(np.uint8)))
         images.append((path, shape))
-    assert main(["predict", "--model", str(out / "model.keras"), "--out", str(tmp_path / "masks"),
-                 *(str(p) for p, _ in images)]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                "--model",
+                str(out / "model.keras"),
+                "--out",
+                str(tmp_path / "masks"),
+                *(str(p) for p, _ in images),
+            ]
+        )
+        == 0
+    )
     for path, shape in images:
         mask = tf.io.decode_png(tf.io.read_file(str(tmp_path / "masks" / f"{path.stem}_mask.png"))).numpy()
         assert mask.shape == shape[:2] + (1,)
@@ -99,8 +134,20 @@ def test_predict_writes_masks_the_size_of_each_image(verified, tmp_path, capsys)
         assert (tmp_path / "masks" / f"{path.stem}_overlay.png").exists()
     # A missing image among good ones: named before the model loads and any mask is written.
     capsys.readouterr()
-    assert main(["predict", "--model", str(out / "model.keras"), "--out", str(tmp_path / "partial"),
-                 str(images[0][0]), str(tmp_path / "nope.png")]) == 2
+    assert (
+        main(
+            [
+                "predict",
+                "--model",
+                str(out / "model.keras"),
+                "--out",
+                str(tmp_path / "partial"),
+                str(images[0][0]),
+                str(tmp_path / "nope.png"),
+            ]
+        )
+        == 2
+    )
     assert "no image file at '" in capsys.readouterr().err and not (tmp_path / "partial").exists()
 
 
@@ -157,10 +204,15 @@ def test_compare_exit_codes_tables_and_refusals(verified, tmp_path, capsys):
     assert "miou" in json.loads((tmp_path / "c.json").read_text())["regressed"]
     assert main(["compare", str(out), str(out), str(tmp_path / "worse.json")]) == 1  # two baseline runs
     assert "2 baseline runs" in capsys.readouterr().out
-    assert main(["compare", str(out), str(tmp_path / "worse.json"), str(tmp_path / "worse.json"),
-                 "--candidates", "2"]) == 1  # one baseline run, two candidate runs
+    assert (
+        main(["compare", str(out), str(tmp_path / "worse.json"), str(tmp_path / "worse.json"), "--candidates", "2"])
+        == 1
+    )  # one baseline run, two candidate runs
     assert "1 baseline run and 2 candidate runs" in capsys.readouterr().out
-    assert main(["compare", str(out), str(tmp_path / "worse.json"), "--per-figure", "--json", str(tmp_path / "c.json")]) == 1
+    assert (
+        main(["compare", str(out), str(tmp_path / "worse.json"), "--per-figure", "--json", str(tmp_path / "c.json")])
+        == 1
+    )
     assert "each interval at 95% on its own" in capsys.readouterr().out
     assert json.loads((tmp_path / "c.json").read_text())["simultaneous"] is False
     assert main(["compare", str(out)]) == 2
@@ -171,8 +223,13 @@ def test_compare_exit_codes_tables_and_refusals(verified, tmp_path, capsys):
     other.fingerprint = "0" * 64
     other.save(tmp_path / "other.json")
     # As users run it, in a process of its own (compare needs NumPy alone: no TensorFlow to import).
-    refused = subprocess.run([sys.executable, "-m", "unetcheck", "compare", str(out), str(tmp_path / "other.json")],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    refused = subprocess.run(
+        [sys.executable, "-m", "unetcheck", "compare", str(out), str(tmp_path / "other.json")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode == 2 and "fingerprints differ" in refused.stderr and "Traceback" not in refused.stderr
 
 
@@ -191,8 +248,14 @@ def test_compare_names_a_change_in_the_training_data(verified, tmp_path, capsys)
     assert main(["compare", str(out), str(same)]) == 0
     profile = DataProfile.load(out / "data_train.json")
     kept = slice(0, 64)
-    DataProfile(profile.num_classes, profile.heights[kept], profile.widths[kept], profile.shares[kept],
-                profile.means[kept], profile.class_names).save(halved / "data_train.json")
+    DataProfile(
+        profile.num_classes,
+        profile.heights[kept],
+        profile.widths[kept],
+        profile.shares[kept],
+        profile.means[kept],
+        profile.class_names,
+    ).save(halved / "data_train.json")
     assert main(["compare", str(out), str(halved), "--json", str(tmp_path / "c.json")]) == 1
     assert "DATA CHANGED in train: examples 128 -> 64 (-50%)" in capsys.readouterr().out
     assert json.loads((tmp_path / "c.json").read_text())["data_changes"] == {"train": ["examples 128 -> 64 (-50%)"]}
@@ -202,8 +265,9 @@ def test_the_verify_options_are_the_configs_settings_with_their_help():
     from unetcheck.job.cli import build_parser
     from unetcheck.job.config import VERIFY_OPTIONS, VerifyConfig, overrides
 
-    args = build_parser().parse_args(["verify", "--batch-size", "4", "--sync-batchnorm", "--weights", "none",
-                                      "--class-weights", "2,2,1"])
+    args = build_parser().parse_args(
+        ["verify", "--batch-size", "4", "--sync-batchnorm", "--weights", "none", "--class-weights", "2,2,1"]
+    )
     assert overrides(args) == {"batch_size": 4, "sync_batchnorm": True, "class_weights": (2.0, 2.0, 1.0)}
     assert VerifyConfig(**overrides(args)).epochs == VerifyConfig().epochs  # unset: the config's default
     text = build_parser()._subparsers._group_actions[0].choices["verify"].format_help()
@@ -218,8 +282,24 @@ def test_a_verify_run_and_an_evaluate_run_of_its_masks_are_one_test_set(verified
     from unetcheck.checks.metrics import PerImageMetrics
 
     out = verified[0]
-    assert main(["evaluate", str(out / "truth"), str(out / "predictions"), "--num-classes", "3", "--class-names",
-                 "pet,background,border", "--images", str(out / "images"), "--out", str(tmp_path / "ev")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(out / "truth"),
+                str(out / "predictions"),
+                "--num-classes",
+                "3",
+                "--class-names",
+                "pet,background,border",
+                "--images",
+                str(out / "images"),
+                "--out",
+                str(tmp_path / "ev"),
+            ]
+        )
+        == 0
+    )
     run, again = PerImageMetrics.load(out), PerImageMetrics.load(tmp_path / "ev")
     assert again.fingerprint == run.fingerprint and again.names == run.names
     assert again.summary() == run.summary()

@@ -27,8 +27,11 @@ def _write_run(root, shift, count=8):
         if i == 0:
             pred[pred == 2] = 1
         truth[:3] = 255
-        for folder, picture in (("truth", truth), (f"pred{shift}", pred),
-                                ("photos", rng.integers(0, 255, truth.shape + (3,), dtype=np.uint8))):
+        for folder, picture in (
+            ("truth", truth),
+            (f"pred{shift}", pred),
+            ("photos", rng.integers(0, 255, truth.shape + (3,), dtype=np.uint8)),
+        ):
             (root / folder / "city").mkdir(parents=True, exist_ok=True)
             Image.fromarray(picture).save(root / folder / "city" / f"im{i}.png")
 
@@ -46,9 +49,28 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     for shift in (1, 4):
         _write_run(root, shift)
-        assert main(["evaluate", str(root / "truth"), str(root / f"pred{shift}"), "--num-classes", "3",
-                     "--class-names", ",".join(CLASSES), "--ignore-index", "255", "--images", str(root / "photos"),
-                     "--worst", "5", "--out", str(root / f"run{shift}")]) == 0
+        assert (
+            main(
+                [
+                    "evaluate",
+                    str(root / "truth"),
+                    str(root / f"pred{shift}"),
+                    "--num-classes",
+                    "3",
+                    "--class-names",
+                    ",".join(CLASSES),
+                    "--ignore-index",
+                    "255",
+                    "--images",
+                    str(root / "photos"),
+                    "--worst",
+                    "5",
+                    "--out",
+                    str(root / f"run{shift}"),
+                ]
+            )
+            == 0
+        )
     return root
 
 
@@ -60,8 +82,9 @@ def test_the_evaluate_page_shows_the_summarys_figures(chromium_browser, runs, tm
         assert shown[key] == format_figure(summary[key], key), key
     for metric in registry.per_class_metrics():
         for name in CLASSES:
-            assert shown[f"{metric.name}:{name}"] == format_figure(summary[f"{metric.name}_per_class"][name],
-                                                                    metric.name), (metric.name, name)
+            assert shown[f"{metric.name}:{name}"] == format_figure(
+                summary[f"{metric.name}_per_class"][name], metric.name
+            ), (metric.name, name)
     text = page.inner_text("body")
     assert "back<b>ground" in text and page.locator("b", has_text="ground").count() == 0  # escaped
     assert "1 of 8 images have a class in one mask and not the other" in text  # border missed in image 0
@@ -70,8 +93,20 @@ def test_the_evaluate_page_shows_the_summarys_figures(chromium_browser, runs, tm
 
 
 def test_the_compare_page_shows_what_regressed(chromium_browser, runs, tmp_path, capsys):
-    assert main(["compare", str(runs / "run1"), str(runs / "run4"), "--html", str(tmp_path / "compare.html"),
-                 "--json", str(tmp_path / "c.json")]) == 1
+    assert (
+        main(
+            [
+                "compare",
+                str(runs / "run1"),
+                str(runs / "run4"),
+                "--html",
+                str(tmp_path / "compare.html"),
+                "--json",
+                str(tmp_path / "c.json"),
+            ]
+        )
+        == 1
+    )
     page = _checked(chromium_browser, tmp_path / "compare.html", tmp_path)
     record = json.loads((tmp_path / "c.json").read_text())
     regressed = page.locator("#regressed tbody tr").all()
@@ -89,7 +124,9 @@ def test_a_page_says_where_the_masks_are_not_on_disk(chromium_browser, runs, tmp
     record = json.loads((runs / "run4" / "per_image.json").read_text())
     record["sources"] = {"truth": str(tmp_path / "gone"), "pred": str(tmp_path / "gone"), "images": None}
     (tmp_path / "moved.json").write_text(json.dumps(record))
-    assert main(["compare", str(runs / "run1"), str(tmp_path / "moved.json"), "--html", str(tmp_path / "gone.html")]) == 1
+    assert (
+        main(["compare", str(runs / "run1"), str(tmp_path / "moved.json"), "--html", str(tmp_path / "gone.html")]) == 1
+    )
     page = _checked(chromium_browser, tmp_path / "gone.html", tmp_path)
     text = page.inner_text("body")
     assert f"The predictions of {tmp_path / 'moved.json'} are not on disk: their images are named, not shown" in text

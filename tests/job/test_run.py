@@ -13,18 +13,19 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from unetcheck.job import report as report_files
 from unetcheck.job.config import VerifyConfig
 from unetcheck.job.report import format_table
-from unetcheck.job import report as report_files
 from unetcheck.job.run import leakage_report, run_verify
-from unetcheck.reference.sources import synthetic_pets
 from unetcheck.pets.synthetic import synthetic_example
+from unetcheck.reference.sources import synthetic_pets
 
 pytestmark = pytest.mark.long  # the job's life: fresh, interrupted and resumed runs: started first (conftest.py)
 
 # One eager step per epoch (tracing a graph costs more than 3 steps): about the run, not the model.
-TINY = VerifyConfig(size=32, epochs=3, batch_size=8, num_train=8, num_test=8, min_loss_drop=0.0,
-                    min_miou_margin=-1.0, run_eagerly=True)
+TINY = VerifyConfig(
+    size=32, epochs=3, batch_size=8, num_train=8, num_test=8, min_loss_drop=0.0, min_miou_margin=-1.0, run_eagerly=True
+)
 
 
 class _Interrupt(keras.callbacks.Callback):
@@ -49,10 +50,14 @@ def _tfds_with_bad_examples(self, split, *args, **kwargs):
         if i == 1:
             example["segmentation_mask"] = np.full((40, 50, 1), 9, np.uint8)
         examples.append({**example, "file_name": f"{split}_{i}"})
-    return tf.data.Dataset.from_generator(lambda: iter(examples), output_signature={
-        "image": tf.TensorSpec((None, None, 3), tf.uint8),
-        "segmentation_mask": tf.TensorSpec((None, None, 1), tf.uint8),
-        "file_name": tf.TensorSpec((), tf.string)})
+    return tf.data.Dataset.from_generator(
+        lambda: iter(examples),
+        output_signature={
+            "image": tf.TensorSpec((None, None, 3), tf.uint8),
+            "segmentation_mask": tf.TensorSpec((None, None, 1), tf.uint8),
+            "file_name": tf.TensorSpec((), tf.string),
+        },
+    )
 
 
 def test_a_fresh_run_forgets_old_epochs_an_interrupted_one_resumes_and_checks_are_rows(tmp_path, monkeypatch):
@@ -85,7 +90,10 @@ def test_a_fresh_run_forgets_old_epochs_an_interrupted_one_resumes_and_checks_ar
     for name in ("metrics.json", "per_image.json", "loss.png", "predictions.png", "model.keras", "report.md"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert sorted(p.name for p in (tmp_path / "epochs").iterdir()) == [
-        "epoch_001.png", "epoch_002.png", "epoch_003.png"]
+        "epoch_001.png",
+        "epoch_002.png",
+        "epoch_003.png",
+    ]
     rows = {c["name"]: (c["status"], c["figure"]) for c in metrics["checks"]}
     assert rows["loss_decrease"][0] == "FAIL" and "expected at least 2" in rows["loss_decrease"][1]
     assert rows["finite_outputs"] == ("ERROR", "RuntimeError: the check itself broke")
@@ -106,8 +114,11 @@ def test_the_leakage_report_names_test_photos_copied_from_training(tmp_path):
     assert leakage_report(source)["leaked_test_images"] == 0
     train = list(source.split("train").as_numpy_iterator())
     copied = dict(train[2], file_name=b"copy_of_train_2.jpg", image=train[2]["image"][:, ::-1])  # mirrored
-    leaky = dataclasses.replace(source, splits={**source.splits, "test": source.split("test").concatenate(
-        tf.data.Dataset.from_tensors(copied))}, num_examples={"train": 6, "test": 5})
+    leaky = dataclasses.replace(
+        source,
+        splits={**source.splits, "test": source.split("test").concatenate(tf.data.Dataset.from_tensors(copied))},
+        num_examples={"train": 6, "test": 5},
+    )
     report = leakage_report(leaky)
     assert report["leaked_test_images"] == 1 and report["exact_pairs"] == 0
     pair = report["pairs"][0]

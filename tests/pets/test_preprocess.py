@@ -21,10 +21,12 @@ sides = st.integers(1, 48)
 def test_resizes_equal_tensorflows(image, out_h, out_w):
     # Same half-pixel formula in float32 as TensorFlow's kernel: measured bit-equal over
     # 400 random shapes; 1e-4 of a 255 range would still catch an off-by-half-pixel slip (O(10)).
-    np.testing.assert_allclose(resize_bilinear(image, (out_h, out_w)),
-                               tf.image.resize(image, (out_h, out_w)).numpy(), rtol=0, atol=1e-4)
-    np.testing.assert_array_equal(resize_nearest(image, (out_h, out_w)),
-                                  tf.image.resize(image, (out_h, out_w), method="nearest").numpy())
+    np.testing.assert_allclose(
+        resize_bilinear(image, (out_h, out_w)), tf.image.resize(image, (out_h, out_w)).numpy(), rtol=0, atol=1e-4
+    )
+    np.testing.assert_array_equal(
+        resize_nearest(image, (out_h, out_w)), tf.image.resize(image, (out_h, out_w), method="nearest").numpy()
+    )
 
 
 @given(example=examples(min_side=2, max_side=40), size=st.one_of(st.integers(1, 40), st.tuples(sides, sides)))
@@ -39,8 +41,9 @@ def test_oxford_preprocess_equals_load_image(example, size):
 @pytest.mark.parametrize("size", [0, -3, 2.5, True, (4,), (4, 0)])
 def test_bad_size(size):
     with pytest.raises(ValueError, match="size must be a positive int"):
-        oxford_preprocess({"image": np.zeros((4, 4, 3), np.uint8),
-                           "segmentation_mask": np.ones((4, 4, 1), np.uint8)}, size)
+        oxford_preprocess(
+            {"image": np.zeros((4, 4, 3), np.uint8), "segmentation_mask": np.ones((4, 4, 1), np.uint8)}, size
+        )
 
 
 def test_missing_keys():

@@ -47,9 +47,14 @@ def test_examples_do_not_depend_on_how_many_are_drawn():
     assert all(20 <= e["image"].shape[0] <= 40 and 20 <= e["image"].shape[1] <= 40 for e in more)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"split": "validation"}, "split must be one of"), ({"min_size": 50, "max_size": 40}, "min_size"),
-    ({"min_size": 4}, "min_size")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"split": "validation"}, "split must be one of"),
+        ({"min_size": 50, "max_size": 40}, "min_size"),
+        ({"min_size": 4}, "min_size"),
+    ],
+)
 def test_bad_arguments_fail_when_called(kwargs, match):
     with pytest.raises(ValueError, match=match):
         synthetic_examples(1, **kwargs)

@@ -19,8 +19,10 @@ def test_problems_are_named_or_none():
     assert trimaps.size_problem((4, 5), (4, 5)) is None
     assert trimaps.size_problem((64, 80), (40, 40)) == "trimap is 40x40 but its image is 64x80"
     assert trimaps.range_problem(1, 3) is None
-    assert trimaps.range_problem(0, 4) == "mask values must be trimap labels in 1..3 (1 pet, 2 background, " \
-                                          "3 border); got min 0, max 4"
+    assert (
+        trimaps.range_problem(0, 4) == "mask values must be trimap labels in 1..3 (1 pet, 2 background, "
+        "3 border); got min 0, max 4"
+    )
     counts = np.zeros(256, int)
     counts[[1, 2, 3]] = 5
     assert trimaps.histogram_problem(counts) is None

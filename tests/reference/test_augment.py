@@ -14,8 +14,9 @@ from unetcheck import Augment
 from unetcheck.reference.augment import _flip_examples, _flip_examples_tf
 
 # Augment's TensorFlow flip traced once with no static shapes, as in a tf.data map after batch().
-_FLIP_TRACED = tf.function(_flip_examples_tf,
-                           input_signature=[tf.TensorSpec(None, tf.float32), tf.TensorSpec([None], tf.bool)])
+_FLIP_TRACED = tf.function(
+    _flip_examples_tf, input_signature=[tf.TensorSpec(None, tf.float32), tf.TensorSpec([None], tf.bool)]
+)
 
 
 def _paired(masks: np.ndarray) -> np.ndarray:
@@ -57,9 +58,7 @@ def test_pixelwise_relation_survives_augment_in_tf_data(masks):
     ds = tf.data.Dataset.from_tensor_slices((images, masks)).batch(5).map(Augment(seed=1))
     for out_images, out_masks in ds:
         assert out_masks.dtype == tf.uint8
-        np.testing.assert_array_equal(
-            out_images.numpy()[..., 0], out_masks.numpy()[..., 0].astype(np.float32) * 50.0
-        )
+        np.testing.assert_array_equal(out_images.numpy()[..., 0], out_masks.numpy()[..., 0].astype(np.float32) * 50.0)
 
 
 def _decisions_eager(seed: int, n: int = 64) -> np.ndarray:
@@ -118,9 +117,11 @@ def test_pinned_two_same_seeded_random_flips_agree_on_this_keras():
 
 
 @given(
-    batch=hnp.arrays(np.float32, st.tuples(st.integers(1, 9), st.integers(1, 5), st.integers(1, 7),
-                                           st.integers(1, 3)),
-                     elements=st.floats(-1e3, 1e3, width=32)),
+    batch=hnp.arrays(
+        np.float32,
+        st.tuples(st.integers(1, 9), st.integers(1, 5), st.integers(1, 7), st.integers(1, 3)),
+        elements=st.floats(-1e3, 1e3, width=32),
+    ),
     data=st.data(),
 )
 def test_tensorflow_flip_path_moves_the_same_values_as_the_generic_one(batch, data):
@@ -141,8 +142,7 @@ def test_pinned_keras_paired_flip_on_a_dict_on_this_keras():
     masks = np.zeros((2048, 2, 4, 1), np.uint8)
     masks[:, :, 0] = 2  # asymmetric: a flip moves the 2 to the last column
     images = np.repeat(masks.astype(np.float32), 3, axis=-1)
-    out = keras.layers.RandomFlip("horizontal", seed=42)({"images": images, "segmentation_masks": masks},
-                                                        training=True)
+    out = keras.layers.RandomFlip("horizontal", seed=42)({"images": images, "segmentation_masks": masks}, training=True)
     out_images, out_masks = np.asarray(out["images"]), np.asarray(out["segmentation_masks"])
     flipped = out_masks[:, 0, -1, 0] == 2
     assert 0 < flipped.sum() < len(flipped)

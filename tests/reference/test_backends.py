@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from tests.harness.parity import step_outputs, write_reference_inputs
-from tools.runner import one_thread
 from tests.paths import ROOT
+from tools.runner import one_thread
 
 SIZE = 32
 pytestmark = pytest.mark.backends
@@ -36,9 +36,24 @@ def _run_backend(backend: str, folder, *extra: str) -> dict[str, np.ndarray]:
     out = folder / f"{backend}{'_'.join(extra)}.npz"
     env = {**one_thread(os.environ), "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.harness.parity", "--weights", str(folder / "ref.weights.h5"),
-         "--batch", str(folder / "batch.npz"), "--out", str(out), *extra],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "tests.harness.parity",
+            "--weights",
+            str(folder / "ref.weights.h5"),
+            "--batch",
+            str(folder / "batch.npz"),
+            "--out",
+            str(out),
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return dict(np.load(out))
 
@@ -100,7 +115,8 @@ def test_xla_matches_plain_tensorflow(inputs, tensorflow_results):
 def test_a_batchnorm_epsilon_slip_fails_the_bounds(inputs, tensorflow_results, epsilon):
     """The bounds above are tight enough to catch a porting slip in BatchNorm's epsilon."""
     batch = np.load(inputs / "batch.npz")
-    slipped = step_outputs(str(inputs / "ref.weights.h5"), batch["images"], batch["masks"], jit_compile=False,
-                           batchnorm_epsilon=epsilon)
+    slipped = step_outputs(
+        str(inputs / "ref.weights.h5"), batch["images"], batch["masks"], jit_compile=False, batchnorm_epsilon=epsilon
+    )
     assert _logit_gap(slipped, tensorflow_results) > 10 * LOGIT_BOUND  # measured 3.3e-4 and 0.36
     assert abs(float(slipped["loss"]) / float(tensorflow_results["loss"]) - 1) > LOSS_BOUND  # 2.4e-5, 9.5e-3

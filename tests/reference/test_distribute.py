@@ -12,8 +12,8 @@ import pytest
 
 from tests.harness.distribute_steps import weight_gap
 from tests.harness.parity import write_reference_inputs
-from tools.runner import one_thread
 from tests.paths import ROOT
+from tools.runner import one_thread
 from unetcheck.reference.distribute import make_strategy
 
 pytestmark = pytest.mark.distributed
@@ -26,10 +26,25 @@ def runs(tmp_path_factory):
     write_reference_inputs(folder, num_images=16, seed=12)
     # A fresh process: logical devices must be made before TensorFlow starts its runtime.
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.harness.distribute_steps", "--weights", str(folder / "ref.weights.h5"),
-         "--batch", str(folder / "batch.npz"), "--out", str(folder / "runs.npz"), "--steps", "3"],
-        cwd=ROOT, env={**one_thread(os.environ), "TF_CPP_MIN_LOG_LEVEL": "3"}, capture_output=True, text=True,
-        timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "tests.harness.distribute_steps",
+            "--weights",
+            str(folder / "ref.weights.h5"),
+            "--batch",
+            str(folder / "batch.npz"),
+            "--out",
+            str(folder / "runs.npz"),
+            "--steps",
+            "3",
+        ],
+        cwd=ROOT,
+        env={**one_thread(os.environ), "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {**np.load(folder / "runs.npz"), "_folder": folder}
 

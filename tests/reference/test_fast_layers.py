@@ -57,8 +57,10 @@ def _compare_skip_conv(ours, plain, inputs, rng):
     np.testing.assert_allclose(y_ours.numpy(), y_plain.numpy(), atol=1e-4)
     # Gradients too, for every input: right also when the skip is trainable (fine-tuning).
     # Measured at most 9.2e-5 where gradients reach 962 (300 layers), i.e. 1e-7 relative.
-    for a, b in zip(tape.gradient(loss_ours, inputs + ours.trainable_weights),
-                    tape.gradient(loss_plain, inputs + plain.trainable_weights)):
+    for a, b in zip(
+        tape.gradient(loss_ours, inputs + ours.trainable_weights),
+        tape.gradient(loss_plain, inputs + plain.trainable_weights),
+    ):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-4)
 
 
@@ -85,7 +87,7 @@ def test_the_filter_gradient_takes_the_matmul_of_patches_where_asked(gemm):
     assert ("Conv2DBackpropFilter" in op_types) is not gemm
     with tf.GradientTape() as tape:
         y = tf.nn.conv2d_transpose(tf.concat([x, skip], -1), layer.kernel, (2, 16, 16, 8), 2, "SAME")
-        loss = tf.reduce_sum(y ** 2)
+        loss = tf.reduce_sum(y**2)
     # Float32 sums in another order: measured at most 1.7e-5 where the gradient reaches 89
     # (2e-7 of it); a wrong tap or padding moves whole products, O(1) or more.
     np.testing.assert_allclose(gradient, tape.gradient(loss, layer.kernel).numpy(), rtol=1e-5, atol=1e-4)
@@ -122,10 +124,16 @@ def test_the_matmul_filter_gradient_leaves_inputs_of_unknown_size_to_tensorflow(
         assert kernel_gradient(tf.ones((1, 5, 5, 4)), tf.ones((1, 5, 5, 2))).shape == (3, 3, 3, 6)
 
 
-@pytest.mark.parametrize("enabled, cap, flags, expected", [
-    (True, None, {"avx2", "fma"}, True), (True, "AVX2", {"avx2", "avx512f"}, True),
-    (True, None, {"avx2", "avx512f"}, False), (False, None, {"avx2", "fma"}, False)],
-    ids=["avx2_onednn", "capped_at_avx2", "avx512", "avx2_eigen"])
+@pytest.mark.parametrize(
+    "enabled, cap, flags, expected",
+    [
+        (True, None, {"avx2", "fma"}, True),
+        (True, "AVX2", {"avx2", "avx512f"}, True),
+        (True, None, {"avx2", "avx512f"}, False),
+        (False, None, {"avx2", "fma"}, False),
+    ],
+    ids=["avx2_onednn", "capped_at_avx2", "avx512", "avx2_eigen"],
+)
 def test_the_matmul_filter_gradient_is_taken_where_onednn_runs_avx2(monkeypatch, enabled, cap, flags, expected):
     """Measured (docs/performance.md): oneDNN's AVX2 backward-weights kernel at a third of a
     matmul's rate; its AVX-512 one faster than the matmul form; Eigen's not measured."""
@@ -180,29 +188,50 @@ def test_fused_batchnorm_trains_and_infers_as_batchnorm_defines(fused_kernel):
     np.testing.assert_allclose(y, _numpy_batchnorm(x, gamma, beta, new_mean, new_var, 1e-3), atol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, mask", [
-    ({"synchronized": True}, None),
-    ({"epsilon": 1e-6}, None),  # TensorFlow's fused op would raise it to 1.001e-5
-    ({}, np.ones((2, 3, 3), bool)),
-    ({"axis": 1}, None),
-])
+@pytest.mark.parametrize(
+    "kwargs, mask",
+    [
+        ({"synchronized": True}, None),
+        ({"epsilon": 1e-6}, None),  # TensorFlow's fused op would raise it to 1.001e-5
+        ({}, np.ones((2, 3, 3), bool)),
+        ({"axis": 1}, None),
+    ],
+)
 def test_fused_batchnorm_falls_back_where_the_fused_op_differs(kwargs, mask, fused_kernel):
     x = np.random.default_rng(1).normal(size=(2, 3, 3, 4)).astype("float32")
     fused, plain = FusedBatchNormalization(**kwargs), keras.layers.BatchNormalization(**kwargs)
     assert not fused._fusable(tf.constant(x), mask)
-    np.testing.assert_array_equal(fused(x, training=True, mask=mask).numpy(),
-                                  plain(x, training=True, mask=mask).numpy())
+    np.testing.assert_array_equal(
+        fused(x, training=True, mask=mask).numpy(), plain(x, training=True, mask=mask).numpy()
+    )
 
 
-@pytest.mark.parametrize("enabled, cap, flags, expected", [
-    (True, None, {"avx2", "avx512f"}, True), (True, "AVX512_CORE", {"avx512f"}, True),
-    (True, "avx2", {"avx2", "avx512f"}, False), (True, None, {"avx2", "fma"}, True),
-    (True, "AVX2_VNNI_2", {"avx512f"}, False), (True, "ALL", {"avx512f"}, True),
-    (False, None, {"avx2", "fma"}, False), (False, None, {"avx2", "avx512f"}, False)],
-    ids=["avx512", "capped_at_avx512", "capped_at_avx2", "avx2_cpu", "capped_at_avx2_vnni_2", "all",
-         "avx2_cpu_eigen", "avx512_eigen"])
+@pytest.mark.parametrize(
+    "enabled, cap, flags, expected",
+    [
+        (True, None, {"avx2", "avx512f"}, True),
+        (True, "AVX512_CORE", {"avx512f"}, True),
+        (True, "avx2", {"avx2", "avx512f"}, False),
+        (True, None, {"avx2", "fma"}, True),
+        (True, "AVX2_VNNI_2", {"avx512f"}, False),
+        (True, "ALL", {"avx512f"}, True),
+        (False, None, {"avx2", "fma"}, False),
+        (False, None, {"avx2", "avx512f"}, False),
+    ],
+    ids=[
+        "avx512",
+        "capped_at_avx512",
+        "capped_at_avx2",
+        "avx2_cpu",
+        "capped_at_avx2_vnni_2",
+        "all",
+        "avx2_cpu_eigen",
+        "avx512_eigen",
+    ],
+)
 def test_the_fused_kernel_is_taken_where_onednn_runs_and_is_not_capped_below_avx512(
-        monkeypatch, enabled, cap, flags, expected):
+    monkeypatch, enabled, cap, flags, expected
+):
     """Measured (docs/performance.md): faster with oneDNN's AVX-512 kernels and with its AVX2
     kernels on an AVX2 CPU, slower under an AVX2 cap on an AVX-512 CPU, no faster with Eigen's."""
     from unetcheck.reference.fast_layers import fused_kernel_is_faster
@@ -228,8 +257,13 @@ def test_fused_model_has_the_tutorial_weights_in_order(tutorial_and_fused):
     assert not fused.get_layer("encoder").trainable
     # Only the 3-filter last layer (27 taps < 64 + 96 input channels) goes through its taps.
     taps = {layer.name: layer.through_taps for layer in fused.layers if isinstance(layer, SkipConv2DTranspose)}
-    assert taps == {"upsample_1_conv": False, "upsample_2_conv": False, "upsample_3_conv": False,
-                    "upsample_4_conv": False, "logits": True}
+    assert taps == {
+        "upsample_1_conv": False,
+        "upsample_2_conv": False,
+        "upsample_3_conv": False,
+        "upsample_4_conv": False,
+        "logits": True,
+    }
 
 
 def test_to_stock_gives_the_stock_graph_with_the_same_weights(tutorial_and_fused):
@@ -246,15 +280,17 @@ def test_to_stock_gives_the_stock_graph_with_the_same_weights(tutorial_and_fused
 def test_fused_model_computes_the_tutorial_function(tutorial_and_fused):
     tutorial, fused, images = tutorial_and_fused
     # Inference: rounding only (measured 1.3e-6 at logit scale 2.7).
-    np.testing.assert_allclose(fused(images, training=False).numpy(),
-                               tutorial(images, training=False).numpy(), atol=2e-5)
+    np.testing.assert_allclose(
+        fused(images, training=False).numpy(), tutorial(images, training=False).numpy(), atol=2e-5
+    )
     # Training mode divides by the decoder's batch standard deviation over 8 images,
     # which amplifies rounding (measured 2.4e-5 at scale 3.2). It also moves the decoder's
     # moving statistics: the shared models get their weights back for the other tests.
     saved = tutorial.get_weights(), fused.get_weights()
     try:
-        np.testing.assert_allclose(fused(images, training=True).numpy(),
-                                   tutorial(images, training=True).numpy(), atol=2e-4)
+        np.testing.assert_allclose(
+            fused(images, training=True).numpy(), tutorial(images, training=True).numpy(), atol=2e-4
+        )
     finally:
         tutorial.set_weights(saved[0])
         fused.set_weights(saved[1])
@@ -271,6 +307,8 @@ def test_fused_training_step_skips_the_frozen_skips_input_gradients():
     skips = [(2 * 2, 576, 256), (4 * 4, 192, 128), (8 * 8, 144, 64)]
     expected = sum(2 * pixels * channels * filters * 9 for pixels, channels, filters in skips)
     expected += 2 * (16 * 16) * (64 + 96 - 27) * 3 * 9
-    saved = (model_flops(32, op_types=("Conv2D",), passes=("train",))["train"]
-             - model_flops(32, fast=True, op_types=("Conv2D",), passes=("train",))["train"])
+    saved = (
+        model_flops(32, op_types=("Conv2D",), passes=("train",))["train"]
+        - model_flops(32, fast=True, op_types=("Conv2D",), passes=("train",))["train"]
+    )
     assert saved == expected

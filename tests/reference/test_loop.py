@@ -35,8 +35,15 @@ def test_loop_trains_exactly_as_fit(class_weights):
         if use_loop:
             history = fit_with_loop(model, tf.distribute.get_strategy(), pipes.train, 2, 2, pipes.test, 1, verbose=0)
         else:
-            history = model.fit(pipes.train, epochs=2, steps_per_epoch=2, validation_data=pipes.test,
-                                validation_steps=1, verbose=0, shuffle=False)
+            history = model.fit(
+                pipes.train,
+                epochs=2,
+                steps_per_epoch=2,
+                validation_data=pipes.test,
+                validation_steps=1,
+                verbose=0,
+                shuffle=False,
+            )
         results.append((list(snapshot(model).values()), history.history))
     (fit_weights, fit_logs), (loop_weights, loop_logs) = results
     # Same kernels, same order of updates: only float summation order may differ (measured ~1e-7).

@@ -11,8 +11,14 @@ from hypothesis.extra import numpy as hnp
 from unetcheck import create_mask
 
 
-@given(logits=hnp.arrays(np.float32, hnp.array_shapes(min_dims=4, max_dims=4, max_side=6),
-                         elements=st.floats(-10, 10, width=32), unique=True))
+@given(
+    logits=hnp.arrays(
+        np.float32,
+        hnp.array_shapes(min_dims=4, max_dims=4, max_side=6),
+        elements=st.floats(-10, 10, width=32),
+        unique=True,
+    )
+)
 def test_argmax_with_channel_axis(logits):
     # unique=True: no ties, where backends may pick either index (TF ranks -0.0 below 0.0).
     masks = np.asarray(create_mask(logits))

@@ -30,8 +30,7 @@ def test_structure_matches_the_tutorial(model_128, unetcheck_golden):
     encoder = model_128.get_layer("encoder")
     data = {
         "encoder_taps": [
-            {"name": name, "shape": _dims(out.shape[1:])}
-            for name, out in zip(ENCODER_TAPS, encoder.outputs)
+            {"name": name, "shape": _dims(out.shape[1:])} for name, out in zip(ENCODER_TAPS, encoder.outputs)
         ],
         "output_shape": _dims(model_128.output.shape[1:]),
         "total_params": int(model_128.count_params()),
@@ -47,8 +46,10 @@ def test_the_default_model_is_the_tutorials_layer_graph(model_128, unetcheck_gol
         return ",".join(_dims(o.shape[1:]) for o in outputs)
 
     data = {
-        "layers": [{"type": type(layer).__name__, "output": shape(layer.output), "params": int(layer.count_params())}
-                   for layer in model_128.layers],
+        "layers": [
+            {"type": type(layer).__name__, "output": shape(layer.output), "params": int(layer.count_params())}
+            for layer in model_128.layers
+        ],
         "upsample_block": [type(layer).__name__ for layer in model_128.layers[2].layers],
     }
     unetcheck_golden.check_data(data, FIXTURES / "model_layers.yml")
@@ -94,7 +95,11 @@ def test_upsample_is_the_pix2pix_block():
     assert kinds == ["Conv2DTranspose", "BatchNormalization", "Dropout", "ReLU"]
     conv = block.layers[0]
     assert (conv.filters, conv.kernel_size, conv.strides, conv.padding, conv.use_bias) == (
-        16, (3, 3), (2, 2), "same", False
+        16,
+        (3, 3),
+        (2, 2),
+        "same",
+        False,
     )
     init = conv.kernel_initializer
     assert isinstance(init, keras.initializers.RandomNormal) and (init.mean, init.stddev) == (0.0, 0.02)
@@ -116,8 +121,8 @@ def _numpy_conv_transpose(x, kernel):
     full = np.zeros((n, 2 * h + kh - 2, 2 * w + kw - 2, filters))
     for di in range(kh):
         for dj in range(kw):
-            full[:, di:di + 2 * h:2, dj:dj + 2 * w:2] += x @ kernel[di, dj].T
-    return full[:, :2 * h, :2 * w]
+            full[:, di : di + 2 * h : 2, dj : dj + 2 * w : 2] += x @ kernel[di, dj].T
+    return full[:, : 2 * h, : 2 * w]
 
 
 def test_upsample_computes_pix2pix_from_its_definition():

@@ -60,7 +60,8 @@ def test_skip_bad_leaves_them_out_and_lists_them():
     source = oxford_folder(BROKEN, skip_bad=True)
     assert source.num_examples == {"train": 2, "test": 1}
     assert sorted(b["name"] for b in source.skipped) == sorted(
-        ["Bengal_302", "boxer_303", "Abyssinian_304", "beagle_305", "beagle_401", "Bengal_402"])
+        ["Bengal_302", "boxer_303", "Abyssinian_304", "beagle_305", "beagle_401", "Bengal_402"]
+    )
     assert [ex["file_name"].numpy().decode() for ex in source.split("train")] == ["Abyssinian_300", "beagle_301"]
 
 
@@ -96,6 +97,7 @@ def _mock_as_dataset(valid: bool, bad_train: tuple[int, ...] = ()):
                 "file_name": tf.TensorSpec((), tf.string),
             },
         )
+
     return as_dataset
 
 

@@ -61,9 +61,12 @@ def test_autotune_is_off_by_default_and_changes_no_element(source):
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"batch_size": 0}, "batch_size"), ({"buffer_size": 0}, "buffer_size"),
-     ({"autotune": "yes"}, "autotune must be True or False"),
-     ({"class_weights": [1.0, -1.0, 1.0]}, "finite and >= 0")],
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"buffer_size": 0}, "buffer_size"),
+        ({"autotune": "yes"}, "autotune must be True or False"),
+        ({"class_weights": [1.0, -1.0, 1.0]}, "finite and >= 0"),
+    ],
 )
 def test_bad_arguments(source, kwargs, match):
     with pytest.raises(ValueError, match=match):

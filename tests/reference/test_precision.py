@@ -17,8 +17,11 @@ SAPPHIRE_RAPIDS = AVX512 | {"avx512_bf16", "amx_tile", "amx_bf16"}
 SIERRA_FOREST = AVX2 | {"avx_ne_convert"}  # AVX2 with bfloat16 conversions, no AVX-512
 
 
-@pytest.mark.skipif(devices.onednn_refuses_bfloat16(), reason="ONEDNN_MAX_CPU_ISA caps oneDNN below the "
-                    "instructions its bfloat16 convolutions need on this CPU (test_an_isa_cap_refuses_bfloat16)")
+@pytest.mark.skipif(
+    devices.onednn_refuses_bfloat16(),
+    reason="ONEDNN_MAX_CPU_ISA caps oneDNN below the "
+    "instructions its bfloat16 convolutions need on this CPU (test_an_isa_cap_refuses_bfloat16)",
+)
 def test_mixed_bfloat16_differs_from_float32_by_a_pinned_amount(tmp_path):
     weights, batch = write_reference_inputs(tmp_path, num_images=8, seed=11)
     images = np.load(batch)["images"]
@@ -39,11 +42,19 @@ def test_mixed_bfloat16_differs_from_float32_by_a_pinned_amount(tmp_path):
     assert agree >= 0.97, f"masks agree on {agree:.2%}"
 
 
-@pytest.mark.parametrize("flags, cap, refused", [
-    (SAPPHIRE_RAPIDS, None, False), (SAPPHIRE_RAPIDS, "AVX2", True), (SAPPHIRE_RAPIDS, "AVX512_CORE", False),
-    (AVX512, "avx2", True), (AVX2, "AVX2", False),  # no AVX512F: TensorFlow computes bfloat16 itself
-    (SIERRA_FOREST, "AVX2", True), (SIERRA_FOREST, "AVX2_VNNI_2", False)],
-    ids=["spr-uncapped", "spr-AVX2", "spr-AVX512_CORE", "avx512-avx2", "avx2-AVX2", "srf-AVX2", "srf-AVX2_VNNI_2"])
+@pytest.mark.parametrize(
+    "flags, cap, refused",
+    [
+        (SAPPHIRE_RAPIDS, None, False),
+        (SAPPHIRE_RAPIDS, "AVX2", True),
+        (SAPPHIRE_RAPIDS, "AVX512_CORE", False),
+        (AVX512, "avx2", True),
+        (AVX2, "AVX2", False),  # no AVX512F: TensorFlow computes bfloat16 itself
+        (SIERRA_FOREST, "AVX2", True),
+        (SIERRA_FOREST, "AVX2_VNNI_2", False),
+    ],
+    ids=["spr-uncapped", "spr-AVX2", "spr-AVX512_CORE", "avx512-avx2", "avx2-AVX2", "srf-AVX2", "srf-AVX2_VNNI_2"],
+)
 def test_an_isa_cap_refuses_bfloat16(monkeypatch, flags, cap, refused):
     """Under ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 CPU, TensorFlow gives bfloat16 convolutions to
     oneDNN, which then has none: the mixed_bfloat16 model failed in its first Conv2D with

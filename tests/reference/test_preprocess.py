@@ -13,10 +13,7 @@ from unetcheck import load_image, normalize, synthetic_example
 from unetcheck.checks.hypothesis_strategies import examples as trimap_examples
 
 
-@given(
-    image=hnp.arrays(np.uint8, hnp.array_shapes(min_dims=3, max_dims=3, max_side=16)),
-    labels=st.data(),
-)
+@given(image=hnp.arrays(np.uint8, hnp.array_shapes(min_dims=3, max_dims=3, max_side=16)), labels=st.data())
 def test_normalize_scales_image_and_shifts_labels(image, labels):
     mask = labels.draw(hnp.arrays(np.uint8, image.shape[:2] + (1,), elements=st.sampled_from([1, 2, 3])))
     out_image, out_mask = normalize(image, mask)

@@ -36,14 +36,18 @@ def test_tutorial_weights_are_half_half_quarter():
 def test_works_inside_tf_data_on_uint8_masks():
     masks = np.array([[[[0], [2]]]], np.uint8)
     ds = tf.data.Dataset.from_tensor_slices((np.zeros((1, 1, 2, 3), np.float32), masks)).batch(1)
-    (_, _, weights), = list(ds.map(add_sample_weights))
+    ((_, _, weights),) = list(ds.map(add_sample_weights))
     np.testing.assert_allclose(weights.numpy()[..., 0], [[[0.4, 0.2]]], rtol=1e-7)
 
 
 @pytest.mark.parametrize(
     "class_weights, match",
-    [([], "empty"), ([1.0, -1.0, 1.0], "finite and >= 0"), ([0.0, 0.0], "not all be zero"),
-     ([1.0, float("nan")], "finite")],
+    [
+        ([], "empty"),
+        ([1.0, -1.0, 1.0], "finite and >= 0"),
+        ([0.0, 0.0], "not all be zero"),
+        ([1.0, float("nan")], "finite"),
+    ],
 )
 def test_bad_class_weights(class_weights, match):
     with pytest.raises(ValueError, match=match):

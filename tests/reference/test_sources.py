@@ -25,8 +25,12 @@ def test_source_splits_sizes_and_independence_of_count():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"num_train": 0}, "num_train"), ({"num_test": -1}, "num_test"),
-     ({"min_size": 50, "max_size": 40}, "min_size"), ({"min_size": 4}, "min_size")],
+    [
+        ({"num_train": 0}, "num_train"),
+        ({"num_test": -1}, "num_test"),
+        ({"min_size": 50, "max_size": 40}, "min_size"),
+        ({"min_size": 4}, "min_size"),
+    ],
 )
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

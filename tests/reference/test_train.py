@@ -56,8 +56,9 @@ def test_compiled_model_traces_its_training_step_once():
     model = compile_model(keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(3, 3, padding="same")]))
     traces = count_traces(model)
     rng = np.random.default_rng(0)
-    history = model.fit(rng.uniform(size=(8, 8, 8, 3)), rng.integers(0, 3, (8, 8, 8, 1)), batch_size=4, epochs=2,
-                        verbose=0)
+    history = model.fit(
+        rng.uniform(size=(8, 8, 8, 3)), rng.integers(0, 3, (8, 8, 8, 1)), batch_size=4, epochs=2, verbose=0
+    )
     assert len(traces) == 1  # 2 without compile_model's builds
     assert len(history.history["accuracy"]) == 2
 

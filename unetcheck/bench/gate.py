@@ -68,9 +68,17 @@ def pairing(runs: Mapping[str, Mapping[int, PerImageMetrics]], change: str) -> l
         every_base = np.array([figure(runs["base"][s], key, class_name) for s in others])
         # Unpaired: a candidate against a baseline of another seed, every such pair.
         crossed = np.array([c - b for i, c in enumerate(cand) for s, b in zip(others, every_base) if s != seeds[i]])
-        rows.append(Pairing(change, key if class_name is None else f"IoU[{class_name}]", len(seeds),
-                            float((cand - base).mean()), float(np.corrcoef(base, cand)[0, 1]),
-                            float((cand - base).std(ddof=1)), float(crossed.std(ddof=1))))
+        rows.append(
+            Pairing(
+                change,
+                key if class_name is None else f"IoU[{class_name}]",
+                len(seeds),
+                float((cand - base).mean()),
+                float(np.corrcoef(base, cand)[0, 1]),
+                float((cand - base).std(ddof=1)),
+                float(crossed.std(ddof=1)),
+            )
+        )
     return rows
 
 
@@ -87,8 +95,11 @@ def planted(run: PerImageMetrics, drop: float) -> PerImageMetrics:
     return dataclasses.replace(run, statistics={**run.statistics, "confusion": out.astype(np.int64)})
 
 
-def flag_rate(draws: Sequence[tuple[list[PerImageMetrics], list[PerImageMetrics]]],
-              judge: Callable[..., object], on: str | None = None) -> float:
+def flag_rate(
+    draws: Sequence[tuple[list[PerImageMetrics], list[PerImageMetrics]]],
+    judge: Callable[..., object],
+    on: str | None = None,
+) -> float:
     """The share of (baselines, candidates) draws whose comparison regressed (on figure `on`
     alone, or on any)."""
     flagged = 0
@@ -99,30 +110,46 @@ def flag_rate(draws: Sequence[tuple[list[PerImageMetrics], list[PerImageMetrics]
 
 
 def _format(rows: Sequence[Pairing]) -> str:
-    lines = ["| change | figure | seeds | mean shift | same-seed correlation | SD of paired differences | "
-             "SD of unpaired differences | paired / unpaired |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    lines += [f"| {r.change} | {r.label} | {r.seeds} | {r.shift:+.4f} | {r.correlation:.2f} | {r.paired_sd:.4f} | "
-              f"{r.unpaired_sd:.4f} | {r.paired_sd / r.unpaired_sd:.2f} |" for r in rows]
+    lines = [
+        "| change | figure | seeds | mean shift | same-seed correlation | SD of paired differences | "
+        "SD of unpaired differences | paired / unpaired |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {r.change} | {r.label} | {r.seeds} | {r.shift:+.4f} | {r.correlation:.2f} | {r.paired_sd:.4f} | "
+        f"{r.unpaired_sd:.4f} | {r.paired_sd / r.unpaired_sd:.2f} |"
+        for r in rows
+    ]
     return "\n".join(lines)
 
 
 def _format_power(rows: Sequence[Power]) -> str:
     drops, changes = list(rows[0].planted), list(rows[0].changes)
-    lines = ["| pairs | paired | false alarms: any figure | mIoU | "
-             + " | ".join(f"mIoU flagged at planted drop {d:g}" for d in drops) + " | "
-             + " | ".join(f"{c}: flagged" for c in changes) + " |",
-             "| --- " * (4 + len(drops) + len(changes)) + "|"]
-    lines += [f"| {r.pairs} | {'yes' if r.paired else 'no'} | {r.false_any:.0%} | {r.false_miou:.0%} | "
-              + " | ".join(f"{r.planted[d]:.0%}" for d in drops) + " | "
-              + " | ".join(f"{r.changes[c]:.0%}" for c in changes) + " |" for r in rows]
+    lines = [
+        "| pairs | paired | false alarms: any figure | mIoU | "
+        + " | ".join(f"mIoU flagged at planted drop {d:g}" for d in drops)
+        + " | "
+        + " | ".join(f"{c}: flagged" for c in changes)
+        + " |",
+        "| --- " * (4 + len(drops) + len(changes)) + "|",
+    ]
+    lines += [
+        f"| {r.pairs} | {'yes' if r.paired else 'no'} | {r.false_any:.0%} | {r.false_miou:.0%} | "
+        + " | ".join(f"{r.planted[d]:.0%}" for d in drops)
+        + " | "
+        + " | ".join(f"{r.changes[c]:.0%}" for c in changes)
+        + " |"
+        for r in rows
+    ]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m unetcheck.bench.gate", description=__doc__)
     parser.add_argument("runs", help="a folder of base/SEED and CHANGE/SEED verify folders")
-    parser.add_argument("--null", help="the change that alters nothing (its runs are the false alarms' trials), "
-                        "then --power's study")
+    parser.add_argument(
+        "--null", help="the change that alters nothing (its runs are the false alarms' trials), then --power's study"
+    )
     parser.add_argument("--pairs", type=int, nargs="+", default=[1, 2, 3, 5])
     parser.add_argument("--trials", type=int, default=40)
     args = parser.parse_args(argv)
@@ -131,8 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(_format([row for change in changes for row in pairing(runs, change)]))
     if args.null:
         faults = [c for c in changes if c != args.null]
-        rows = [power(runs, args.null, faults, p, paired, trials=args.trials)
-                for p in args.pairs for paired in (True, False)]
+        rows = [
+            power(runs, args.null, faults, p, paired, trials=args.trials)
+            for p in args.pairs
+            for paired in (True, False)
+        ]
         print()
         print(_format_power(rows))
     return 0
@@ -155,8 +185,15 @@ class Power:
     changes: dict[str, float]
 
 
-def power(runs: Mapping[str, Mapping[int, PerImageMetrics]], null: str, faults: Sequence[str], pairs: int,
-          paired: bool = True, drops: Sequence[float] = (0.02, 0.03, 0.04), trials: int = 40) -> Power:
+def power(
+    runs: Mapping[str, Mapping[int, PerImageMetrics]],
+    null: str,
+    faults: Sequence[str],
+    pairs: int,
+    paired: bool = True,
+    drops: Sequence[float] = (0.02, 0.03, 0.04),
+    trials: int = 40,
+) -> Power:
     """The gate's false alarms and power with `pairs` candidate runs, each with its baseline of
     the same seeds (`paired`), or with as many baselines of other seeds (unpaired)."""
     rng = np.random.default_rng(pairs)
@@ -177,6 +214,11 @@ def power(runs: Mapping[str, Mapping[int, PerImageMetrics]], null: str, faults: 
         return compare(baselines, candidates, paired=paired, seed=int(rng.integers(1 << 30)))
 
     null_draws = draws(null)
-    return Power(pairs, paired, flag_rate(null_draws, judge), flag_rate(null_draws, judge, "miou"),
-                 {drop: flag_rate(draws(null, drop), judge, "miou") for drop in drops},
-                 {change: flag_rate(draws(change), judge) for change in faults})
+    return Power(
+        pairs,
+        paired,
+        flag_rate(null_draws, judge),
+        flag_rate(null_draws, judge, "miou"),
+        {drop: flag_rate(draws(null, drop), judge, "miou") for drop in drops},
+        {change: flag_rate(draws(change), judge) for change in faults},
+    )

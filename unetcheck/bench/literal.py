@@ -32,6 +32,13 @@ def literal_pipeline(source: Any, size: int, batch_size: int) -> Any:
         input_mask -= 1
         return input_image, input_mask
 
-    return (source.split("train").map(load_image, num_parallel_calls=tf.data.AUTOTUNE)
-            .cache().shuffle(1000).batch(batch_size).repeat().map(_LiteralAugment())
-            .prefetch(buffer_size=tf.data.AUTOTUNE))
+    return (
+        source.split("train")
+        .map(load_image, num_parallel_calls=tf.data.AUTOTUNE)
+        .cache()
+        .shuffle(1000)
+        .batch(batch_size)
+        .repeat()
+        .map(_LiteralAugment())
+        .prefetch(buffer_size=tf.data.AUTOTUNE)
+    )

@@ -24,8 +24,12 @@ def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
     return best
 
 
-def model_flops(size: int, fast: bool = False, op_types: tuple[str, ...] | None = None,
-                passes: tuple[str, ...] = ("forward", "train")) -> dict[str, float]:
+def model_flops(
+    size: int,
+    fast: bool = False,
+    op_types: tuple[str, ...] | None = None,
+    passes: tuple[str, ...] = ("forward", "train"),
+) -> dict[str, float]:
     """FLOPs per image that run in the forward pass and in a training step's forward + gradients.
 
     Counted by TensorFlow's profiler on each traced graph pruned to its outputs: the
@@ -56,14 +60,16 @@ def model_flops(size: int, fast: bool = False, op_types: tuple[str, ...] | None 
 
     def count(concrete: Any) -> float:
         needed = tf.compat.v1.graph_util.extract_sub_graph(
-            concrete.graph.as_graph_def(add_shapes=True), [t.op.name for t in concrete.outputs])
+            concrete.graph.as_graph_def(add_shapes=True), [t.op.name for t in concrete.outputs]
+        )
         graph = tf.Graph()
         with graph.as_default():
             tf.graph_util.import_graph_def(needed, name="")
         options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
         options["output"] = "none"
-        result = tf.compat.v1.profiler.profile(graph=graph, run_meta=tf.compat.v1.RunMetadata(),
-                                               cmd="op", options=options)
+        result = tf.compat.v1.profiler.profile(
+            graph=graph, run_meta=tf.compat.v1.RunMetadata(), cmd="op", options=options
+        )
         if op_types is None:
             return float(result.total_float_ops)
         # The "op" view nests op types in a chain: each node's float_ops is its own type's.
@@ -88,5 +94,7 @@ def native_bfloat16(flags: frozenset[str] | None = None) -> bool:
     `ONEDNN_MAX_CPU_ISA` does not cap oneDNN below them. Elsewhere bfloat16 is emulated,
     slowly, and under such a cap oneDNN may have no bfloat16 convolution at all."""
     flags = cpu_flags() if flags is None else flags
-    return bool(("avx512_bf16" in flags and onednn_allows("AVX512_CORE_BF16"))
-                or ("amx_bf16" in flags and onednn_allows("AVX512_CORE_AMX")))
+    return bool(
+        ("avx512_bf16" in flags and onednn_allows("AVX512_CORE_BF16"))
+        or ("amx_bf16" in flags and onednn_allows("AVX512_CORE_AMX"))
+    )

@@ -56,7 +56,8 @@ def _warp(grid: np.ndarray, rng: np.random.Generator, amplitude: float, waves: i
             frequency = rng.uniform(1, 4, ndim).reshape((ndim,) + (1,) * ndim) * 2 * np.pi / span
             phase = rng.uniform(0, 2 * np.pi)
             moved[axis] += np.float32(amplitude * span[axis].item() / waves) * np.sin(
-                (frequency * grid).sum(0) + phase).astype(np.float32)
+                (frequency * grid).sum(0) + phase
+            ).astype(np.float32)
     return moved
 
 

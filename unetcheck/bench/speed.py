@@ -16,7 +16,8 @@ import platform
 import resource
 import statistics
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -104,8 +105,9 @@ class BenchPath:
 
     def window(self) -> float:
         """Trains one timed window of `steps` steps; returns its images/s."""
-        self.model.fit(self.train, epochs=1, steps_per_epoch=self.steps, callbacks=[self.timer], verbose=0,
-                       shuffle=False)
+        self.model.fit(
+            self.train, epochs=1, steps_per_epoch=self.steps, callbacks=[self.timer], verbose=0, shuffle=False
+        )
         return self.steps * self.batch_size / self.timer.times[-1]
 
     def predict_window(self) -> None:
@@ -127,8 +129,9 @@ class BenchPath:
         }
 
 
-def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: int,
-                  paths: tuple[str, ...] = PATHS[:3]) -> dict[str, dict[str, float]]:
+def measure_batch(
+    source: Any, size: int, batch_size: int, windows: int, steps: int, paths: tuple[str, ...] = PATHS[:3]
+) -> dict[str, dict[str, float]]:
     """Every path at one batch size, their timed windows interleaved.
 
     Windows alternate between paths, in a rotated order, so that a drift of the shared
@@ -143,7 +146,7 @@ def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: 
     for path in paths:
         built[path].window()
         built[path].timer.times.clear()
-    rotated = [paths[w % len(paths):] + paths[: w % len(paths)] for w in range(windows)]
+    rotated = [paths[w % len(paths) :] + paths[: w % len(paths)] for w in range(windows)]
     for order in rotated:
         for path in order:
             built[path].window()
@@ -153,8 +156,9 @@ def measure_batch(source: Any, size: int, batch_size: int, windows: int, steps: 
     return {path: built[path].figures(windows) for path in paths}
 
 
-def bench_plan(quick: bool, batch_sizes: tuple[int, ...], bf16: bool | None, flags: frozenset[str]
-               ) -> tuple[tuple[str, ...], int, int, tuple[int, ...], bool]:
+def bench_plan(
+    quick: bool, batch_sizes: tuple[int, ...], bf16: bool | None, flags: frozenset[str]
+) -> tuple[tuple[str, ...], int, int, tuple[int, ...], bool]:
     """What a bench run times: (paths, windows, steps per window, batch sizes, bf16 timed).
 
     The bfloat16 path only where the CPU computes bfloat16 natively, unless `bf16` says;
@@ -170,8 +174,13 @@ def bench_plan(quick: bool, batch_sizes: tuple[int, ...], bf16: bool | None, fla
     return paths, windows, steps, batch_sizes, bf16
 
 
-def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...] = BATCH_SIZES,
-              bf16: bool | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+def run_bench(
+    quick: bool = False,
+    size: int = 128,
+    batch_sizes: tuple[int, ...] = BATCH_SIZES,
+    bf16: bool | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Measures the paths at each batch size and the roofline around them; returns every figure.
 
     `bf16`: also time the mixed_bfloat16 opt-in; by default only where the CPU computes
@@ -183,16 +192,20 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
     if "fast_bf16" in paths:  # --bf16 where it cannot run: say so now, not minutes into the run
         check_precision("mixed_bfloat16")
     if "fast_bf16" not in paths and not native_bfloat16(flags):
-        log("no native bfloat16 here (no AVX512_BF16 or AMX, or ONEDNN_MAX_CPU_ISA caps oneDNN below them): "
-            "the mixed_bfloat16 path is left out")
+        log(
+            "no native bfloat16 here (no AVX512_BF16 or AMX, or ONEDNN_MAX_CPU_ISA caps oneDNN below them): "
+            "the mixed_bfloat16 path is left out"
+        )
     # The matmul rate is measured before the windows and after each batch size's, and the
     # best is the peak: this shared machine's speed drifts (441-490 GFLOP/s between runs),
     # and one measurement taken in a slow moment would inflate every fraction.
     matmul = [matmul_gflops()]
     flops = model_flops(size)  # the tutorial's model: the roofline's work per image
     flops_fast = model_flops(size, fast=True)
-    log(f"{flops['forward'] / 1e9:.2f} GFLOP forward, {flops['train'] / 1e9:.2f} GFLOP per training image "
-        f"(the fast layers run {flops_fast['train'] / 1e9:.2f}); matmul {matmul[0]:.0f} GFLOP/s")
+    log(
+        f"{flops['forward'] / 1e9:.2f} GFLOP forward, {flops['train'] / 1e9:.2f} GFLOP per training image "
+        f"(the fast layers run {flops_fast['train'] / 1e9:.2f}); matmul {matmul[0]:.0f} GFLOP/s"
+    )
     source = synthetic_pets(num_train=max(batch_sizes) * 2, num_test=8, seed=0)
     results: dict[str, dict[str, dict[str, float]]] = {path: {} for path in paths}
     for batch_size in batch_sizes:
@@ -200,17 +213,21 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
             work = flops_fast if path.startswith("fast") else flops
             figures["train_gflop_s"] = figures["train_img_s"] * work["train"] / 1e9
             results[path][str(batch_size)] = figures
-            log(f"{path:>14} batch {batch_size:>2}: train {figures['train_img_s']:6.1f} img/s, "
+            log(
+                f"{path:>14} batch {batch_size:>2}: train {figures['train_img_s']:6.1f} img/s, "
                 f"predict {figures['predict_img_s']:6.1f}, pipeline {figures['pipeline_img_s']:8.0f} img/s, "
-                f"peak RSS {figures['peak_rss_mb']:.0f} MB")
+                f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+            )
         matmul.append(matmul_gflops())
     gflops = max(matmul)
     roofline = gflops * 1e9 / flops["train"]
     for by_batch in results.values():
         for figures in by_batch.values():
             figures["roofline_fraction"] = figures["train_img_s"] / roofline
-    log(f"roofline: matmul {gflops:.0f} GFLOP/s (best of {', '.join(f'{g:.0f}' for g in matmul)}) "
-        f"-> {roofline:.1f} img/s")
+    log(
+        f"roofline: matmul {gflops:.0f} GFLOP/s (best of {', '.join(f'{g:.0f}' for g in matmul)}) "
+        f"-> {roofline:.1f} img/s"
+    )
     return {
         "size": size,
         "quick": quick,
@@ -225,8 +242,9 @@ def run_bench(quick: bool = False, size: int = 128, batch_sizes: tuple[int, ...]
     }
 
 
-def _headline(results: dict[str, dict[str, dict[str, float]]], paths: Sequence[str], batch_size: int,
-              bf16: bool) -> dict[str, float]:
+def _headline(
+    results: dict[str, dict[str, dict[str, float]]], paths: Sequence[str], batch_size: int, bf16: bool
+) -> dict[str, float]:
     """The speed-ups over the literal tutorial and the roofline fraction at the largest batch."""
     top = str(batch_size)
     train_rate = {path: results[path][top]["train_img_s"] for path in paths}
@@ -243,8 +261,12 @@ def _machine(flags: frozenset[str]) -> dict[str, Any]:
     import tensorflow as tf
 
     return {
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
-                     "python": platform.python_version()},
+        "versions": {
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
         "cores": os.cpu_count(),
         "cpu_model": cpu_model(),
         "cpu_flags": [f for f in REPORTED_FLAGS if f in flags],
@@ -259,16 +281,21 @@ def format_bench(report: dict[str, Any]) -> str:
     lines = ["  ".join(f"{h:>{w}}" for h, w in zip(header, (14, 5, 7, 8, 8, 9, 7)))]
     for path, by_batch in report["results"].items():
         for batch, f in by_batch.items():
-            lines.append(f"{path:>14}  {batch:>5}  {f['train_img_s']:7.1f}  {100 * f['roofline_fraction']:7.0f}%  "
-                         f"{f['predict_img_s']:8.1f}  {f['pipeline_img_s']:9.0f}  {f['peak_rss_mb']:7.0f}")
-    speedups = {k: v for k, v in report.items()
-                if k.startswith(("speedup_", "stock_speedup_", "roofline_fraction_", "bf16_"))}
+            lines.append(
+                f"{path:>14}  {batch:>5}  {f['train_img_s']:7.1f}  {100 * f['roofline_fraction']:7.0f}%  "
+                f"{f['predict_img_s']:8.1f}  {f['pipeline_img_s']:9.0f}  {f['peak_rss_mb']:7.0f}"
+            )
+    speedups = {
+        k: v for k, v in report.items() if k.startswith(("speedup_", "stock_speedup_", "roofline_fraction_", "bf16_"))
+    }
     lines.append(" ".join(f"{k} {v:.3f}" for k, v in speedups.items()))
-    lines.append(f"roofline {report['roofline_img_s']:.1f} img/s (matmul {report['matmul_gflops']:.0f} GFLOP/s), "
-                 f"{report.get('cpu_model', 'CPU')}, {report['cores']} cores, flags {','.join(report['cpu_flags'])}, "
-                 f"TF {report['versions']['tensorflow']}"
-                 + ("" if report.get("onednn", True) else ", oneDNN off (Eigen's kernels)")
-                 + (f", oneDNN capped at {report['onednn_max_cpu_isa']}" if report.get("onednn_max_cpu_isa") else ""))
+    lines.append(
+        f"roofline {report['roofline_img_s']:.1f} img/s (matmul {report['matmul_gflops']:.0f} GFLOP/s), "
+        f"{report.get('cpu_model', 'CPU')}, {report['cores']} cores, flags {','.join(report['cpu_flags'])}, "
+        f"TF {report['versions']['tensorflow']}"
+        + ("" if report.get("onednn", True) else ", oneDNN off (Eigen's kernels)")
+        + (f", oneDNN capped at {report['onednn_max_cpu_isa']}" if report.get("onednn_max_cpu_isa") else "")
+    )
     return "\n".join(lines)
 
 

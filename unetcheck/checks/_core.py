@@ -47,11 +47,9 @@ def check(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-
 def is_array(x: Any) -> bool:
     """An array of any framework (it has a shape and a dtype), not a mapping of them."""
     return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, Mapping)
-
 
 
 def scale_of(arr: np.ndarray) -> float:
@@ -67,8 +65,11 @@ def gap_in_scale(gap: float, scale: float, rtol: float, atol: float, what: str =
     """
     if gap <= max(rtol * scale, atol):
         return None
-    share = f"{gap / scale:.2g} of {what}' scale ({scale:.3g}; allowed {rtol:.3g} of it" if scale else \
-        f"where {what} are all zero (allowed {atol:.3g}"
+    share = (
+        f"{gap / scale:.2g} of {what}' scale ({scale:.3g}; allowed {rtol:.3g} of it"
+        if scale
+        else f"where {what} are all zero (allowed {atol:.3g}"
+    )
     floor = f", or {atol:.3g} near zero)" if scale and atol else ")"
     return f"{gap:.3g}, {share}{floor}"
 
@@ -95,7 +96,7 @@ _FRAMEWORKS = ("torch", "tensorflow", "keras", "tf_keras", "jax", "jaxlib", "fla
 
 
 def framework_of(x: Any) -> str | None:
-    """"torch", "tensorflow", "keras", "tf_keras", "jax" or "flax" for an object of that
+    """ "torch", "tensorflow", "keras", "tf_keras", "jax" or "flax" for an object of that
     framework, else None."""
     for cls in type(x).__mro__:
         root = cls.__module__.split(".", 1)[0]
@@ -193,8 +194,10 @@ def element_part(element: Any, part: str, key: str | None = None, index: int | N
         tried = [key] if key is not None else list(keys)
         found = next((k for k in tried if k in element), None)
         if found is None:
-            raise ValueError(f"no {part} in an element with keys {sorted(element)}; keys tried: {tried}"
-                             + ("" if key is not None else f": name it with {part}_key="))
+            raise ValueError(
+                f"no {part} in an element with keys {sorted(element)}; keys tried: {tried}"
+                + ("" if key is not None else f": name it with {part}_key=")
+            )
         return element[found]
     if isinstance(element, (tuple, list)):
         return element[position if index is None else index]
@@ -270,7 +273,8 @@ def named_arrays(obj: Any) -> dict[str, Any]:
         return named_arrays(obj())
     raise ValueError(
         "expected a PyTorch module, a Keras model or layer, a Flax module, a list of variables, a mapping of "
-        f"(nested) named arrays, or a callable returning one; got {type(obj).__name__}")
+        f"(nested) named arrays, or a callable returning one; got {type(obj).__name__}"
+    )
 
 
 def snapshot(obj: Any) -> dict[str, np.ndarray]:
@@ -353,7 +357,7 @@ def names_under_part(model: Any, part: Any, resolved: Any) -> dict[str, str]:
 
 
 def _no_such_part(what: str, part: str, names: Sequence[str]) -> ValueError:
-    """"no PART; nearest: ..." with the names closest to `part` (else the first ones)."""
+    """ "no PART; nearest: ..." with the names closest to `part` (else the first ones)."""
     nearest = difflib.get_close_matches(part, names, n=5, cutoff=0.4)
     shown = f"nearest: {nearest}" if nearest else f"there are: {list(names)[:12]}"
     return ValueError(f"{what} has no part {part!r}; {shown}")
@@ -375,8 +379,10 @@ def _keras_part(model: Any, part: str) -> Any:
     if len({id(layer) for layer in named}) == 1:
         return named[0]
     if named:
-        raise ValueError(f"model {model.name!r} has several layers named {part!r}: give the path, one of "
-                         f"{[path for path, layer in paths.items() if layer.name == part]}")
+        raise ValueError(
+            f"model {model.name!r} has several layers named {part!r}: give the path, one of "
+            f"{[path for path, layer in paths.items() if layer.name == part]}"
+        )
     raise _no_such_part(f"model {model.name!r}", part, list(paths))
 
 
@@ -403,8 +409,11 @@ def resolve_part(model: Any, part: Any) -> tuple[Any, str]:
     def under_part() -> dict[str, Any]:
         # Read anew at each call: a functional update (JAX) replaces the arrays themselves.
         arrays = named_arrays(model)
-        return {k: v for k, v in arrays.items()
-                if k in (part, prefix) or k.startswith((part + ".", part + "/", prefix + "/"))}
+        return {
+            k: v
+            for k, v in arrays.items()
+            if k in (part, prefix) or k.startswith((part + ".", part + "/", prefix + "/"))
+        }
 
     if not under_part():
         names = sorted(named_arrays(model))

@@ -26,8 +26,10 @@ def first_batch(data: Any) -> tuple[Any, Any, Any]:
     the first batch of a dataset of such tuples."""
     batch = data if isinstance(data, tuple) and len(data) >= 2 else next(iter(data))
     if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
-        raise ValueError("a Keras model's data holds (images, masks) or (images, masks, sample_weight) batches; "
-                         f"got {type(batch).__name__}{f' of {len(batch)}' if isinstance(batch, (tuple, list)) else ''}")
+        raise ValueError(
+            "a Keras model's data holds (images, masks) or (images, masks, sample_weight) batches; "
+            f"got {type(batch).__name__}{f' of {len(batch)}' if isinstance(batch, (tuple, list)) else ''}"
+        )
     return batch[0], batch[1], batch[2] if len(batch) == 3 else None
 
 
@@ -50,8 +52,10 @@ def void_label(model: Any, ignore_index: int | None) -> int | None:
     """
     compiled = loss_ignore_class(model)
     if ignore_index is not None and compiled is not None and int(ignore_index) != compiled:
-        raise ValueError(f"ignore_index={ignore_index} but the model's loss has ignore_class={compiled}: "
-                         "the check would count the pixels the loss leaves out")
+        raise ValueError(
+            f"ignore_index={ignore_index} but the model's loss has ignore_class={compiled}: "
+            "the check would count the pixels the loss leaves out"
+        )
     return compiled if ignore_index is None else int(ignore_index)
 
 
@@ -99,12 +103,16 @@ class FitLoss(NamedTuple):
     regularization: float
 
     def __str__(self) -> str:
-        return f"{self.total:.4g} (regularization {self.regularization:.3g})" if self.regularization else \
-            f"{self.total:.4g}"
+        return (
+            f"{self.total:.4g} (regularization {self.regularization:.3g})"
+            if self.regularization
+            else f"{self.total:.4g}"
+        )
 
 
-def fit_loss(model: Any, images: Any, masks: Any, sample_weight: Any = None, predictions: Any = None,
-             training: bool = False) -> FitLoss:
+def fit_loss(
+    model: Any, images: Any, masks: Any, sample_weight: Any = None, predictions: Any = None, training: bool = False
+) -> FitLoss:
     """The loss `fit` minimises, on one batch, computed eagerly: `evaluate` would trace a
     graph for two calls. Inference mode (as `evaluate` gives it) unless `training`. A
     `compute_loss` overridden without Keras 3.3's `training` argument is called without it,
@@ -113,8 +121,13 @@ def fit_loss(model: Any, images: Any, masks: Any, sample_weight: Any = None, pre
         predictions = model(images, training=training)
     images, masks, predictions, sample_weight = as_model_tensors(model, images, masks, predictions, sample_weight)
     takes_training = "training" in inspect.signature(model.compute_loss).parameters
-    total = model.compute_loss(x=images, y=masks, y_pred=predictions, sample_weight=sample_weight,
-                               **({"training": training} if takes_training else {}))
+    total = model.compute_loss(
+        x=images,
+        y=masks,
+        y_pred=predictions,
+        sample_weight=sample_weight,
+        **({"training": training} if takes_training else {}),
+    )
     regularization = sum(float(to_numpy(loss).sum()) for loss in model.losses)
     return FitLoss(float(to_numpy(total)), regularization)
 
@@ -161,8 +174,14 @@ def fit_steps(model: Any, data: Any, steps: int) -> tuple[int, float | None]:
     keras = sys.modules[framework_of(model) or "keras"]  # Keras 3, or tf-keras for its models
     with warnings.catch_warnings():  # the steps are counted: a short run is the check's to report
         warnings.filterwarnings("ignore", message="Your input ran out of data")
-        model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
-                  callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=record)])
+        model.fit(
+            data,
+            epochs=1,
+            steps_per_epoch=steps,
+            verbose=0,
+            shuffle=False,
+            callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=record)],
+        )
     return len(losses), losses[0] if losses else None
 
 
@@ -174,8 +193,10 @@ def labelled_accuracy(outputs: Any, masks: Any, void: int | None) -> tuple[float
     if labels.ndim == predicted.ndim + 1 and labels.shape[-1] == 1:
         labels = labels[..., 0]
     if labels.shape != predicted.shape:
-        raise ValueError(f"masks of shape {to_numpy(masks).shape} do not match the outputs' "
-                         f"{to_numpy(outputs).shape} (channels last)")
+        raise ValueError(
+            f"masks of shape {to_numpy(masks).shape} do not match the outputs' "
+            f"{to_numpy(outputs).shape} (channels last)"
+        )
     labelled = labels != void if void is not None else np.ones(labels.shape, bool)
     if not labelled.any():
         raise ValueError(f"every pixel of the batch is void (label {void}): nothing to fit")
@@ -204,6 +225,8 @@ def keras_overfit(model: Any, batch: tuple, steps: int, void: int | None) -> tup
     ran, first = fit_steps(model, batch, steps)
     outputs = training_outputs(model, images)
     accuracy, labelled, void_pixels = labelled_accuracy(outputs, masks, void)
-    counted = f" over the {labelled} labelled pixels ({void_pixels} void, label {void}, left out)" if void_pixels else ""
+    counted = (
+        f" over the {labelled} labelled pixels ({void_pixels} void, label {void}, left out)" if void_pixels else ""
+    )
     last = fit_loss(model, images, masks, weights, outputs, training=True)
     return accuracy, last.total if first is None else first, last, counted

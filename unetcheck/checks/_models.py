@@ -9,7 +9,7 @@ caller's layout at the edge, for images in and outputs out alike.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from unetcheck.checks._core import KERAS_FAMILY, framework_of, is_array, to_nump
 
 #: What `output=` may be: a key of a dict output, an index of a tuple output, an attribute
 #: name of an output object, or a function from the raw output to the logits.
-OutputSelector = Union[str, int, Callable[[Any], Any], None]
+OutputSelector = str | int | Callable[[Any], Any] | None
 
 #: Keys tried, in this order, in a dict output when no `output=` is given: torchvision's
 #: segmentation models return {"out", "aux"}, transformers' outputs hold "logits".
@@ -72,10 +72,14 @@ def select_output(out: Any, output: OutputSelector = None) -> Any:
                 return out[output]
             return getattr(out, output)
         except (KeyError, IndexError, TypeError, AttributeError):
-            what = f"keys {list(out)}" if isinstance(out, Mapping) else (
-                f"{len(out)} elements" if isinstance(out, (tuple, list)) else "no such attribute")
-            raise ValueError(f"output={output!r} selects nothing in the model's output of type {_describe(out)} "
-                             f"({what})") from None
+            what = (
+                f"keys {list(out)}"
+                if isinstance(out, Mapping)
+                else (f"{len(out)} elements" if isinstance(out, (tuple, list)) else "no such attribute")
+            )
+            raise ValueError(
+                f"output={output!r} selects nothing in the model's output of type {_describe(out)} ({what})"
+            ) from None
     if is_array(out):
         return out
     if isinstance(out, Mapping):
@@ -85,16 +89,20 @@ def select_output(out: Any, output: OutputSelector = None) -> Any:
         for key in OUTPUT_KEYS:
             if out.get(key) is not None:
                 return out[key]
-        raise ValueError(f"the model returned a {_describe(out)} with keys {list(out)}: name the logits with "
-                         "output='KEY' (or output=lambda out: ...)")
+        raise ValueError(
+            f"the model returned a {_describe(out)} with keys {list(out)}: name the logits with "
+            "output='KEY' (or output=lambda out: ...)"
+        )
     if isinstance(out, (tuple, list)):
         if not out:
             raise ValueError(f"the model returned an empty {_describe(out)}")
         return out[0]
     if getattr(out, "logits", None) is not None:
         return out.logits
-    raise ValueError(f"cannot read logits from the model's output of type {_describe(out)}: pass output= (a key, "
-                     "an index, an attribute name or a function of the output)")
+    raise ValueError(
+        f"cannot read logits from the model's output of type {_describe(out)}: pass output= (a key, "
+        "an index, an attribute name or a function of the output)"
+    )
 
 
 def resize_outputs(outputs: np.ndarray, size: tuple[int, int], method: str) -> np.ndarray:
@@ -165,10 +173,13 @@ def as_images(images: Any, channels_first: bool, model: Any = None, name: str = 
         takes = f" and the model takes {expected} per example" if expected is not None else ""
         raise ValueError(
             f"{name} of shape {arr.shape} look {looks}{takes}, but channels_first={channels_first} means {said}: "
-            f"pass {name} in the model's own layout and say so with channels_first")
+            f"pass {name} in the model's own layout and say so with channels_first"
+        )
     if wrong:
-        raise ValueError(f"{name} of shape {arr.shape} do not fit the model's input, {expected} per example "
-                         f"(None: any size), in the layout channels_first={channels_first} says, {said}")
+        raise ValueError(
+            f"{name} of shape {arr.shape} do not fit the model's input, {expected} per example "
+            f"(None: any size), in the layout channels_first={channels_first} says, {said}"
+        )
     arr = np.moveaxis(arr, 1, -1) if channels_first else arr
     return np.ascontiguousarray(arr, dtype=np.float32)
 
@@ -200,8 +211,13 @@ def call_model(model: Any, inputs: np.ndarray) -> Any:
     return model(inputs)
 
 
-def outputs_nhwc(model: Any, images: np.ndarray, channels_first: bool = False, output: OutputSelector = None,
-                 resize: str | None = None) -> np.ndarray:
+def outputs_nhwc(
+    model: Any,
+    images: np.ndarray,
+    channels_first: bool = False,
+    output: OutputSelector = None,
+    resize: str | None = None,
+) -> np.ndarray:
     """The logits of `model` on (N, H, W, C) `images`, as NumPy (N, h, w, K): the model is
     called in its layout, its output read by `select_output`, and resized to (H, W) when
     `resize` names a method."""
@@ -223,13 +239,15 @@ def as_outputs(out: Any, channels_first: bool = False, output: OutputSelector = 
     logits = to_numpy(select_output(out, output))
     if logits.ndim != 4:
         layout = "(N, K, H, W)" if channels_first else "(N, H, W, K)"
-        raise ValueError(f"expected logits {layout} from the model's output of type {_describe(out)}; got shape "
-                         f"{logits.shape}")
+        raise ValueError(
+            f"expected logits {layout} from the model's output of type {_describe(out)}; got shape {logits.shape}"
+        )
     return np.moveaxis(logits, 1, -1) if channels_first else logits
 
 
-def predict(model: Any, images: Any, channels_first: bool = False, output: OutputSelector = None,
-            resize: str | None = None) -> np.ndarray:
+def predict(
+    model: Any, images: Any, channels_first: bool = False, output: OutputSelector = None, resize: str | None = None
+) -> np.ndarray:
     """The model's logits on `images`, as NumPy, both in the caller's layout.
 
     Example:

@@ -9,7 +9,6 @@ from statistics import NormalDist
 
 import numpy as np
 
-
 #: The bootstrap's resamples and the intervals' level, for the gate and a run's own intervals.
 RESAMPLES = 2000
 LEVEL = 0.95
@@ -32,9 +31,8 @@ def student_t_cdf(t: float, df: int) -> float:
         return NormalDist().cdf(t)
     log_norm = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
     grid = np.linspace(0.0, abs(t), 4001)
-    density = np.exp(log_norm - (df + 1) / 2 * np.log1p(grid ** 2 / df))
-    area = (grid[1] - grid[0]) / 3 * (density[0] + density[-1] + 4 * density[1:-1:2].sum()
-                                      + 2 * density[2:-1:2].sum())
+    density = np.exp(log_norm - (df + 1) / 2 * np.log1p(grid**2 / df))
+    area = (grid[1] - grid[0]) / 3 * (density[0] + density[-1] + 4 * density[1:-1:2].sum() + 2 * density[2:-1:2].sum())
     return 0.5 + math.copysign(float(area), t)
 
 
@@ -57,8 +55,9 @@ def fisher_exact_greater(hits: int, draws: int, other_hits: int, other_draws: in
     """Fisher's exact test, one-sided: the chance that `draws` runs taken at random from all
     `draws + other_draws` hold `hits` or more of the `hits + other_hits` marked ones."""
     total, marked = draws + other_draws, hits + other_hits
-    return sum(math.comb(marked, i) * math.comb(total - marked, draws - i)
-               for i in range(hits, min(marked, draws) + 1)) / math.comb(total, draws)
+    return sum(
+        math.comb(marked, i) * math.comb(total - marked, draws - i) for i in range(hits, min(marked, draws) + 1)
+    ) / math.comb(total, draws)
 
 
 def simultaneous_tail(draws: np.ndarray, level: float) -> float:
@@ -75,8 +74,9 @@ def simultaneous_tail(draws: np.ndarray, level: float) -> float:
     return min(float(np.quantile(nearest_end, 1 - level, method="lower")) / count, (1 - level) / 2)
 
 
-def simultaneous_t_paired(residuals: np.ndarray, bootstrap: np.ndarray, level: float, rng: np.random.Generator,
-                          simulations: int = 10000) -> float:
+def simultaneous_t_paired(
+    residuals: np.ndarray, bootstrap: np.ndarray, level: float, rng: np.random.Generator, simulations: int = 10000
+) -> float:
     """`simultaneous_t` for p paired differences: the critical value c for intervals
     `mean difference +- c * se`, se counting the bootstrap's variance and the pairs' variance
     over p, that hold for J figures at once. Fake pairs' differences have the covariance of
@@ -96,11 +96,18 @@ def sign_test_greater(more: int, fewer: int) -> float:
     """The one-sided sign test: the chance of `more` or more of `more + fewer` untied pairs
     going one way when each goes either way with even odds."""
     n = more + fewer
-    return sum(math.comb(n, i) for i in range(more, n + 1)) / 2 ** n if n else 1.0
+    return sum(math.comb(n, i) for i in range(more, n + 1)) / 2**n if n else 1.0
 
 
-def simultaneous_t(residuals: np.ndarray, bootstrap: np.ndarray, k: int, m: int, level: float,
-                   rng: np.random.Generator, simulations: int = 10000) -> float:
+def simultaneous_t(
+    residuals: np.ndarray,
+    bootstrap: np.ndarray,
+    k: int,
+    m: int,
+    level: float,
+    rng: np.random.Generator,
+    simulations: int = 10000,
+) -> float:
     """The critical value c for intervals `difference +- c * se` that hold for J figures at
     once, where each figure's se counts a bootstrap's variance and the runs' pooled seed
     variance times (1/k + 1/m), as `regression.compare` does.
@@ -115,8 +122,10 @@ def simultaneous_t(residuals: np.ndarray, bootstrap: np.ndarray, k: int, m: int,
     effects = rng.standard_normal((simulations, k + m, k + m)) @ residuals / math.sqrt(df)
     base, cand = effects[:, :k], effects[:, k:]
     difference = cand.mean(axis=1) - base.mean(axis=1) + bootstrap[rng.integers(0, len(bootstrap), simulations)]
-    spread = (((base - base.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
-              + ((cand - cand.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)) / df
+    spread = (
+        ((base - base.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+        + ((cand - cand.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    ) / df
     se = np.sqrt(bootstrap.var(axis=0) + spread * (1 / k + 1 / m))
     with np.errstate(invalid="ignore", divide="ignore"):
         statistic = np.where(se > 0, np.abs(difference) / se, 0.0)

@@ -66,11 +66,11 @@ def _or_window(packed: np.ndarray, radius: int, axis: int) -> np.ndarray:
     moved = np.moveaxis(packed, axis, 0)
     n, size = len(moved), 2 * radius + 1
     padded = np.zeros((n + 2 * radius + (-(n + 2 * radius)) % size,) + moved.shape[1:], moved.dtype)
-    padded[radius:radius + n] = moved
+    padded[radius : radius + n] = moved
     blocks = padded.reshape((-1, size) + moved.shape[1:])
     front = np.bitwise_or.accumulate(blocks, axis=1).reshape(padded.shape)
     back = np.bitwise_or.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].reshape(padded.shape)
-    return np.moveaxis(back[:n] | front[size - 1:size - 1 + n], 0, axis)
+    return np.moveaxis(back[:n] | front[size - 1 : size - 1 + n], 0, axis)
 
 
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -122,9 +122,13 @@ def boundary_band(mask: np.ndarray, width: int) -> np.ndarray:
     return band_labels(np.where(np.asarray(mask, bool), 0, -1), width) == 0
 
 
-def boundary_counts(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int,
-                    boundary_ratio: float = BOUNDARY_RATIO, valid: np.ndarray | None = None
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def boundary_counts(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    num_classes: int,
+    boundary_ratio: float = BOUNDARY_RATIO,
+    valid: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per class, the intersection and union of the two boundary bands of one image (or
     volume); pixels where `valid` is False belong to no class."""
     width = boundary_width(*np.shape(y_true), boundary_ratio=boundary_ratio)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import MASK_KEYS, check, element_part, first_index, is_array, percent, to_numpy
+from unetcheck.checks._core import check, element_part, first_index, is_array, percent, to_numpy
 
 
 def _mask_batches(data: Any, mask_key: str | None, mask_index: int) -> Iterable[np.ndarray]:
@@ -24,13 +24,22 @@ def _mask_batches(data: Any, mask_key: str | None, mask_index: int) -> Iterable[
 def _infinite(data: Any) -> bool:
     """True for a `tf.data.Dataset` that says it never ends (unknown lengths are iterated)."""
     tf = sys.modules.get("tensorflow")
-    return bool(tf is not None and isinstance(data, tf.data.Dataset)
-                and int(data.cardinality()) == int(tf.data.INFINITE_CARDINALITY))
+    return bool(
+        tf is not None
+        and isinstance(data, tf.data.Dataset)
+        and int(data.cardinality()) == int(tf.data.INFINITE_CARDINALITY)
+    )
 
 
 @check
-def assert_labels_in_range(masks_or_batches: Any, num_classes: int, max_batches: int | None = None,
-                           mask_key: str | None = None, mask_index: int = 1, ignore_index: int | None = None) -> None:
+def assert_labels_in_range(
+    masks_or_batches: Any,
+    num_classes: int,
+    max_batches: int | None = None,
+    mask_key: str | None = None,
+    mask_index: int = 1,
+    ignore_index: int | None = None,
+) -> None:
     """Checks that every mask pixel is an integer class id in [0, num_classes), or `ignore_index`.
 
     Example:
@@ -120,8 +129,15 @@ def _trends(values: np.ndarray) -> np.ndarray:
     return np.stack(signs, 1)
 
 
-def _augmented(augment: Callable[..., Any], images: np.ndarray, masks: np.ndarray, call: str,
-               keys: Sequence[str] | None, per_example: bool, channels_first: bool) -> tuple[np.ndarray, np.ndarray]:
+def _augmented(
+    augment: Callable[..., Any],
+    images: np.ndarray,
+    masks: np.ndarray,
+    call: str,
+    keys: Sequence[str] | None,
+    per_example: bool,
+    channels_first: bool,
+) -> tuple[np.ndarray, np.ndarray]:
     if call not in CALL_STYLES:
         raise ValueError(f"call must be one of {sorted(CALL_STYLES)}; got {call!r}")
     image_key, mask_key = keys or CALL_STYLES[call] or ("", "")
@@ -132,8 +148,11 @@ def _augmented(augment: Callable[..., Any], images: np.ndarray, masks: np.ndarra
         if call == "pair":
             out_image, out_mask = augment(image, mask)[:2]
         else:
-            out = augment({image_key: image, mask_key: mask}) if call == "dict" else augment(
-                **{image_key: image, mask_key: mask})
+            out = (
+                augment({image_key: image, mask_key: mask})
+                if call == "dict"
+                else augment(**{image_key: image, mask_key: mask})
+            )
             out_image, out_mask = out[image_key], out[mask_key]
         out_mask = to_numpy(out_mask)
         if channels_first and out_mask.ndim == (3 if per_example else 4):
@@ -149,9 +168,16 @@ def _augmented(augment: Callable[..., Any], images: np.ndarray, masks: np.ndarra
 
 
 @check
-def assert_paired_flip(augment: Callable[..., Any], num_examples: int = 64, height: int = 16, width: int = 24,
-                       call: str = "pair", keys: Sequence[str] | None = None, per_example: bool = False,
-                       channels_first: bool = False) -> None:
+def assert_paired_flip(
+    augment: Callable[..., Any],
+    num_examples: int = 64,
+    height: int = 16,
+    width: int = 24,
+    call: str = "pair",
+    keys: Sequence[str] | None = None,
+    per_example: bool = False,
+    channels_first: bool = False,
+) -> None:
     """Checks that an augmentation moves each image exactly as its mask, and flips at random.
 
     The images are a grey picture of their mask's pattern, whose class rises left to
@@ -196,19 +222,26 @@ def assert_paired_flip(augment: Callable[..., Any], num_examples: int = 64, heig
     images, masks = _ramp_batch(num_examples, height, width)
     out_images, out_masks = _augmented(augment, images, masks, call, keys, per_example, channels_first)
     if out_images.shape[:3] != out_masks.shape[:3]:
-        raise AssertionError(f"images came back {out_images.shape[1:3]} but masks {out_masks.shape[1:3]}: "
-                             "they were resized or cropped differently")
+        raise AssertionError(
+            f"images came back {out_images.shape[1:3]} but masks {out_masks.shape[1:3]}: "
+            "they were resized or cropped differently"
+        )
     image_trend = _trends(out_images.astype(np.float64).mean(-1))
     mask_trend = _trends(out_masks.astype(np.float64)[..., 0])
     comparable = (image_trend != 0).all(1) & (mask_trend != 0).all(1)
     if not comparable.any():
-        raise ValueError("the augmentation left no example with a pattern to compare (crops smaller than a "
-                         f"class band?); raise height and width (now {height}x{width})")
+        raise ValueError(
+            "the augmentation left no example with a pattern to compare (crops smaller than a "
+            f"class band?); raise height and width (now {height}x{width})"
+        )
     mismatch = comparable & (image_trend != mask_trend).any(1)
     if mismatch.any():
         which = np.flatnonzero(mismatch)
-        axes = ", ".join(name for name, axis in (("left-right", 0), ("up-down", 1))
-                         if (image_trend[mismatch, axis] != mask_trend[mismatch, axis]).any())
+        axes = ", ".join(
+            name
+            for name, axis in (("left-right", 0), ("up-down", 1))
+            if (image_trend[mismatch, axis] != mask_trend[mismatch, axis]).any()
+        )
         raise AssertionError(
             f"{len(which)} of {num_examples} examples ({percent(len(which), num_examples)}) were flipped "
             f"differently from their masks ({axes}): examples {which[:10].tolist()}. "
@@ -260,10 +293,14 @@ REFERENCES = ("oxford",)
 
 
 @check
-def assert_same_preprocessing(fn: Callable[[Mapping[str, Any]], tuple[Any, Any]],
-                              reference: str | Callable[..., tuple[Any, Any]] = "oxford", atol: float = 1e-5,
-                              examples: Sequence[Mapping[str, Any]] | None = None, max_mask_mismatch: float = 0.0,
-                              channels_first: bool = False) -> None:
+def assert_same_preprocessing(
+    fn: Callable[[Mapping[str, Any]], tuple[Any, Any]],
+    reference: str | Callable[..., tuple[Any, Any]] = "oxford",
+    atol: float = 1e-5,
+    examples: Sequence[Mapping[str, Any]] | None = None,
+    max_mask_mismatch: float = 0.0,
+    channels_first: bool = False,
+) -> None:
     """Checks that `fn(datapoint)` gives the reference's (image, mask) on the same examples.
 
     Example:
@@ -305,8 +342,10 @@ def assert_same_preprocessing(fn: Callable[[Mapping[str, Any]], tuple[Any, Any]]
         source = np.shape(example["image"])
         where = f"example {index} ({source[0]}x{source[1]} -> {size[0]}x{size[1]})"
         if image.shape != ref_image.shape or mask.shape != ref_mask.shape:
-            raise AssertionError(f"{where}: shapes image {image.shape}, mask {mask.shape}; expected "
-                                 f"{ref_image.shape} and {ref_mask.shape}")
+            raise AssertionError(
+                f"{where}: shapes image {image.shape}, mask {mask.shape}; expected "
+                f"{ref_image.shape} and {ref_mask.shape}"
+            )
         if not np.issubdtype(mask.dtype, np.integer):
             fractional = float(np.mean(mask != np.round(mask)))
             raise AssertionError(
@@ -315,19 +354,24 @@ def assert_same_preprocessing(fn: Callable[[Mapping[str, Any]], tuple[Any, Any]]
             )
         gap = float(np.max(np.abs(image.astype(np.float64) - ref_image)))
         if gap > atol:
-            raise AssertionError(f"{where}: images differ by up to {gap:.3g} (allowed {atol:.3g}); "
-                                 f"value ranges [{image.min():.3g}, {image.max():.3g}] vs "
-                                 f"[{ref_image.min():.3g}, {ref_image.max():.3g}]")
+            raise AssertionError(
+                f"{where}: images differ by up to {gap:.3g} (allowed {atol:.3g}); "
+                f"value ranges [{image.min():.3g}, {image.max():.3g}] vs "
+                f"[{ref_image.min():.3g}, {ref_image.max():.3g}]"
+            )
         differ = mask != ref_mask
         if differ.mean() > max_mask_mismatch:
             hint = ""
             if np.array_equal(mask.astype(np.int64), ref_mask.astype(np.int64) + 1):
                 hint = ": every label is one too high, trimap labels 1..3 were not shifted to 0..2 (normalize)"
-            elif _on_edges(differ[..., 0], ref_mask[..., 0], int(np.ceil(max(
-                    size[0] / source[0], size[1] / source[1], 1.0)))):
-                hint = (": only along label edges, so the mask was resized with another method than "
-                        "nearest-neighbour with half-pixel centres (bilinear, then cast? PyTorch's 'nearest' "
-                        "instead of 'nearest-exact'?)")
+            elif _on_edges(
+                differ[..., 0], ref_mask[..., 0], int(np.ceil(max(size[0] / source[0], size[1] / source[1], 1.0)))
+            ):
+                hint = (
+                    ": only along label edges, so the mask was resized with another method than "
+                    "nearest-neighbour with half-pixel centres (bilinear, then cast? PyTorch's 'nearest' "
+                    "instead of 'nearest-exact'?)"
+                )
             raise AssertionError(
                 f"{where}: {int(differ.sum())} of {differ.size} mask pixels ({percent(differ.sum(), differ.size)}) "
                 f"differ from the reference, first at {first_index(differ)}{hint}"

@@ -79,31 +79,48 @@ class DataProfile:
         return self.class_names or tuple(f"class_{k}" for k in range(self.num_classes))
 
     def as_dict(self) -> dict[str, Any]:
-        per_image = {"heights": self.heights.tolist(), "widths": self.widths.tolist(),
-                     "shares": np.round(self.shares, 6).tolist(), "means": np.round(self.means, 6).tolist()}
+        per_image = {
+            "heights": self.heights.tolist(),
+            "widths": self.widths.tolist(),
+            "shares": np.round(self.shares, 6).tolist(),
+            "means": np.round(self.means, 6).tolist(),
+        }
         for name in ("contrasts", "sharpness"):
             values = getattr(self, name)
             if values is not None:
                 per_image[name] = values.tolist()
-        return {"format": FORMAT, "num_classes": self.num_classes, "class_names": self.class_names,
-                "ignore_index": self.ignore_index, "summary": self.summary(), "per_image": per_image}
+        return {
+            "format": FORMAT,
+            "num_classes": self.num_classes,
+            "class_names": self.class_names,
+            "ignore_index": self.ignore_index,
+            "summary": self.summary(),
+            "per_image": per_image,
+        }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "DataProfile":
+    def from_dict(cls, data: Mapping[str, Any]) -> DataProfile:
         if data.get("format") not in _FORMATS:
             raise InputError(f"not a data profile (format {FORMAT!r}); got {data.get('format')!r}")
         per = data["per_image"]
         k = int(data["num_classes"])
         extra = {name: np.asarray(per[name], np.float64) for name in ("contrasts", "sharpness") if name in per}
-        return cls(k, np.asarray(per["heights"], np.int64), np.asarray(per["widths"], np.int64),
-                   np.asarray(per["shares"], np.float64).reshape(-1, k), np.asarray(per["means"], np.float64),
-                   tuple(data["class_names"]) if data.get("class_names") else None, data.get("ignore_index"), **extra)
+        return cls(
+            k,
+            np.asarray(per["heights"], np.int64),
+            np.asarray(per["widths"], np.int64),
+            np.asarray(per["shares"], np.float64).reshape(-1, k),
+            np.asarray(per["means"], np.float64),
+            tuple(data["class_names"]) if data.get("class_names") else None,
+            data.get("ignore_index"),
+            **extra,
+        )
 
     def save(self, path: str | os.PathLike) -> str:
         return strict_json.dump(self.as_dict(), path, indent=None)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "DataProfile":
+    def load(cls, path: str | os.PathLike) -> DataProfile:
         try:
             with open(path) as f:
                 return cls.from_dict(json.load(f))
@@ -146,9 +163,14 @@ def _pairs(data: Any, channels_first: bool) -> Iterator[tuple[np.ndarray, np.nda
             yield image, mask
 
 
-def data_profile(data: Any, num_classes: int, class_names: Sequence[str] | None = None,
-                 ignore_index: int | None = None, classes: Callable[[np.ndarray], np.ndarray] | None = None,
-                 channels_first: bool = False) -> DataProfile:
+def data_profile(
+    data: Any,
+    num_classes: int,
+    class_names: Sequence[str] | None = None,
+    ignore_index: int | None = None,
+    classes: Callable[[np.ndarray], np.ndarray] | None = None,
+    channels_first: bool = False,
+) -> DataProfile:
     """The profile of one split: any iterable of (image, mask) pairs or batches, TFDS-style
     examples or dict batches (`tf.data`, a PyTorch `DataLoader`, a list), read once.
 
@@ -183,10 +205,17 @@ def data_profile(data: Any, num_classes: int, class_names: Sequence[str] | None 
         textures.append(texture(image))
     channels = len(means[0]) if means else 0
     contrasts, sharpness = np.asarray(textures, np.float64).reshape(-1, 2).T
-    return DataProfile(num_classes, np.asarray(heights, np.int64), np.asarray(widths, np.int64),
-                       np.asarray(shares, np.float64).reshape(-1, num_classes),
-                       np.asarray(means, np.float64).reshape(-1, channels),
-                       tuple(class_names) if class_names else None, ignore_index, contrasts, sharpness)
+    return DataProfile(
+        num_classes,
+        np.asarray(heights, np.int64),
+        np.asarray(widths, np.int64),
+        np.asarray(shares, np.float64).reshape(-1, num_classes),
+        np.asarray(means, np.float64).reshape(-1, channels),
+        tuple(class_names) if class_names else None,
+        ignore_index,
+        contrasts,
+        sharpness,
+    )
 
 
 def _significant(a: np.ndarray, b: np.ndarray) -> tuple[bool, float]:
@@ -226,8 +255,10 @@ def profile_differences(baseline: DataProfile, candidate: DataProfile) -> list[s
     differs, p = _significant(sizes0.astype(float), sizes1.astype(float))
     ratio = float(np.median(sizes1)) / max(float(np.median(sizes0)), 1.0)
     if differs and abs(ratio - 1) > SIZE_RTOL:
-        found.append(f"median image {int(np.median(baseline.heights))}x{int(np.median(baseline.widths))} -> "
-                     f"{int(np.median(candidate.heights))}x{int(np.median(candidate.widths))} (p={p:.1g})")
+        found.append(
+            f"median image {int(np.median(baseline.heights))}x{int(np.median(baseline.widths))} -> "
+            f"{int(np.median(candidate.heights))}x{int(np.median(candidate.widths))} (p={p:.1g})"
+        )
     return found + _intensity_differences(baseline, candidate)
 
 
@@ -263,8 +294,10 @@ def _intensity_differences(baseline: DataProfile, candidate: DataProfile) -> lis
         moved, p = _moved(a, b, SPREAD_TOLERANCE)
         if moved:
             what = "noise" if b.mean() > a.mean() else "blur"
-            found.append(f"sharpness (fine-scale share of the variation: {what}?) "
-                         f"{np.median(baseline.sharpness):.4g} -> {np.median(candidate.sharpness):.4g} (p={p:.1g})")
+            found.append(
+                f"sharpness (fine-scale share of the variation: {what}?) "
+                f"{np.median(baseline.sharpness):.4g} -> {np.median(candidate.sharpness):.4g} (p={p:.1g})"
+            )
     return found
 
 

@@ -19,21 +19,25 @@ try:
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError as err:  # pragma: no cover - depends on the environment
-    raise ImportError('unetcheck.checks.hypothesis_strategies needs Hypothesis: pip install "unetcheck[hypothesis]"'
-                      ) from err
+    raise ImportError(
+        'unetcheck.checks.hypothesis_strategies needs Hypothesis: pip install "unetcheck[hypothesis]"'
+    ) from err
 
 
 def images(height: Any = st.integers(2, 72), width: Any = st.integers(2, 72)) -> st.SearchStrategy[np.ndarray]:
     """uint8 RGB images (H, W, 3); pass ints or integer strategies for the sides."""
     return st.tuples(_side(height), _side(width)).flatmap(
-        lambda hw: hnp.arrays(np.uint8, (hw[0], hw[1], 3), elements=st.integers(0, 255)))
+        lambda hw: hnp.arrays(np.uint8, (hw[0], hw[1], 3), elements=st.integers(0, 255))
+    )
 
 
-def trimaps(height: Any = st.integers(2, 72), width: Any = st.integers(2, 72),
-            labels: tuple[int, ...] = (1, 2, 3)) -> st.SearchStrategy[np.ndarray]:
+def trimaps(
+    height: Any = st.integers(2, 72), width: Any = st.integers(2, 72), labels: tuple[int, ...] = (1, 2, 3)
+) -> st.SearchStrategy[np.ndarray]:
     """uint8 Oxford trimaps (H, W, 1) with values from `labels`."""
     return st.tuples(_side(height), _side(width)).flatmap(
-        lambda hw: hnp.arrays(np.uint8, (hw[0], hw[1], 1), elements=st.sampled_from(labels)))
+        lambda hw: hnp.arrays(np.uint8, (hw[0], hw[1], 1), elements=st.sampled_from(labels))
+    )
 
 
 @st.composite

@@ -35,8 +35,9 @@ def _area_matrix(source: int, target: int) -> np.ndarray:
     """(target, source) weights averaging each target cell's share of the source axis."""
     edges = np.linspace(0, source, target + 1)
     starts, stops = np.arange(source), np.arange(1, source + 1)
-    overlap = np.clip(np.minimum(stops[None, :], edges[1:, None]) - np.maximum(starts[None, :], edges[:-1, None]),
-                      0, None)
+    overlap = np.clip(
+        np.minimum(stops[None, :], edges[1:, None]) - np.maximum(starts[None, :], edges[:-1, None]), 0, None
+    )
     return overlap / overlap.sum(1, keepdims=True)
 
 
@@ -130,8 +131,7 @@ def _bit_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.unpackbits(xor.view(np.uint8).reshape(*xor.shape, 8), axis=-1).sum(-1)
 
 
-def find_leaks(train: Any, test: Any, max_distance: int = MAX_DISTANCE, channels_first: bool = False
-               ) -> list[Leak]:
+def find_leaks(train: Any, test: Any, max_distance: int = MAX_DISTANCE, channels_first: bool = False) -> list[Leak]:
     """Every (training image, test image) pair that is an exact or near copy, by test image.
 
     Example:
@@ -153,20 +153,25 @@ def find_leaks(train: Any, test: Any, max_distance: int = MAX_DISTANCE, channels
         raise ValueError(f"nothing to compare: {len(train_hashes)} training and {len(test_hashes)} test images")
     leaks = []
     for start in range(0, len(test_hashes), _CHUNK):
-        direct = _bit_distances(test_hashes[start:start + _CHUNK], train_hashes)
-        mirrored = _bit_distances(test_mirrors[start:start + _CHUNK], train_hashes)
+        direct = _bit_distances(test_hashes[start : start + _CHUNK], train_hashes)
+        mirrored = _bit_distances(test_mirrors[start : start + _CHUNK], train_hashes)
         distances = np.minimum(direct, mirrored)
         for t, i in zip(*np.nonzero(distances <= max_distance)):
             test_index = start + int(t)
             exact = train_digests[i] == test_digests[test_index]
-            leaks.append(Leak(int(i), test_index, int(distances[t, i]), exact,
-                              bool(mirrored[t, i] < direct[t, i])))
+            leaks.append(Leak(int(i), test_index, int(distances[t, i]), exact, bool(mirrored[t, i] < direct[t, i])))
     return sorted(leaks, key=lambda leak: (leak.test_index, leak.distance, leak.train_index))
 
 
 @check
-def assert_no_leakage(train: Any, test: Any, max_distance: int = MAX_DISTANCE, train_names: Sequence[str] | None = None,
-                      test_names: Sequence[str] | None = None, channels_first: bool = False) -> None:
+def assert_no_leakage(
+    train: Any,
+    test: Any,
+    max_distance: int = MAX_DISTANCE,
+    train_names: Sequence[str] | None = None,
+    test_names: Sequence[str] | None = None,
+    channels_first: bool = False,
+) -> None:
     """Checks that no test image is an exact or near copy of a training image.
 
     Example:
@@ -197,7 +202,7 @@ def assert_no_leakage(train: Any, test: Any, max_distance: int = MAX_DISTANCE, t
         leaked = len({leak.test_index for leak in leaks})
         raise AssertionError(
             f"{leaked} test image(s) have a copy in training ({exact} exact, {len(leaks) - exact} near, within "
-            f"{max_distance} of 64 perceptual-hash bits): " + "; ".join(
-                leak.describe(train_names, test_names) for leak in leaks[:10])
-            + (f"; and {len(leaks) - 10} more pairs" if len(leaks) > 10 else ""))
-
+            f"{max_distance} of 64 perceptual-hash bits): "
+            + "; ".join(leak.describe(train_names, test_names) for leak in leaks[:10])
+            + (f"; and {len(leaks) - 10} more pairs" if len(leaks) > 10 else "")
+        )

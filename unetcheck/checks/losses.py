@@ -47,9 +47,14 @@ def _evaluate(loss: Any, style: str, logits: np.ndarray, labels: np.ndarray) -> 
 
 
 @check
-def assert_loss_ignores(loss: Any, ignore_index: int = 255, num_classes: int = 3,
-                        call: Literal["torch", "keras", "numpy"] | None = None, rtol: float = 1e-6,
-                        seed: int = 0) -> None:
+def assert_loss_ignores(
+    loss: Any,
+    ignore_index: int = 255,
+    num_classes: int = 3,
+    call: Literal["torch", "keras", "numpy"] | None = None,
+    rtol: float = 1e-6,
+    seed: int = 0,
+) -> None:
     """Checks that the loss leaves out pixels labelled `ignore_index`: changing the logits
     there changes neither the loss nor (so) its gradient.
 
@@ -92,24 +97,29 @@ def assert_loss_ignores(loss: Any, ignore_index: int = 255, num_classes: int = 3
     labels = rng.integers(0, num_classes, (2, 8, 8)).astype(np.int64)
     logits = rng.normal(size=(2, 8, 8, num_classes)).astype(np.float32)
     void = np.zeros(labels.shape, bool)
-    void.reshape(-1)[rng.permutation(void.size)[:void.size // 4]] = True
+    void.reshape(-1)[rng.permutation(void.size)[: void.size // 4]] = True
     try:
         plain = _evaluate(loss, style, logits, labels)
     except Exception as err:  # noqa: BLE001 - what the loss raises is the caller's to read
-        raise ValueError(f"the loss fails on labels 0..{num_classes - 1} called as {style!r} "
-                         f"({type(err).__name__}: {str(err)[:200]}): pass call=") from None
+        raise ValueError(
+            f"the loss fails on labels 0..{num_classes - 1} called as {style!r} "
+            f"({type(err).__name__}: {str(err)[:200]}): pass call="
+        ) from None
     moved = logits.copy()
     moved[~void] += rng.normal(scale=3.0, size=moved[~void].shape).astype(np.float32)
-    if not gap_in_scale(float(np.max(np.abs(_evaluate(loss, style, moved, labels) - plain))), scale_of(plain),
-                        rtol, 0.0):
+    if not gap_in_scale(
+        float(np.max(np.abs(_evaluate(loss, style, moved, labels) - plain))), scale_of(plain), rtol, 0.0
+    ):
         raise ValueError("the loss does not change with the logits of labelled pixels: not a loss of these logits")
     labels[void] = ignore_index
-    hint = "leave them out (PyTorch: ignore_index={0}; Keras: ignore_class={0})".format(ignore_index)
+    hint = f"leave them out (PyTorch: ignore_index={ignore_index}; Keras: ignore_class={ignore_index})"
     try:
         before = _evaluate(loss, style, logits, labels)
     except Exception as err:  # noqa: BLE001
-        raise AssertionError(f"the loss fails on labels holding {ignore_index} ({type(err).__name__}: "
-                             f"{str(err).splitlines()[0][:200]}): it reads the void label as a class; {hint}") from None
+        raise AssertionError(
+            f"the loss fails on labels holding {ignore_index} ({type(err).__name__}: "
+            f"{str(err).splitlines()[0][:200]}): it reads the void label as a class; {hint}"
+        ) from None
     redrawn = logits.copy()
     redrawn[void] = rng.normal(scale=3.0, size=redrawn[void].shape).astype(np.float32)
     after = _evaluate(loss, style, redrawn, labels)
@@ -117,5 +127,7 @@ def assert_loss_ignores(loss: Any, ignore_index: int = 255, num_classes: int = 3
         raise AssertionError(f"the loss is not finite with pixels labelled {ignore_index}: {hint}")
     too_far = gap_in_scale(float(np.max(np.abs(after - before))), scale_of(before), rtol, 0.0, "the loss")
     if too_far:
-        raise AssertionError(f"changing the logits at the {int(void.sum())} void pixels (label {ignore_index}) "
-                             f"changes the loss by {too_far}: it counts them; {hint}")
+        raise AssertionError(
+            f"changing the logits at the {int(void.sum())} void pixels (label {ignore_index}) "
+            f"changes the loss by {too_far}: it counts them; {hint}"
+        )

@@ -61,16 +61,39 @@ from unetcheck.checks.scores import (
 from unetcheck.checks.surface import NSD_TOLERANCE, SURFACE_METRICS, surface_metrics
 
 __all__ = [
-    "BOUNDARY_RATIO", "FINGERPRINT_RECIPE", "FORMAT", "NSD_TOLERANCE", "SURFACE_METRICS", "PerImageMetrics", "boundary_band",
-    "boundary_counts", "boundary_iou", "boundary_width", "concatenate", "confusion_matrix", "dice_per_class",
-    "Fingerprint", "fingerprint", "iou_per_class", "majority_confusion", "mask_digest", "mean_iou", "nan_mean", "per_image_metrics",
-    "pixel_accuracy", "precision_per_class", "ratio_of_counts", "recall_per_class", "surface_mean",
+    "BOUNDARY_RATIO",
+    "FINGERPRINT_RECIPE",
+    "FORMAT",
+    "NSD_TOLERANCE",
+    "SURFACE_METRICS",
+    "PerImageMetrics",
+    "boundary_band",
+    "boundary_counts",
+    "boundary_iou",
+    "boundary_width",
+    "concatenate",
+    "confusion_matrix",
+    "dice_per_class",
+    "Fingerprint",
+    "fingerprint",
+    "iou_per_class",
+    "majority_confusion",
+    "mask_digest",
+    "mean_iou",
+    "nan_mean",
+    "per_image_metrics",
+    "pixel_accuracy",
+    "precision_per_class",
+    "ratio_of_counts",
+    "recall_per_class",
+    "surface_mean",
     "surface_metrics",
 ]
 
 
-def boundary_iou(y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: float = BOUNDARY_RATIO,
-                 ignore_index: int | None = None) -> np.ndarray:
+def boundary_iou(
+    y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: float = BOUNDARY_RATIO, ignore_index: int | None = None
+) -> np.ndarray:
     """Boundary IoU per class over (N, H, W[, 1]) label masks (counts summed over the images);
     NaN where a class is absent from both.
 
@@ -82,8 +105,9 @@ def boundary_iou(y_true: Any, y_pred: Any, num_classes: int, boundary_ratio: flo
     >>> boundary_iou(truth, np.roll(truth, 2, axis=2), 2).round(2)  # an edge two pixels off
     array([0.7 , 0.33])
     """
-    per_image = per_image_metrics(y_true, y_pred, num_classes, boundary_ratio=boundary_ratio,
-                                  ignore_index=ignore_index, surface=False)
+    per_image = per_image_metrics(
+        y_true, y_pred, num_classes, boundary_ratio=boundary_ratio, ignore_index=ignore_index, surface=False
+    )
     return ratio_of_counts(per_image.boundary_intersection.sum(0), per_image.boundary_union.sum(0))
 
 
@@ -101,8 +125,10 @@ def fingerprint(masks: Iterable[Any], names: Sequence[str] | None = None) -> str
     False
     """
     if names is not None and not all(isinstance(name, str) for name in names):
-        raise TypeError("fingerprint(masks, names) takes the true masks and their names; the photos are not "
-                        "part of a test set's fingerprint (FINGERPRINT_RECIPE)")
+        raise TypeError(
+            "fingerprint(masks, names) takes the true masks and their names; the photos are not "
+            "part of a test set's fingerprint (FINGERPRINT_RECIPE)"
+        )
     digest = Fingerprint()
     for mask in masks:
         digest.add_mask(mask)

@@ -52,8 +52,9 @@ def _not_distributions(probs: np.ndarray, atol: float) -> tuple[np.ndarray, np.n
 
 
 @check
-def assert_probabilities_valid(probs: Any, atol: float = 1e-5, channels_first: bool = False,
-                               output: OutputSelector = None) -> None:
+def assert_probabilities_valid(
+    probs: Any, atol: float = 1e-5, channels_first: bool = False, output: OutputSelector = None
+) -> None:
     """Checks every pixel (not a sample) of `probs` (..., classes): finite, in [0, 1], summing to 1.
 
     For a model's softmax output. Logits are not probabilities: to check that outputs fit
@@ -80,8 +81,10 @@ def assert_probabilities_valid(probs: Any, atol: float = 1e-5, channels_first: b
     arr = to_numpy(select_output(probs, output), channels_first).astype(np.float64)
     bad = ~np.isfinite(arr).all(-1)
     if bad.any():
-        raise AssertionError(f"{int(bad.sum())} of {bad.size} pixels ({percent(bad.sum(), bad.size)}) hold NaN or "
-                             f"inf, first at {first_index(bad)}")
+        raise AssertionError(
+            f"{int(bad.sum())} of {bad.size} pixels ({percent(bad.sum(), bad.size)}) hold NaN or "
+            f"inf, first at {first_index(bad)}"
+        )
     outside, off, sums = _not_distributions(arr, atol)
     if outside.any() or off.any():
         worst = np.unravel_index(int(np.argmax(np.abs(sums - 1))), sums.shape)
@@ -93,8 +96,9 @@ def assert_probabilities_valid(probs: Any, atol: float = 1e-5, channels_first: b
 
 
 @check
-def assert_outputs_fit_loss(outputs: Any, from_logits: bool, atol: float = 1e-5, channels_first: bool = False,
-                            output: OutputSelector = None) -> None:
+def assert_outputs_fit_loss(
+    outputs: Any, from_logits: bool, atol: float = 1e-5, channels_first: bool = False, output: OutputSelector = None
+) -> None:
     """Checks that a model's outputs are what its loss is told they are.
 
     With `from_logits=False` every pixel must be a distribution (a model without its
@@ -131,17 +135,25 @@ def assert_outputs_fit_loss(outputs: Any, from_logits: bool, atol: float = 1e-5,
             f"the loss is told from_logits=False, but {int(wrong.sum())} of {wrong.size} pixels "
             f"({percent(wrong.sum(), wrong.size)}) are not distributions (sums from {sums.min():.4g} to "
             f"{sums.max():.4g}, values from {arr.min():.4g} to {arr.max():.4g}): the softmax head is missing, "
-            "or pass from_logits=True")
+            "or pass from_logits=True"
+        )
     if from_logits and not wrong.any():
         raise AssertionError(
             f"the loss is told from_logits=True, but all {wrong.size} pixels are already distributions (in [0, 1], "
             "summing to 1): the model ends in a softmax, so the loss applies a second one. Drop the softmax head "
-            "or pass from_logits=False")
+            "or pass from_logits=False"
+        )
 
 
 @check
-def assert_batch_independent(model: Any, images: Any, rtol: float = 1e-4, channels_first: bool = False,
-                             output: OutputSelector = None, atol: float = 0.0) -> None:
+def assert_batch_independent(
+    model: Any,
+    images: Any,
+    rtol: float = 1e-4,
+    channels_first: bool = False,
+    output: OutputSelector = None,
+    atol: float = 0.0,
+) -> None:
     """Checks that, in inference mode, an example's output ignores the rest of its batch.
 
     Each example is predicted alone, within the batch, and within a batch whose other
@@ -193,12 +205,13 @@ def assert_batch_independent(model: Any, images: Any, rtol: float = 1e-4, channe
     noise = np.random.default_rng(0).uniform(size=images.shape).astype(np.float32)
     for i in range(len(images)):
         try:
-            alone = predict(images[i:i + 1])[0]
+            alone = predict(images[i : i + 1])[0]
         except (ValueError, RuntimeError) as err:  # e.g. PyTorch's BatchNorm in training mode on one value
             raise AssertionError(
                 f"the model takes the batch of {len(images)} but fails on example {i} alone ({type(err).__name__}: "
                 f"{str(err).splitlines()[0][:200]}): it depends on the batch at inference (BatchNorm in training "
-                "mode: model.eval() forgotten?)") from None
+                "mode: model.eval() forgotten?)"
+            ) from None
         mixed = noise.copy()
         mixed[i] = images[i]
         among_noise = predict(mixed)[i]
@@ -213,8 +226,9 @@ def assert_batch_independent(model: Any, images: Any, rtol: float = 1e-4, channe
 
 
 @check
-def assert_flip_equivariant(model: Any, images: Any, min_agreement: float = 0.9, channels_first: bool = False,
-                            output: OutputSelector = None) -> None:
+def assert_flip_equivariant(
+    model: Any, images: Any, min_agreement: float = 0.9, channels_first: bool = False, output: OutputSelector = None
+) -> None:
     """Checks that the mask of a left-right flipped image is the flipped mask, on enough pixels.
 
     Logits smaller than the image (SegFormer's quarter size) are compared at their own size.
@@ -251,9 +265,16 @@ def assert_flip_equivariant(model: Any, images: Any, min_agreement: float = 0.9,
 
 
 @check
-def assert_same_predictions(model_a: Any, model_b: Any, images: Any, max_pixel_share: float = 0.0,
-                            atol: float = 0.0, channels_first: bool = False, output: OutputSelector = None,
-                            rtol: float = 0.0) -> None:
+def assert_same_predictions(
+    model_a: Any,
+    model_b: Any,
+    images: Any,
+    max_pixel_share: float = 0.0,
+    atol: float = 0.0,
+    channels_first: bool = False,
+    output: OutputSelector = None,
+    rtol: float = 0.0,
+) -> None:
     """Checks that two models give the same masks, and outputs within `rtol` of their scale, on
     `images`. Identical by default (a save and reload must be); CPU against GPU or two
     frameworks round differently, by a share of the outputs' scale (`rtol`).

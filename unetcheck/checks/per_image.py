@@ -24,9 +24,9 @@ import numpy as np
 
 from unetcheck.checks import _statistics as _stats
 from unetcheck.checks import registry, strict_json
+from unetcheck.checks._core import add_to_digest, to_numpy
 from unetcheck.checks.boundary import BOUNDARY_RATIO, boundary_counts
 from unetcheck.checks.scores import as_labels, confusion_matrix
-from unetcheck.checks._core import add_to_digest, to_numpy
 from unetcheck.checks.streaming import check_workers, run_ordered
 from unetcheck.checks.surface import NSD_TOLERANCE, check_missing_distance, check_spacing, surface_metrics
 from unetcheck.errors import InputError
@@ -59,10 +59,18 @@ class Settings:
     class_names: tuple[str, ...] = ()
 
     @classmethod
-    def create(cls, num_classes: Any, class_names: Sequence[str] | None = None, ignore_index: int | None = None,
-               boundary_ratio: float = BOUNDARY_RATIO, nsd_tolerance: float | None = None,
-               spacing: Sequence[float] | None = None, spatial_dims: int = 2,
-               metrics: str | Sequence[str] | None = None, missing_distance: str = "skip") -> "Settings":
+    def create(
+        cls,
+        num_classes: Any,
+        class_names: Sequence[str] | None = None,
+        ignore_index: int | None = None,
+        boundary_ratio: float = BOUNDARY_RATIO,
+        nsd_tolerance: float | None = None,
+        spacing: Sequence[float] | None = None,
+        spatial_dims: int = 2,
+        metrics: str | Sequence[str] | None = None,
+        missing_distance: str = "skip",
+    ) -> Settings:
         """The settings, every one checked: the one place `per_image_metrics`, `unetcheck
         evaluate` and its command line validate them.
 
@@ -80,8 +88,16 @@ class Settings:
         tolerance = NSD_TOLERANCE if nsd_tolerance is None else float(nsd_tolerance)
         if tolerance < 0 or not np.isfinite(tolerance):
             raise ValueError(f"the NSD tolerance must be a finite distance >= 0; got {tolerance}")
-        return cls(int(num_classes), ignore_index, boundary_ratio, tolerance, scale, registry.groups_for(metrics),
-                   check_missing_distance(missing_distance), names)
+        return cls(
+            int(num_classes),
+            ignore_index,
+            boundary_ratio,
+            tolerance,
+            scale,
+            registry.groups_for(metrics),
+            check_missing_distance(missing_distance),
+            names,
+        )
 
 
 def measure_image(truth: np.ndarray, pred: np.ndarray, settings: Settings) -> dict[str, np.ndarray]:
@@ -91,10 +107,12 @@ def measure_image(truth: np.ndarray, pred: np.ndarray, settings: Settings) -> di
     stats = {"confusion": confusion_matrix(truth, pred, k, settings.ignore_index)}
     if "boundary" in settings.groups:
         stats["boundary_intersection"], stats["boundary_union"] = boundary_counts(
-            truth, pred, k, settings.boundary_ratio, valid)
+            truth, pred, k, settings.boundary_ratio, valid
+        )
     if "surface" in settings.groups:
-        stats.update(surface_metrics(truth, pred, k, settings.nsd_tolerance, valid, settings.spacing,
-                                     settings.missing_distance))
+        stats.update(
+            surface_metrics(truth, pred, k, settings.nsd_tolerance, valid, settings.spacing, settings.missing_distance)
+        )
     return stats
 
 
@@ -140,8 +158,9 @@ def mask_digest(mask: Any) -> str:
     return digest.hexdigest()
 
 
-def measure_images(task: tuple[Sequence[np.ndarray], Sequence[np.ndarray], list[str], Settings]
-                   ) -> tuple[dict[str, np.ndarray], list[str]]:
+def measure_images(
+    task: tuple[Sequence[np.ndarray], Sequence[np.ndarray], list[str], Settings],
+) -> tuple[dict[str, np.ndarray], list[str]]:
     """The statistics of a stack of images, stacked, and each true mask's `mask_digest`: a
     worker's task. A ValueError names the image it came from."""
     truth, pred, names, settings = task
@@ -239,8 +258,11 @@ class PerImageMetrics:
     def summary(self, indices: np.ndarray | None = None) -> dict[str, Any]:
         """Dataset metrics from the figures of all images, or of `indices` (with repeats):
         each overall figure, each per-class metric as {class: value}, and the confusion matrix."""
-        weights = (np.ones((1, len(self))) if indices is None
-                   else np.bincount(np.asarray(indices), minlength=len(self))[None].astype(np.float64))
+        weights = (
+            np.ones((1, len(self)))
+            if indices is None
+            else np.bincount(np.asarray(indices), minlength=len(self))[None].astype(np.float64)
+        )
         figures = registry.figures(self.statistics, weights, self.class_names)
         out: dict[str, Any] = {key: float(figures[(key, None)][0]) for key in registry.overall_keys(self.groups)}
         for metric in registry.per_class_metrics(self.groups):
@@ -249,8 +271,9 @@ class PerImageMetrics:
         out["confusion"] = np.rint(confusion).astype(np.int64).tolist()  # whole counts, summed in float64
         return out
 
-    def intervals(self, resamples: int = _stats.RESAMPLES, level: float = _stats.LEVEL, seed: int = 0
-                  ) -> dict[str, Any]:
+    def intervals(
+        self, resamples: int = _stats.RESAMPLES, level: float = _stats.LEVEL, seed: int = 0
+    ) -> dict[str, Any]:
         """Each summary figure's percentile bootstrap interval over the images (`resamples`
         resamples of the test images, seeded, drawn as `unetcheck compare` draws them):
         `{overall key: [low, high], per-class metric: {class: [low, high]}}`, NaN where a
@@ -299,9 +322,14 @@ class PerImageMetrics:
         figures = self.figures_per_image()
         overall = registry.overall_keys(self.groups)
         per_class = registry.per_class_metrics(self.groups)
-        return [{"image": name, **{key: float(figures[(key, None)][i]) for key in overall},
-                 **{m.name: {c: float(figures[(m.name, c)][i]) for c in self.class_names} for m in per_class}}
-                for i, name in enumerate(self.names)]
+        return [
+            {
+                "image": name,
+                **{key: float(figures[(key, None)][i]) for key in overall},
+                **{m.name: {c: float(figures[(m.name, c)][i]) for c in self.class_names} for m in per_class},
+            }
+            for i, name in enumerate(self.names)
+        ]
 
     def save(self, path: str | os.PathLike) -> str:
         """Writes the artifact as JSON (counts, not ratios: exact, and enough to resample;
@@ -331,7 +359,7 @@ class PerImageMetrics:
         return strict_json.dump(record, path, indent=1)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "PerImageMetrics":
+    def load(cls, path: str | os.PathLike) -> PerImageMetrics:
         """Reads an artifact `save` wrote (or a folder holding `per_image.json`), of any format.
 
         Raises:
@@ -345,8 +373,11 @@ class PerImageMetrics:
                 raise InputError(f"{path!r} holds statistics this unetcheck does not know: {unknown}")
             names = list(record["statistics"])
         else:  # formats 1 and 2: region and boundary counts, surface distances where the first image has them
-            names = [s.name for s in registry.STATISTICS
-                     if s.group != "surface" or (images and all(m in images[0] for m in ("nsd", "hd95", "assd")))]
+            names = [
+                s.name
+                for s in registry.STATISTICS
+                if s.group != "surface" or (images and all(m in images[0] for m in ("nsd", "hd95", "assd")))
+            ]
         lacking = [key for key in ("class_names", "boundary_ratio", "images") if key not in record]
         lacking += sorted({key for row in images for key in ("image", *names) if key not in row})
         if lacking:
@@ -356,8 +387,11 @@ class PerImageMetrics:
         for name in names:
             stat = registry.STATISTICS_BY_NAME[name]
             shape = (n, k, k) if stat.pairs else (n, k)
-            values = [row[name] for row in images] if stat.counts else [[strict_json.as_float(v) for v in row[name]]
-                                                                    for row in images]
+            values = (
+                [row[name] for row in images]
+                if stat.counts
+                else [[strict_json.as_float(v) for v in row[name]] for row in images]
+            )
             statistics[name] = np.array(values, np.int64 if stat.counts else np.float64).reshape(shape)
         spacing = record.get("spacing")
         return cls(
@@ -398,13 +432,16 @@ def concatenate(parts: Sequence[PerImageMetrics]) -> PerImageMetrics:
     """One `PerImageMetrics` of several (batches of one test set, in order)."""
     first = parts[0]
     shared = [name for name in first.statistics if all(name in p.statistics for p in parts)]
-    return dataclasses.replace(first, names=[n for p in parts for n in p.names],
-                               statistics={name: np.concatenate([p.statistics[name] for p in parts])
-                                           for name in shared})
+    return dataclasses.replace(
+        first,
+        names=[n for p in parts for n in p.names],
+        statistics={name: np.concatenate([p.statistics[name] for p in parts]) for name in shared},
+    )
 
 
-def _batch_shape(truth: np.ndarray, pred: np.ndarray, spatial_dims: int, one_image_allowed: bool
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _batch_shape(
+    truth: np.ndarray, pred: np.ndarray, spatial_dims: int, one_image_allowed: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """(N, *spatial) masks from (N, *spatial), (N, *spatial, 1) or, in a stream, one image."""
     if truth.shape != pred.shape:
         raise ValueError(f"y_true has shape {truth.shape} but y_pred {pred.shape}")
@@ -414,8 +451,10 @@ def _batch_shape(truth: np.ndarray, pred: np.ndarray, spatial_dims: int, one_ima
         return truth[..., 0], pred[..., 0]
     if truth.ndim == spatial_dims + 1:
         if one_image_allowed and truth.shape[-1] == 1:
-            raise ValueError(f"masks of shape {truth.shape} in a stream are ambiguous: one image with a channel "
-                             f"axis, or a batch of {truth.shape[0]} masks {truth.shape[1]} pixels wide? give (N, H, W)")
+            raise ValueError(
+                f"masks of shape {truth.shape} in a stream are ambiguous: one image with a channel "
+                f"axis, or a batch of {truth.shape[0]} masks {truth.shape[1]} pixels wide? give (N, H, W)"
+            )
         return truth, pred
     axes = "(N, D, H, W)" if spatial_dims == 3 else "(N, H, W)"
     raise ValueError(f"expected {spatial_dims}-D masks, {axes} or with a trailing axis of 1; got shape {truth.shape}")
@@ -434,23 +473,32 @@ def _stream(y_true: Any, y_pred: Any) -> Iterator[tuple[Any, Any, Any]]:
         yield y_true, y_pred, None
         return
     if isinstance(y_true, (np.ndarray, str, bytes)) or not isinstance(y_true, Iterable):
-        raise ValueError("without y_pred, y_true must be an iterable of (truth, prediction) batches; got "
-                         f"{type(y_true).__name__}")
+        raise ValueError(
+            f"without y_pred, y_true must be an iterable of (truth, prediction) batches; got {type(y_true).__name__}"
+        )
     for i, item in enumerate(y_true):
-        if isinstance(item, (dict, str)) or hasattr(item, "shape") or not hasattr(item, "__len__") \
-                or len(item) not in (2, 3):
-            raise ValueError(f"batch {i} of the stream is a {type(item).__name__}; each must be a (truth, "
-                             "prediction) pair or a (truth, prediction, names) triple")
+        if (
+            isinstance(item, (dict, str))
+            or hasattr(item, "shape")
+            or not hasattr(item, "__len__")
+            or len(item) not in (2, 3)
+        ):
+            raise ValueError(
+                f"batch {i} of the stream is a {type(item).__name__}; each must be a (truth, "
+                "prediction) pair or a (truth, prediction, names) triple"
+            )
         yield item[0], item[1], (item[2] if len(item) == 3 else None)
 
 
-def _tasks(y_true: Any, y_pred: Any, names: Iterable[str] | None, settings: Settings, spatial_dims: int,
-           counted: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray, list[str], Settings]]:
+def _tasks(
+    y_true: Any, y_pred: Any, names: Iterable[str] | None, settings: Settings, spatial_dims: int, counted: list[str]
+) -> Iterator[tuple[np.ndarray, np.ndarray, list[str], Settings]]:
     """The workers' tasks, batch by batch; the images' names are appended to `counted`."""
     given = None if names is None else iter(names)
     for truth, pred, batch_names in _stream(y_true, y_pred):
-        truth, pred = _batch_shape(as_labels(truth, "y_true"), as_labels(pred, "y_pred"), spatial_dims,
-                                   one_image_allowed=y_pred is None)
+        truth, pred = _batch_shape(
+            as_labels(truth, "y_true"), as_labels(pred, "y_pred"), spatial_dims, one_image_allowed=y_pred is None
+        )
         count = len(truth)
         if batch_names is not None:
             batch_names = [n.decode() if isinstance(n, bytes) else str(n) for n in np.asarray(batch_names).ravel()]
@@ -467,13 +515,24 @@ def _tasks(y_true: Any, y_pred: Any, names: Iterable[str] | None, settings: Sett
             yield _smallest_int(truth[piece]), _smallest_int(pred[piece]), batch_names[piece], settings
 
 
-def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None = None,
-                      names: Iterable[str] | None = None, class_names: Sequence[str] | None = None,
-                      boundary_ratio: float = BOUNDARY_RATIO, fingerprint: str | None = None,
-                      ignore_index: int | None = None, nsd_tolerance: float = NSD_TOLERANCE, surface: bool = True,
-                      spacing: Sequence[float] | None = None, spatial_dims: int | None = None, workers: int = 1,
-                      executor: concurrent.futures.Executor | None = None,
-                      metrics: str | Sequence[str] | None = None, missing_distance: str = "skip") -> PerImageMetrics:
+def per_image_metrics(
+    y_true: Any,
+    y_pred: Any = None,
+    num_classes: int | None = None,
+    names: Iterable[str] | None = None,
+    class_names: Sequence[str] | None = None,
+    boundary_ratio: float = BOUNDARY_RATIO,
+    fingerprint: str | None = None,
+    ignore_index: int | None = None,
+    nsd_tolerance: float = NSD_TOLERANCE,
+    surface: bool = True,
+    spacing: Sequence[float] | None = None,
+    spatial_dims: int | None = None,
+    workers: int = 1,
+    executor: concurrent.futures.Executor | None = None,
+    metrics: str | Sequence[str] | None = None,
+    missing_distance: str = "skip",
+) -> PerImageMetrics:
     """Per-image figures of label masks, any framework's arrays, in memory or streamed.
 
     Example:
@@ -527,21 +586,33 @@ def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None =
     """
     if num_classes is None:
         if isinstance(y_pred, int) and not isinstance(y_pred, bool):
-            raise ValueError("with a stream of batches, give the number of classes by keyword: "
-                             f"per_image_metrics(batches, num_classes={y_pred})")
+            raise ValueError(
+                "with a stream of batches, give the number of classes by keyword: "
+                f"per_image_metrics(batches, num_classes={y_pred})"
+            )
         raise ValueError("num_classes is required")
     check_workers(workers)
     if spatial_dims is None:
         spatial_dims = 2 if spacing is None else len(tuple(spacing))
-    settings = Settings.create(num_classes, class_names, ignore_index, boundary_ratio, nsd_tolerance, spacing,
-                               spatial_dims, metrics, missing_distance)
+    settings = Settings.create(
+        num_classes,
+        class_names,
+        ignore_index,
+        boundary_ratio,
+        nsd_tolerance,
+        spacing,
+        spatial_dims,
+        metrics,
+        missing_distance,
+    )
     if not surface:
         settings = dataclasses.replace(settings, groups=tuple(g for g in settings.groups if g != "surface"))
     if names is not None and not isinstance(names, (str, bytes)):
         names = list(names) if not isinstance(names, Iterator) else names
     counted: list[str] = []
-    parts = list(run_ordered(measure_images, _tasks(y_true, y_pred, names, settings, spatial_dims, counted),
-                             workers, executor))
+    parts = list(
+        run_ordered(measure_images, _tasks(y_true, y_pred, names, settings, spatial_dims, counted), workers, executor)
+    )
     if isinstance(names, list) and len(names) != len(counted):
         raise ValueError(f"{len(names)} names for {len(counted)} images")
     if not parts:
@@ -549,8 +620,12 @@ def per_image_metrics(y_true: Any, y_pred: Any = None, num_classes: int | None =
     return from_parts(parts, counted, settings, fingerprint)
 
 
-def from_parts(parts: Sequence[tuple[dict[str, np.ndarray], list[str]]], names: list[str], settings: Settings,
-               fingerprint: str | None = None) -> PerImageMetrics:
+def from_parts(
+    parts: Sequence[tuple[dict[str, np.ndarray], list[str]]],
+    names: list[str],
+    settings: Settings,
+    fingerprint: str | None = None,
+) -> PerImageMetrics:
     """The `PerImageMetrics` of the workers' results (`measure_images`), in order; the test
     set's fingerprint made from their digests unless one is given."""
     recipe = FINGERPRINT_RECIPE
@@ -563,6 +638,15 @@ def from_parts(parts: Sequence[tuple[dict[str, np.ndarray], list[str]]], names: 
     else:
         recipe = "given"
     statistics = {key: np.concatenate([p[0][key] for p in parts]) for key in parts[0][0]}
-    return PerImageMetrics(settings.class_names, names, statistics, settings.boundary_ratio, fingerprint,
-                           settings.nsd_tolerance, settings.ignore_index, settings.spacing, settings.missing_distance,
-                           recipe)
+    return PerImageMetrics(
+        settings.class_names,
+        names,
+        statistics,
+        settings.boundary_ratio,
+        fingerprint,
+        settings.nsd_tolerance,
+        settings.ignore_index,
+        settings.spacing,
+        settings.missing_distance,
+        recipe,
+    )

@@ -79,8 +79,13 @@ METRICS = (
     Metric("iou", "IoU", "region", per_class=lambda s: iou_per_class(s["confusion"]), mean="miou"),
     Metric("pixel_accuracy", "pixel accuracy", "region", overall=lambda s: pixel_accuracy(s["confusion"])),
     Metric("dice", "Dice", "region", per_class=lambda s: dice_per_class(s["confusion"]), mean="mean_dice"),
-    Metric("boundary_iou", "boundary IoU", "boundary", mean="mean_boundary_iou",
-           per_class=lambda s: ratio_of_counts(s["boundary_intersection"], s["boundary_union"])),
+    Metric(
+        "boundary_iou",
+        "boundary IoU",
+        "boundary",
+        mean="mean_boundary_iou",
+        per_class=lambda s: ratio_of_counts(s["boundary_intersection"], s["boundary_union"]),
+    ),
     Metric("precision", "precision", "region", per_class=lambda s: precision_per_class(s["confusion"])),
     Metric("recall", "recall", "region", per_class=lambda s: recall_per_class(s["confusion"])),
     Metric("nsd", "NSD", "surface", per_class=lambda s: s["nsd"], mean="mean_nsd"),
@@ -111,8 +116,10 @@ def groups_for(metrics: str | Sequence[str] | None) -> tuple[str, ...]:
     keys = {key: m.group for m in METRICS for key in (m.name, m.mean) if key}
     unknown = [n for n in names if n not in GROUPS and n not in keys]
     if unknown or not names:
-        raise ValueError(f"no metric or group named {unknown or names}: choose from the groups {list(GROUPS)} "
-                         f"or the metrics {sorted(keys)}")
+        raise ValueError(
+            f"no metric or group named {unknown or names}: choose from the groups {list(GROUPS)} "
+            f"or the metrics {sorted(keys)}"
+        )
     wanted = {"region", *(n if n in GROUPS else keys[n] for n in names)}
     return tuple(g for g in GROUPS if g in wanted)
 
@@ -160,8 +167,9 @@ def pool(statistics: Mapping[str, np.ndarray], weights: np.ndarray) -> dict[str,
     return pooled
 
 
-def figures(statistics: Mapping[str, np.ndarray], weights: np.ndarray, class_names: tuple[str, ...]
-            ) -> dict[tuple[str, str | None], np.ndarray]:
+def figures(
+    statistics: Mapping[str, np.ndarray], weights: np.ndarray, class_names: tuple[str, ...]
+) -> dict[tuple[str, str | None], np.ndarray]:
     """Every metric of the measured groups for each row of `weights` (R, N), keyed by
     (metric, class) and (overall key, None): dataset-wide figures first, then per class."""
     pooled = pool(statistics, weights)

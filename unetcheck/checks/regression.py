@@ -33,7 +33,6 @@ distance of an older artifact is.
 from __future__ import annotations
 
 import dataclasses
-import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -111,12 +110,21 @@ class Comparison:
         return [row for row in self.rows if row.regressed]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"resamples": self.resamples, "level": self.level, "tolerance": self.tolerance, "seed": self.seed,
-                "images": self.images, "baseline_runs": self.baseline_runs, "candidate_runs": self.candidate_runs,
-                "simultaneous": self.simultaneous, "level_alone": self.level_alone, "notes": list(self.notes),
-                "paired": self.paired,
-                "regressed": [row.label for row in self.regressions],
-                "rows": [{**dataclasses.asdict(row), "difference": row.difference} for row in self.rows]}
+        return {
+            "resamples": self.resamples,
+            "level": self.level,
+            "tolerance": self.tolerance,
+            "seed": self.seed,
+            "images": self.images,
+            "baseline_runs": self.baseline_runs,
+            "candidate_runs": self.candidate_runs,
+            "simultaneous": self.simultaneous,
+            "level_alone": self.level_alone,
+            "notes": list(self.notes),
+            "paired": self.paired,
+            "regressed": [row.label for row in self.regressions],
+            "rows": [{**dataclasses.asdict(row), "difference": row.difference} for row in self.rows],
+        }
 
 
 def _figures(metrics: PerImageMetrics, weights: np.ndarray) -> dict[tuple[str, str | None], np.ndarray]:
@@ -132,34 +140,46 @@ def check_same_test_set(baseline: PerImageMetrics, candidate: PerImageMetrics) -
         raise InputError(f"different classes: {baseline.class_names} and {candidate.class_names}")
     if baseline.names != candidate.names:
         only = sorted(set(baseline.names) ^ set(candidate.names))
-        raise InputError(f"different test images: {len(baseline)} and {len(candidate)} images"
-                         + (f", {len(only)} named in only one ({only[:3]})" if only else ", in another order"))
+        raise InputError(
+            f"different test images: {len(baseline)} and {len(candidate)} images"
+            + (f", {len(only)} named in only one ({only[:3]})" if only else ", in another order")
+        )
     notes = []
     if baseline.fingerprint and candidate.fingerprint:
         if baseline.fingerprint_recipe != candidate.fingerprint_recipe:
-            notes.append(f"the test sets are matched by their image names only: their fingerprints were made by "
-                         f"different recipes ({_recipe(baseline)} and {_recipe(candidate)}); measure both again with "
-                         "this unetcheck to match their masks")
+            notes.append(
+                f"the test sets are matched by their image names only: their fingerprints were made by "
+                f"different recipes ({_recipe(baseline)} and {_recipe(candidate)}); measure both again with "
+                "this unetcheck to match their masks"
+            )
         elif baseline.fingerprint != candidate.fingerprint:
-            raise InputError("the same image names but different masks: the test sets' fingerprints differ "
-                             f"({baseline.fingerprint[:12]}... and {candidate.fingerprint[:12]}...)")
+            raise InputError(
+                "the same image names but different masks: the test sets' fingerprints differ "
+                f"({baseline.fingerprint[:12]}... and {candidate.fingerprint[:12]}...)"
+            )
     if baseline.boundary_ratio != candidate.boundary_ratio:
-        raise InputError(f"boundary IoU measured with different bands: boundary_ratio {baseline.boundary_ratio} "
-                         f"and {candidate.boundary_ratio}")
+        raise InputError(
+            f"boundary IoU measured with different bands: boundary_ratio {baseline.boundary_ratio} "
+            f"and {candidate.boundary_ratio}"
+        )
     if baseline.ignore_index != candidate.ignore_index:
-        raise InputError(f"different ignored labels: ignore_index {baseline.ignore_index} and "
-                         f"{candidate.ignore_index}")
+        raise InputError(f"different ignored labels: ignore_index {baseline.ignore_index} and {candidate.ignore_index}")
     if baseline.surface is not None and candidate.surface is not None:
         if baseline.spacing != candidate.spacing:
-            raise InputError(f"surface distances measured with different spacings: {baseline.spacing} and "
-                             f"{candidate.spacing} (None: pixels)")
+            raise InputError(
+                f"surface distances measured with different spacings: {baseline.spacing} and "
+                f"{candidate.spacing} (None: pixels)"
+            )
         if baseline.nsd_tolerance != candidate.nsd_tolerance:
             unit = "pixels" if baseline.spacing is None else "spacing units"
-            raise InputError(f"NSD measured with different tolerances: {baseline.nsd_tolerance} and "
-                             f"{candidate.nsd_tolerance} {unit}")
+            raise InputError(
+                f"NSD measured with different tolerances: {baseline.nsd_tolerance} and {candidate.nsd_tolerance} {unit}"
+            )
         if baseline.missing_distance != candidate.missing_distance:
-            raise InputError(f"HD95 and ASSD of missed classes measured differently: missing_distance "
-                             f"{baseline.missing_distance!r} and {candidate.missing_distance!r}")
+            raise InputError(
+                f"HD95 and ASSD of missed classes measured differently: missing_distance "
+                f"{baseline.missing_distance!r} and {candidate.missing_distance!r}"
+            )
     return notes
 
 
@@ -169,10 +189,17 @@ def _recipe(run: PerImageMetrics) -> str:
     return "one given by its caller" if run.fingerprint_recipe == "given" else run.fingerprint_recipe
 
 
-def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
-            candidate: PerImageMetrics | Sequence[PerImageMetrics], tolerance: float = TOLERANCE, resamples: int = RESAMPLES, level: float = LEVEL,
-            seed: int = 0, distance_tolerance: float = DISTANCE_TOLERANCE, simultaneous: bool = True,
-            paired: bool = False) -> Comparison:
+def compare(
+    baseline: PerImageMetrics | Sequence[PerImageMetrics],
+    candidate: PerImageMetrics | Sequence[PerImageMetrics],
+    tolerance: float = TOLERANCE,
+    resamples: int = RESAMPLES,
+    level: float = LEVEL,
+    seed: int = 0,
+    distance_tolerance: float = DISTANCE_TOLERANCE,
+    simultaneous: bool = True,
+    paired: bool = False,
+) -> Comparison:
     """Each metric's difference, candidate minus baseline, with a paired bootstrap interval.
 
     Example:
@@ -212,8 +239,9 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     baselines, candidates = _as_runs(baseline, "baseline"), _as_runs(candidate, "candidate")
     if paired:
         baselines = twins(baselines, candidates)
-    notes = list(dict.fromkeys(note for run in [*baselines, *candidates[1:]]
-                               for note in check_same_test_set(run, candidates[0])))
+    notes = list(
+        dict.fromkeys(note for run in [*baselines, *candidates[1:]] for note in check_same_test_set(run, candidates[0]))
+    )
     if not 0 < level < 1:
         raise InputError(f"level must lie in (0, 1); got {level}")
     if resamples < 100:
@@ -226,7 +254,10 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     # Each resample draws n images with replacement; the same draws for every run (paired).
     rng = np.random.default_rng(seed)
     weights = _stats.bootstrap_weights(n, resamples, rng)
-    base_draws, cand_draws = [_figures(run, weights) for run in baselines], [_figures(run, weights) for run in candidates]
+    base_draws, cand_draws = (
+        [_figures(run, weights) for run in baselines],
+        [_figures(run, weights) for run in candidates],
+    )
     keys = [key for key in cands[0] if all(key in run for run in [*bases, *cands])]
     notes += same_seed_notes(baselines, candidates)
     left_out = sorted({key[0] for run in [*bases, *cands] for key in run if key not in keys})
@@ -235,15 +266,30 @@ def compare(baseline: PerImageMetrics | Sequence[PerImageMetrics],
     values = np.array([[b[key][0] for key in keys] for b in bases])  # (k, J)
     cand_values = np.array([[c[key][0] for key in keys] for c in cands])  # (m, J)
     with np.errstate(invalid="ignore"):  # inf - inf: a class missed in both runs
-        diffs = (np.mean([[c[key] for key in keys] for c in cand_draws], axis=0)
-                 - np.mean([[b[key] for key in keys] for b in base_draws], axis=0)).T  # (R, J)
+        diffs = (
+            np.mean([[c[key] for key in keys] for c in cand_draws], axis=0)
+            - np.mean([[b[key] for key in keys] for b in base_draws], axis=0)
+        ).T  # (R, J)
     if paired and m > 1:
         rows, level_alone = _paired_intervals(keys, values, cand_values, diffs, level, simultaneous, rng)
     else:  # one pair is one run a side: the same percentile intervals
         rows, level_alone = _intervals(keys, values, cand_values, diffs, level, simultaneous, rng)
     rows = [_judged(row, level, tolerance, distance_tolerance) for row in rows]
-    return Comparison(rows, resamples, level, tolerance, seed, n, k, distance_tolerance, m, simultaneous, level_alone,
-                      tuple(notes), paired)
+    return Comparison(
+        rows,
+        resamples,
+        level,
+        tolerance,
+        seed,
+        n,
+        k,
+        distance_tolerance,
+        m,
+        simultaneous,
+        level_alone,
+        tuple(notes),
+        paired,
+    )
 
 
 def twins(baselines: Sequence[PerImageMetrics], candidates: Sequence[PerImageMetrics]) -> list[PerImageMetrics]:
@@ -255,21 +301,31 @@ def twins(baselines: Sequence[PerImageMetrics], candidates: Sequence[PerImageMet
     by_seeds = {}
     for run in baselines:
         if _seeds(run) is None:
-            raise InputError("a paired comparison needs runs that record their seeds (unetcheck verify writes them "
-                             "into per_image.json); a baseline has none")
+            raise InputError(
+                "a paired comparison needs runs that record their seeds (unetcheck verify writes them "
+                "into per_image.json); a baseline has none"
+            )
         by_seeds.setdefault(_seeds(run), run)
     matched = []
     for j, run in enumerate(candidates):
         if _seeds(run) not in by_seeds:
-            raise InputError(f"candidate {j} (seeds {_seeds(run)}) has no baseline of the same training and data "
-                             f"seeds; the baselines have {sorted(by_seeds)}")
+            raise InputError(
+                f"candidate {j} (seeds {_seeds(run)}) has no baseline of the same training and data "
+                f"seeds; the baselines have {sorted(by_seeds)}"
+            )
         matched.append(by_seeds[_seeds(run)])
     return matched
 
 
-def _paired_intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_values: np.ndarray,
-                      diffs: np.ndarray, level: float, simultaneous: bool,
-                      rng: np.random.Generator) -> tuple[list[Row], float]:
+def _paired_intervals(
+    keys: list[tuple[str, str | None]],
+    values: np.ndarray,
+    cand_values: np.ndarray,
+    diffs: np.ndarray,
+    level: float,
+    simultaneous: bool,
+    rng: np.random.Generator,
+) -> tuple[list[Row], float]:
     """`_intervals` for p >= 2 pairs (row i of `values` and of `cand_values`): the mean paired
     difference, its interval from the pairs' spread and the bootstrap's (max-t for all
     figures at once); counts of images by a sign test over the pairs."""
@@ -281,16 +337,27 @@ def _paired_intervals(keys: list[tuple[str, str | None]], values: np.ndarray, ca
     difference = paired.mean(axis=0)
     low, high, seed_sd = (np.full(len(keys), np.nan) for _ in range(3))
     residuals = (paired - difference)[:, finite]
-    seed_sd[finite] = np.sqrt((residuals ** 2).sum(axis=0) / (p - 1))
+    seed_sd[finite] = np.sqrt((residuals**2).sum(axis=0) / (p - 1))
     bootstrap = np.nan_to_num(diffs[:, finite] - np.nanmean(diffs[:, finite], axis=0))
     se = np.sqrt(bootstrap.var(axis=0) + seed_sd[finite] ** 2 / p)
-    t = (_stats.simultaneous_t_paired(residuals, bootstrap, level, rng) if simultaneous and finite.any()
-         else _stats.student_t_quantile((1 + level) / 2, p - 1))
+    t = (
+        _stats.simultaneous_t_paired(residuals, bootstrap, level, rng)
+        if simultaneous and finite.any()
+        else _stats.student_t_quantile((1 + level) / 2, p - 1)
+    )
     low[finite], high[finite] = difference[finite] - t * se, difference[finite] + t * se
     rows = []
     for j, key in enumerate(keys):
-        row = Row(key[0], key[1], float(values[:, j].mean()), float(cand_values[:, j].mean()), float(low[j]),
-                  float(high[j]), False, None if np.isnan(seed_sd[j]) else float(seed_sd[j]))
+        row = Row(
+            key[0],
+            key[1],
+            float(values[:, j].mean()),
+            float(cand_values[:, j].mean()),
+            float(low[j]),
+            float(high[j]),
+            False,
+            None if np.isnan(seed_sd[j]) else float(seed_sd[j]),
+        )
         if counts[j]:  # pairs where the candidate misses (or invents) more images, against fewer
             more, fewer = int((paired[:, j] > 0).sum()), int((paired[:, j] < 0).sum())
             row = dataclasses.replace(row, missed_p=_stats.sign_test_greater(more, fewer))
@@ -298,9 +365,15 @@ def _paired_intervals(keys: list[tuple[str, str | None]], values: np.ndarray, ca
     return rows, float(2 * _stats.student_t_cdf(t, p - 1) - 1)
 
 
-def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_values: np.ndarray,
-               diffs: np.ndarray, level: float, simultaneous: bool,
-               rng: np.random.Generator) -> tuple[list[Row], float]:
+def _intervals(
+    keys: list[tuple[str, str | None]],
+    values: np.ndarray,
+    cand_values: np.ndarray,
+    diffs: np.ndarray,
+    level: float,
+    simultaneous: bool,
+    rng: np.random.Generator,
+) -> tuple[list[Row], float]:
     """Each figure's means, difference and interval (not yet judged), and the level each
     finite interval holds alone. `diffs` (R, J): the bootstrap's differences of the means."""
     k, m = len(values), len(cand_values)
@@ -322,17 +395,28 @@ def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_valu
     else:  # Student's t on k + m - 2 degrees of freedom, max-t for all figures at once
         with np.errstate(invalid="ignore"):  # inf - inf in the columns left out
             residuals = np.concatenate([values - means, cand_values - cand_means])[:, finite]
-        seed_sd[finite] = np.sqrt((residuals ** 2).sum(axis=0) / (k + m - 2))
+        seed_sd[finite] = np.sqrt((residuals**2).sum(axis=0) / (k + m - 2))
         bootstrap = np.nan_to_num(diffs[:, finite] - np.nanmean(diffs[:, finite], axis=0))
         se = np.sqrt(bootstrap.var(axis=0) + seed_sd[finite] ** 2 * (1 / k + 1 / m))
-        t = (_stats.simultaneous_t(residuals, bootstrap, k, m, level, rng) if simultaneous and finite.any()
-             else _stats.student_t_quantile((1 + level) / 2, k + m - 2))
+        t = (
+            _stats.simultaneous_t(residuals, bootstrap, k, m, level, rng)
+            if simultaneous and finite.any()
+            else _stats.student_t_quantile((1 + level) / 2, k + m - 2)
+        )
         low[finite], high[finite] = difference[finite] - t * se, difference[finite] + t * se
         alone = 2 * _stats.student_t_cdf(t, k + m - 2) - 1
     rows = []
     for j, key in enumerate(keys):
-        row = Row(key[0], key[1], float(means[j]), float(cand_means[j]), float(low[j]), float(high[j]), False,
-                  None if np.isnan(seed_sd[j]) else float(seed_sd[j]))
+        row = Row(
+            key[0],
+            key[1],
+            float(means[j]),
+            float(cand_means[j]),
+            float(low[j]),
+            float(high[j]),
+            False,
+            None if np.isnan(seed_sd[j]) else float(seed_sd[j]),
+        )
         if key[0] in COUNTS and k + m > 2:
             # How many images miss (or invent) a class: how often each side's runs do so at
             # all (Fisher's exact test, one-sided), as for an infinite distance below.
@@ -341,8 +425,9 @@ def _intervals(keys: list[tuple[str, str | None]], values: np.ndarray, cand_valu
         elif key[0] in DISTANCES and k + m > 2 and bool(np.isinf([*values[:, j], *cand_values[:, j]]).any()):
             # Some runs miss a class on an image (an infinite distance): no mean to compare, but
             # how often each side misses it (Fisher's exact test, one-sided).
-            p = _stats.fisher_exact_greater(int(np.isinf(cand_values[:, j]).sum()), m,
-                                            int(np.isinf(values[:, j]).sum()), k)
+            p = _stats.fisher_exact_greater(
+                int(np.isinf(cand_values[:, j]).sum()), m, int(np.isinf(values[:, j]).sum()), k
+            )
             row = dataclasses.replace(row, missed_p=p)
         elif row.difference == np.inf and key[0] in DISTANCES:  # the candidate misses a class the baseline found
             row = dataclasses.replace(row, low=float("inf"), high=float("inf"))
@@ -383,16 +468,20 @@ def same_seed_notes(baselines: Sequence[PerImageMetrics], candidates: Sequence[P
         which = f"candidate {j}" if len(candidates) > 1 else "the candidate"
         seed = f"baseline seed {_seeds(twin)[0]}"
         if twin.statistics.keys() == candidate.statistics.keys() and all(
-                np.array_equal(twin.statistics[k], candidate.statistics[k], equal_nan=True) for k in twin.statistics):
+            np.array_equal(twin.statistics[k], candidate.statistics[k], equal_nan=True) for k in twin.statistics
+        ):
             notes.append(f"{which} is identical to {seed} on every test image")
             continue
         # The region group is always measured: each image's mean IoU, and its pixels predicted otherwise.
-        gap = np.abs(np.nan_to_num(candidate.figures_per_image()[("miou", None)]
-                                   - twin.figures_per_image()[("miou", None)]))
+        gap = np.abs(
+            np.nan_to_num(candidate.figures_per_image()[("miou", None)] - twin.figures_per_image()[("miou", None)])
+        )
         moved = (candidate.confusion != twin.confusion).any(axis=(1, 2))
         image = int(np.argmax(gap))
-        notes.append(f"{which} differs from {seed} (the same seeds) on {int(moved.sum())} of {len(moved)} test "
-                     f"images, by at most {gap[image]:.4g} in an image's mean IoU ({candidate.names[image]!r})")
+        notes.append(
+            f"{which} differs from {seed} (the same seeds) on {int(moved.sum())} of {len(moved)} test "
+            f"images, by at most {gap[image]:.4g} in an image's mean IoU ({candidate.names[image]!r})"
+        )
     return notes
 
 
@@ -404,11 +493,17 @@ def _as_runs(runs: PerImageMetrics | Sequence[PerImageMetrics], side: str) -> li
 
 
 @check
-def assert_no_regression(*args: Any, baseline: PerImageMetrics | Sequence[PerImageMetrics] | None = None,
-                         candidate: PerImageMetrics | Sequence[PerImageMetrics] | None = None,
-                         tolerance: float = TOLERANCE,
-                         resamples: int = RESAMPLES, level: float = LEVEL, seed: int = 0,
-                         distance_tolerance: float = DISTANCE_TOLERANCE, simultaneous: bool = True) -> None:
+def assert_no_regression(
+    *args: Any,
+    baseline: PerImageMetrics | Sequence[PerImageMetrics] | None = None,
+    candidate: PerImageMetrics | Sequence[PerImageMetrics] | None = None,
+    tolerance: float = TOLERANCE,
+    resamples: int = RESAMPLES,
+    level: float = LEVEL,
+    seed: int = 0,
+    distance_tolerance: float = DISTANCE_TOLERANCE,
+    simultaneous: bool = True,
+) -> None:
     """Checks that no metric of `candidate` dropped below `baseline` significantly and by more
     than `tolerance`, by a paired bootstrap over the same test images (see `compare`).
 
@@ -445,8 +540,12 @@ def assert_no_regression(*args: Any, baseline: PerImageMetrics | Sequence[PerIma
             f"{len(comparison.regressions)} figure(s) regressed (paired bootstrap, {comparison.images} images, "
             f"{resamples} resamples, {level:.0%} interval{'s for all figures at once' if simultaneous else ''}, "
             f"tolerance {tolerance}): "
-            + "; ".join(f"{row.label} {row.baseline:.4f} -> {row.candidate:.4f} ({row.difference:+.4f}, "
-                        f"interval [{row.low:+.4f}, {row.high:+.4f}])" for row in comparison.regressions))
+            + "; ".join(
+                f"{row.label} {row.baseline:.4f} -> {row.candidate:.4f} ({row.difference:+.4f}, "
+                f"interval [{row.low:+.4f}, {row.high:+.4f}])"
+                for row in comparison.regressions
+            )
+        )
 
 
 def _runs(args: tuple, baseline: Any, candidate: Any) -> tuple[Any, Any]:
@@ -455,9 +554,12 @@ def _runs(args: tuple, baseline: Any, candidate: Any) -> tuple[Any, Any]:
     if args:
         if len(args) != 2 or baseline is not None or candidate is not None:
             raise TypeError("assert_no_regression takes baseline= and candidate= by keyword")
-        warnings.warn("assert_no_regression(candidate, baseline) by position is deprecated (compare takes "
-                      "the reverse order): pass baseline= and candidate= by keyword", DeprecationWarning,
-                      stacklevel=4)
+        warnings.warn(
+            "assert_no_regression(candidate, baseline) by position is deprecated (compare takes "
+            "the reverse order): pass baseline= and candidate= by keyword",
+            DeprecationWarning,
+            stacklevel=4,
+        )
         candidate, baseline = args
     if baseline is None or candidate is None:
         raise TypeError("assert_no_regression needs baseline= and candidate=")

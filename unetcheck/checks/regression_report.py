@@ -11,18 +11,23 @@ from unetcheck.checks.regression import COUNTS, Comparison
 def verdict(comparison: Comparison) -> str:
     """The comparison's verdict in one line: no regression, or which figures regressed."""
     if not comparison.regressions:
-        return (f"no regression (a drop counts when significant at {comparison.level:.0%} and over "
-                f"{comparison.tolerance}; a rise of a surface distance over {comparison.distance_tolerance})")
-    return (f"REGRESSION in {len(comparison.regressions)} figure(s): "
-            + ", ".join(f"{row.label} {row.difference:+.4f}" for row in comparison.regressions))
+        return (
+            f"no regression (a drop counts when significant at {comparison.level:.0%} and over "
+            f"{comparison.tolerance}; a rise of a surface distance over {comparison.distance_tolerance})"
+        )
+    return f"REGRESSION in {len(comparison.regressions)} figure(s): " + ", ".join(
+        f"{row.label} {row.difference:+.4f}" for row in comparison.regressions
+    )
 
 
 def _baselines(comparison: Comparison) -> str:
     k, m = comparison.baseline_runs, comparison.candidate_runs
     if comparison.paired:
         if m == 1:
-            return ("one pair of runs with the same seeds: the test images' noise, and what pairing leaves of the "
-                    "seeds' (docs/baseline.md, \"Paired seeds\")")
+            return (
+                "one pair of runs with the same seeds: the test images' noise, and what pairing leaves of the "
+                'seeds\' (docs/baseline.md, "Paired seeds")'
+            )
         return f"{m} pairs of runs with the same seeds: their paired differences, the interval widened by their spread"
     if k == m == 1:
         return "one baseline run: test-image noise only, not training noise (pass several baseline runs)"
@@ -38,16 +43,21 @@ def _intervals(comparison: Comparison) -> str:
     alone = f" (each at {comparison.level_alone:.1%} alone)" if comparison.level_alone is not None else ""
     counts = ""
     if any(row.metric in COUNTS for row in comparison.rows):
-        counts = ("; the images where a class is missed or invented at the same level" if len(finite) > figures
-                  else "; the images where a class is missed or invented by how many runs do so (Fisher's exact test)")
+        counts = (
+            "; the images where a class is missed or invented at the same level"
+            if len(finite) > figures
+            else "; the images where a class is missed or invented by how many runs do so (Fisher's exact test)"
+        )
     return f"the intervals hold for all {figures} figures at once{alone}{counts}"
 
 
 def method(comparison: Comparison) -> str:
     """How the comparison was made, in one sentence."""
-    return (f"paired bootstrap over {comparison.images} test images, {comparison.resamples} resamples, "
-            f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}; "
-            f"{_intervals(comparison)}")
+    return (
+        f"paired bootstrap over {comparison.images} test images, {comparison.resamples} resamples, "
+        f"seed {comparison.seed}, tolerance {comparison.tolerance}; {_baselines(comparison)}; "
+        f"{_intervals(comparison)}"
+    )
 
 
 def format_comparison(comparison: Comparison) -> str:
@@ -56,8 +66,10 @@ def format_comparison(comparison: Comparison) -> str:
     lines = [header, "-" * len(header)]
     for row in comparison.rows:
         flag = "  REGRESSED" if row.regressed else ""
-        lines.append(f"{row.label:<28} {row.baseline:9.4f} {row.candidate:9.4f} {row.difference:+8.4f}  "
-                     f"[{row.low:+.4f}, {row.high:+.4f}]{flag}")
+        lines.append(
+            f"{row.label:<28} {row.baseline:9.4f} {row.candidate:9.4f} {row.difference:+8.4f}  "
+            f"[{row.low:+.4f}, {row.high:+.4f}]{flag}"
+        )
     lines.append(f"\n{method(comparison)}")
     lines += [f"note: {note}" for note in comparison.notes]
     lines.append(verdict(comparison))
@@ -69,7 +81,8 @@ def comparison_markdown(comparison: Comparison, baseline: str = "baseline", cand
     rows = "\n".join(
         f"| {row.label} | {row.baseline:.4f} | {row.candidate:.4f} | {row.difference:+.4f} | "
         f"[{row.low:+.4f}, {row.high:+.4f}] | {'**regressed**' if row.regressed else ''} |"
-        for row in comparison.rows)
+        for row in comparison.rows
+    )
     return f"""# unetcheck compare
 
 Baseline `{baseline}`, candidate `{candidate}`: {verdict(comparison)}.
@@ -79,7 +92,8 @@ Baseline `{baseline}`, candidate `{candidate}`: {verdict(comparison)}.
 {rows}
 
 Paired bootstrap over the same {comparison.images} test images: {comparison.resamples} resamples (seed
-{comparison.seed}); {_baselines(comparison)}; {_intervals(comparison)}. A figure regresses when its whole interval lies below
-zero and it dropped by more than {comparison.tolerance}; a surface distance (HD95, ASSD, in pixels or spacing units)
-when its whole interval lies above zero and it rose by more than {comparison.distance_tolerance}.
+{comparison.seed}); {_baselines(comparison)}; {_intervals(comparison)}. A figure regresses when its whole
+interval lies below zero and it dropped by more than {comparison.tolerance}; a surface distance (HD95, ASSD,
+in pixels or spacing units) when its whole interval lies above zero and it rose by more than
+{comparison.distance_tolerance}.
 {"".join(f"{chr(10)}Note: {note}{chr(10)}" for note in comparison.notes)}"""

@@ -25,13 +25,16 @@ def as_labels(y: Any, name: str) -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.integer):
         if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
             return arr.astype(np.int64)
-        raise ValueError(f"{name} must hold integer class ids; got dtype {arr.dtype} with fractional values "
-                         "(take the argmax of logits first: create_mask)")
+        raise ValueError(
+            f"{name} must hold integer class ids; got dtype {arr.dtype} with fractional values "
+            "(take the argmax of logits first: create_mask)"
+        )
     return arr.astype(np.int64)
 
 
-def label_maps(y_true: Any, y_pred: Any, num_classes: int, valid: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def label_maps(
+    y_true: Any, y_pred: Any, num_classes: int, valid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Two label masks checked to hold classes [0, `num_classes`) where `valid`, as int16 (int64
     for 2^15 classes or more) with -1 where not valid: what boundary bands and surface
     distances work on, in a quarter of int64's bytes.
@@ -46,7 +49,7 @@ def label_maps(y_true: Any, y_pred: Any, num_classes: int, valid: np.ndarray | N
         kept = labels if valid is None else labels[valid]
         if kept.size and (kept.min() < 0 or kept.max() >= num_classes):
             raise ValueError(f"{name} holds labels in [{kept.min()}, {kept.max()}], outside [0, {num_classes})")
-    kind = np.int16 if num_classes < 2 ** 15 else np.int64
+    kind = np.int16 if num_classes < 2**15 else np.int64
     truth, pred = truth.astype(kind, copy=False), pred.astype(kind, copy=False)
     if valid is not None:
         truth, pred = np.where(valid, truth, kind(-1)), np.where(valid, pred, kind(-1))

@@ -38,8 +38,9 @@ def start_method() -> str:
     imports everything again: docs/performance.md, "Metrics against MONAI and
     torchmetrics"); "spawn" everywhere else, as a fork would copy other threads' locks
     mid-flight."""
-    safe = (sys.platform == "linux" and threading.active_count() == 1
-            and not any(name in sys.modules for name in _THREADED))
+    safe = (
+        sys.platform == "linux" and threading.active_count() == 1 and not any(name in sys.modules for name in _THREADED)
+    )
     return "fork" if safe else "spawn"
 
 
@@ -65,8 +66,9 @@ def _executor(workers: int, executor: concurrent.futures.Executor | None) -> Ite
             yield pool
 
 
-def run_ordered(fn: Callable[[T], R], tasks: Iterable[T], workers: int = 1,
-                executor: concurrent.futures.Executor | None = None) -> Iterator[R]:
+def run_ordered(
+    fn: Callable[[T], R], tasks: Iterable[T], workers: int = 1, executor: concurrent.futures.Executor | None = None
+) -> Iterator[R]:
     """`fn(task)` for each task, yielded in the tasks' order.
 
     With `workers` > 1, in that many new processes; with `executor`, on it (then `workers`

@@ -139,15 +139,16 @@ def directed_distances(source: np.ndarray, target: np.ndarray, spacing: Sequence
     return _nearest(_points(source) * scale, _points(target) * scale, (source & target)[source])
 
 
-def _by_class(labels: np.ndarray, edges: np.ndarray, shared: np.ndarray, num_classes: int, scale: np.ndarray
-              ) -> list[tuple[np.ndarray, np.ndarray]]:
+def _by_class(
+    labels: np.ndarray, edges: np.ndarray, shared: np.ndarray, num_classes: int, scale: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per class, its edge points (scaled) and which of them the other mask shares."""
     points = _points(edges) * scale
     classes, also = labels[edges], shared[edges]
     order = np.argsort(classes, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(classes, minlength=num_classes))])
     points, also = points[order], also[order]
-    return [(points[bounds[c]:bounds[c + 1]], also[bounds[c]:bounds[c + 1]]) for c in range(num_classes)]
+    return [(points[bounds[c] : bounds[c + 1]], also[bounds[c] : bounds[c + 1]]) for c in range(num_classes)]
 
 
 def check_missing_distance(missing_distance: str) -> str:
@@ -157,9 +158,15 @@ def check_missing_distance(missing_distance: str) -> str:
     return missing_distance
 
 
-def surface_metrics(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int, tolerance: float = NSD_TOLERANCE,
-                    valid: np.ndarray | None = None, spacing: Sequence[float] | None = None,
-                    missing_distance: str = "skip") -> dict[str, np.ndarray]:
+def surface_metrics(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    num_classes: int,
+    tolerance: float = NSD_TOLERANCE,
+    valid: np.ndarray | None = None,
+    spacing: Sequence[float] | None = None,
+    missing_distance: str = "skip",
+) -> dict[str, np.ndarray]:
     """NSD, HD95 and ASSD per class of one image's (H, W) or volume's (D, H, W) integer
     label masks.
 
@@ -207,8 +214,11 @@ def surface_metrics(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int, to
         to_pred = _nearest(points_true, points_pred, shared_true)
         both = np.concatenate([to_true, to_pred])
         out["nsd"][c] = float((both <= tolerance).sum()) / len(both)
-        out["hd95"][c] = max(float(np.percentile(d, PERCENTILE)) for d in (to_true, to_pred)) \
-            if len(to_true) and len(to_pred) else np.inf
+        out["hd95"][c] = (
+            max(float(np.percentile(d, PERCENTILE)) for d in (to_true, to_pred))
+            if len(to_true) and len(to_pred)
+            else np.inf
+        )
         out["assd"][c] = float(both.mean())
     if check_missing_distance(missing_distance) == "diagonal":
         diagonal = float(np.sqrt(np.sum((np.array(truth.shape) * scale) ** 2)))

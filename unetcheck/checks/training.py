@@ -27,8 +27,15 @@ from unetcheck.checks._keras_fit import is_keras_model, keras_loss_before_after,
 
 #: Names of statistics a layer updates in training mode whatever its gradients: BatchNorm's
 #: in PyTorch, Keras, and Flax ("mean" and "var" of an `nnx.BatchNorm`).
-_RUNNING_STATISTICS = ("running_mean", "running_var", "num_batches_tracked", "moving_mean", "moving_variance",
-                       "mean", "var")
+_RUNNING_STATISTICS = (
+    "running_mean",
+    "running_var",
+    "num_batches_tracked",
+    "moving_mean",
+    "moving_variance",
+    "mean",
+    "var",
+)
 
 
 def _max_change(before: Any, after: Any) -> float:
@@ -60,16 +67,21 @@ def assert_weights_unchanged(before: Mapping[str, Any], after: Mapping[str, Any]
     missing = sorted(set(before) - set(after))
     if missing:
         raise ValueError(f"`after` lacks {len(missing)} of the names in `before`: {missing[:5]}")
-    moved = {name: _max_change(value, after[name]) for name, value in before.items()
-             if not np.array_equal(to_numpy(after[name]), to_numpy(value))}
+    moved = {
+        name: _max_change(value, after[name])
+        for name, value in before.items()
+        if not np.array_equal(to_numpy(after[name]), to_numpy(value))
+    }
     if moved:
         worst = max(moved, key=moved.get)
         statistics = sorted(n for n in moved if n.rsplit(".", 1)[-1].rsplit("/", 1)[-1] in _RUNNING_STATISTICS)
         hint = ""
         if statistics:
-            hint = (f"; {len(statistics)} of them are BatchNorm statistics ({statistics[:3]}), which move in "
-                    "training mode without any gradient: put the frozen part in inference mode (PyTorch and "
-                    "Flax NNX: .eval() after every .train(); Keras: trainable = False does it)")
+            hint = (
+                f"; {len(statistics)} of them are BatchNorm statistics ({statistics[:3]}), which move in "
+                "training mode without any gradient: put the frozen part in inference mode (PyTorch and "
+                "Flax NNX: .eval() after every .train(); Keras: trainable = False does it)"
+            )
         raise AssertionError(
             f"{len(moved)} of {len(before)} {what} changed: {sorted(moved)[:5]}; "
             f"largest change {moved[worst]:.3g} in {worst}{hint}"
@@ -93,8 +105,10 @@ def assert_weights_all_changed(before: Mapping[str, Any], after: Mapping[str, An
     """
     still = [name for name, value in before.items() if np.array_equal(to_numpy(after[name]), to_numpy(value))]
     if still:
-        raise AssertionError(f"{len(still)} of {len(before)} {what} did not change in training: {still[:5]} "
-                             "(no gradient reaches them: unused in forward, detached, or frozen by mistake?)")
+        raise AssertionError(
+            f"{len(still)} of {len(before)} {what} did not change in training: {still[:5]} "
+            "(no gradient reaches them: unused in forward, detached, or frozen by mistake?)"
+        )
 
 
 @check
@@ -201,18 +215,25 @@ def assert_state_loaded(model: Any, state: Mapping[str, Any]) -> None:
     if not state:
         raise ValueError("the checkpoint `state` is empty")
     missing = [name for name in state if name not in held]
-    differ = [name for name in state if name in held and (
-        held[name].shape != to_numpy(state[name]).shape or not np.array_equal(held[name], to_numpy(state[name])))]
+    differ = [
+        name
+        for name in state
+        if name in held
+        and (held[name].shape != to_numpy(state[name]).shape or not np.array_equal(held[name], to_numpy(state[name])))
+    ]
     if missing or differ:
         hint = "; did the load run, and strictly (PyTorch's strict=False, Keras's skip_mismatch hide a mismatch)?"
         for name in missing[:1]:
             near = [other for other in held if other.endswith("." + name) or name.endswith("." + other)]
             if near:
-                hint = (f"; names differ by a prefix ({name!r} in the checkpoint, {near[0]!r} in the model): "
-                        "load into the right submodule or rename the keys (strict=False hides this)")
+                hint = (
+                    f"; names differ by a prefix ({name!r} in the checkpoint, {near[0]!r} in the model): "
+                    "load into the right submodule or rename the keys (strict=False hides this)"
+                )
         raise AssertionError(
             f"{len(missing) + len(differ)} of {len(state)} checkpoint arrays are not in the model: "
-            f"{len(missing)} missing by name {missing[:3]}, {len(differ)} with other values {differ[:3]}{hint}")
+            f"{len(missing)} missing by name {missing[:3]}, {len(differ)} with other values {differ[:3]}{hint}"
+        )
 
 
 @check
@@ -279,12 +300,14 @@ def _ran_short(ran: int, steps: int) -> None:
     raise AssertionError(
         f"training ran out of data after {ran} of {steps} steps: the data is finite (a dataset without "
         ".repeat(), an iterator used up); fit with steps_per_epoch stops as early. Repeat the data, or ask "
-        f"for at most {ran} steps")
+        f"for at most {ran} steps"
+    )
 
 
 @check
-def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
-                          min_relative_drop: float = 0.1) -> None:
+def assert_loss_decreases(
+    model_or_step: Any, data: Any = None, steps: int = 20, min_relative_drop: float = 0.1
+) -> None:
     """Checks that `steps` training steps lower the loss by at least `min_relative_drop`.
 
     Two forms:
@@ -326,14 +349,23 @@ def assert_loss_decreases(model_or_step: Any, data: Any = None, steps: int = 20,
     try:
         assert_loss_curve_falls([before.total, after.total], min_relative_drop)
     except AssertionError as err:
-        raise AssertionError(f"{err} (the loss fit minimises on the first batch, inference mode, sample weights "
-                             f"applied: {before} -> {after})") from None
+        raise AssertionError(
+            f"{err} (the loss fit minimises on the first batch, inference mode, sample weights "
+            f"applied: {before} -> {after})"
+        ) from None
 
 
 @check
-def assert_overfits_batch(model_or_step: Any, images: Any = None, masks: Any = None, steps: int = 100,
-                          min_accuracy: float = 0.9, *, sample_weight: Any = None,
-                          ignore_index: int | None = None) -> None:
+def assert_overfits_batch(
+    model_or_step: Any,
+    images: Any = None,
+    masks: Any = None,
+    steps: int = 100,
+    min_accuracy: float = 0.9,
+    *,
+    sample_weight: Any = None,
+    ignore_index: int | None = None,
+) -> None:
     """Checks that a model can fit one small batch: pixel accuracy reaches `min_accuracy`.
 
     Two forms:
@@ -366,7 +398,8 @@ def assert_overfits_batch(model_or_step: Any, images: Any = None, masks: Any = N
             raise ValueError(f"steps must be an int >= 1; got {steps!r}")
         batch = (images, masks) if sample_weight is None else (images, masks, sample_weight)
         reached, first_loss, last, counted = keras_overfit(
-            model_or_step, batch, steps, void_label(model_or_step, ignore_index))
+            model_or_step, batch, steps, void_label(model_or_step, ignore_index)
+        )
         last_loss = last.total
     else:
         if images is not None or masks is not None or sample_weight is not None or ignore_index is not None:
@@ -404,8 +437,7 @@ def seed_everything(seed: int) -> None:
 
 
 @check
-def assert_deterministic(fn: Callable[[], Any], seed: int = 0, seed_fn: Callable[[int], None] | None = None
-                         ) -> None:
+def assert_deterministic(fn: Callable[[], Any], seed: int = 0, seed_fn: Callable[[int], None] | None = None) -> None:
     """Checks that `fn()` returns identical results twice, each run after seeding with `seed`.
 
     Example:
@@ -437,6 +469,7 @@ def assert_deterministic(fn: Callable[[], Any], seed: int = 0, seed_fn: Callable
         a, b = first[path], second[path]
         if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
             gap = float(np.max(np.abs(a.astype(np.float64) - b))) if a.shape == b.shape else float("nan")
-            raise AssertionError(f"value {index} differs between two runs with seed {seed}: shapes {a.shape} "
-                                 f"and {b.shape}, largest difference {gap:.3g}")
-
+            raise AssertionError(
+                f"value {index} differs between two runs with seed {seed}: shapes {a.shape} "
+                f"and {b.shape}, largest difference {gap:.3g}"
+            )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from unetcheck.checks._statistics import LEVEL, RESAMPLES
 from unetcheck.checks.registry import GROUPS
@@ -42,37 +43,62 @@ def _numbers(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, like 0.8,0.8,2.5; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected numbers separated by commas, like 0.8,0.8,2.5; got {text!r}"
+        ) from None
 
 
 def _evaluate_parser(commands: Any) -> None:
     evaluate = commands.add_parser(
-        "evaluate", help="per-image metrics of predicted masks on disk against the true ones",
+        "evaluate",
+        help="per-image metrics of predicted masks on disk against the true ones",
         description="unetcheck evaluate TRUTH PRED: masks (PNG, .npy, NIfTI .nii/.nii.gz) matched by their path "
         "inside each folder less the suffix. Writes per_image.json (for unetcheck compare) and summary.json. "
-        "Exits 2 naming every unmatched, unreadable or mis-sized file.")
+        "Exits 2 naming every unmatched, unreadable or mis-sized file.",
+    )
     evaluate.add_argument("truth", help="folder of true masks")
     evaluate.add_argument("pred", help="folder of predicted masks")
     evaluate.add_argument("--num-classes", type=int, required=True)
     evaluate.add_argument("--class-names", type=lambda text: tuple(text.split(",")), help="comma-separated")
     evaluate.add_argument("--ignore-index", type=int, help="a true label whose pixels count for no metric (e.g. 255)")
-    evaluate.add_argument("--spacing", type=_numbers, help="pixel or voxel size per axis, in the arrays' axis order "
-                          "(default: a NIfTI header's, else 1): surface distances and the NSD tolerance in its units")
+    evaluate.add_argument(
+        "--spacing",
+        type=_numbers,
+        help="pixel or voxel size per axis, in the arrays' axis order "
+        "(default: a NIfTI header's, else 1): surface distances and the NSD tolerance in its units",
+    )
     evaluate.add_argument("--nsd-tolerance", type=float, help=f"NSD's tolerance (default {NSD_TOLERANCE:g})")
-    evaluate.add_argument("--metrics", help="what to measure: metric or group names, comma-separated (iou,dice; "
-                          f"the groups {','.join(GROUPS)}); default: all. The region group's figures are the "
-                          "fastest; the surface distances cost the most")
-    evaluate.add_argument("--missing-distance", choices=MISSING_DISTANCES, default=MISSING_DISTANCES[0],
-                          help="HD95 and ASSD where a class is in one mask only: skip (the image leaves the class's "
-                          "mean and is counted as missed or invented) or diagonal (the image's diagonal, the worst "
-                          f"case); default {MISSING_DISTANCES[0]}")
-    evaluate.add_argument("--no-intervals", dest="intervals", action="store_false",
-                          help=f"skip the {LEVEL:.0%} bootstrap intervals over the images ({RESAMPLES} resamples)")
-    evaluate.add_argument("--images", help="folder of the photos, named as the masks: the report draws its "
-                          "overlays on them")
-    evaluate.add_argument("--worst", type=int, default=WORST, help=f"the report shows the N worst images (default {WORST})")
-    evaluate.add_argument("--worst-by", default=None, help="the per-image metric that ranks them (default: the first "
-                          "measured of mean IoU, mean Dice)")
+    evaluate.add_argument(
+        "--metrics",
+        help="what to measure: metric or group names, comma-separated (iou,dice; "
+        f"the groups {','.join(GROUPS)}); default: all. The region group's figures are the "
+        "fastest; the surface distances cost the most",
+    )
+    evaluate.add_argument(
+        "--missing-distance",
+        choices=MISSING_DISTANCES,
+        default=MISSING_DISTANCES[0],
+        help="HD95 and ASSD where a class is in one mask only: skip (the image leaves the class's "
+        "mean and is counted as missed or invented) or diagonal (the image's diagonal, the worst "
+        f"case); default {MISSING_DISTANCES[0]}",
+    )
+    evaluate.add_argument(
+        "--no-intervals",
+        dest="intervals",
+        action="store_false",
+        help=f"skip the {LEVEL:.0%} bootstrap intervals over the images ({RESAMPLES} resamples)",
+    )
+    evaluate.add_argument(
+        "--images", help="folder of the photos, named as the masks: the report draws its overlays on them"
+    )
+    evaluate.add_argument(
+        "--worst", type=int, default=WORST, help=f"the report shows the N worst images (default {WORST})"
+    )
+    evaluate.add_argument(
+        "--worst-by",
+        default=None,
+        help="the per-image metric that ranks them (default: the first measured of mean IoU, mean Dice)",
+    )
     evaluate.add_argument("--workers", type=int, default=1, help="processes measuring images (default 1)")
     evaluate.add_argument("--out", default=DEFAULT_EVALUATE_OUT, help=f"folder (default: {DEFAULT_EVALUATE_OUT})")
 
@@ -85,51 +111,91 @@ def _verify_parser(commands: Any) -> None:
     verify = commands.add_parser("verify", help="train the reference, verify it, write a report")
     verify.add_argument("--quick", action="store_true", help=f"small preset: {describe(QUICK)}")
     add_arguments(verify, VERIFY_OPTIONS)
-    verify.add_argument("--out", default=DEFAULT_OUT, help=f"report folder (default: {DEFAULT_OUT}); "
-                        "an interrupted run resumes when started again with the same folder")
+    verify.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        help=f"report folder (default: {DEFAULT_OUT}); "
+        "an interrupted run resumes when started again with the same folder",
+    )
 
 
 def _compare_parser(commands: Any) -> None:
     compare = commands.add_parser(
-        "compare", help="compare a candidate run with a baseline: paired bootstrap over the same test images",
+        "compare",
+        help="compare a candidate run with a baseline: paired bootstrap over the same test images",
         description="unetcheck compare BASELINE [BASELINE ...] CANDIDATE. Several baseline runs (other seeds, "
         "same data) add training noise to the verdict; several candidate runs (--candidates) are compared by "
         "their mean. Exits 1 where a figure dropped significantly and by more "
         "than --tolerance (a surface distance rose by more than --distance-tolerance pixels), or where the "
         "candidate's data differs from the first baseline's (the data_SPLIT.json profiles verify writes); "
-        "2 when the runs were measured on different test sets.")
-    compare.add_argument("runs", nargs="+", metavar="RUN",
-                         help="the baseline run(s), then the candidate(s): verify --out folders or per_image.json files")
-    compare.add_argument("--candidates", type=int, default=1, metavar="M",
-                         help="how many of the last runs are candidates (the change trained with M seeds; default 1)")
-    compare.add_argument("--tolerance", type=float, default=None,
-                         help=f"the smallest drop that counts, in the metric's units (default {TOLERANCE:g})")
-    compare.add_argument("--distance-tolerance", type=float, default=None,
-                         help=f"the smallest rise of HD95 or ASSD that counts, in pixels (default {DISTANCE_TOLERANCE:g})")
+        "2 when the runs were measured on different test sets.",
+    )
+    compare.add_argument(
+        "runs",
+        nargs="+",
+        metavar="RUN",
+        help="the baseline run(s), then the candidate(s): verify --out folders or per_image.json files",
+    )
+    compare.add_argument(
+        "--candidates",
+        type=int,
+        default=1,
+        metavar="M",
+        help="how many of the last runs are candidates (the change trained with M seeds; default 1)",
+    )
+    compare.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        help=f"the smallest drop that counts, in the metric's units (default {TOLERANCE:g})",
+    )
+    compare.add_argument(
+        "--distance-tolerance",
+        type=float,
+        default=None,
+        help=f"the smallest rise of HD95 or ASSD that counts, in pixels (default {DISTANCE_TOLERANCE:g})",
+    )
     compare.add_argument("--resamples", type=int, default=None, help=f"bootstrap resamples (default {RESAMPLES})")
     compare.add_argument("--level", type=float, default=None, help=f"confidence level (default {LEVEL:g})")
     compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
-    compare.add_argument("--paired", action="store_true",
-                         help="judge each candidate against the baseline trained with its seeds (runs record them): "
-                         "far more sensitive for a change that leaves the random stream alone (docs/baseline.md)")
-    compare.add_argument("--per-figure", action="store_true",
-                         help="each interval at --level on its own, for one figure chosen beforehand (default: "
-                         "the intervals hold for all figures at once)")
+    compare.add_argument(
+        "--paired",
+        action="store_true",
+        help="judge each candidate against the baseline trained with its seeds (runs record them): "
+        "far more sensitive for a change that leaves the random stream alone (docs/baseline.md)",
+    )
+    compare.add_argument(
+        "--per-figure",
+        action="store_true",
+        help="each interval at --level on its own, for one figure chosen beforehand (default: "
+        "the intervals hold for all figures at once)",
+    )
     compare.add_argument("--markdown", help="also write the comparison as markdown to this file")
-    compare.add_argument("--html", help="also write the comparison as a page to this file: what regressed, the data "
-                         "changes, and the images that fell most, drawn where the runs' masks are on disk")
+    compare.add_argument(
+        "--html",
+        help="also write the comparison as a page to this file: what regressed, the data "
+        "changes, and the images that fell most, drawn where the runs' masks are on disk",
+    )
     compare.add_argument("--worst", type=int, default=WORST, help=f"the page shows N images (default {WORST})")
     compare.add_argument("--worst-by", default=None, help="the per-image figure that ranks them (default: mean IoU)")
     compare.add_argument("--json", help="also write every figure to this JSON file")
 
 
 def _bench_parser(commands: Any) -> None:
-    bench = commands.add_parser("bench", help="training speed: the tutorial's literal steps, the stock reference, "
-                                "the fast layers, the roofline")
-    bench.add_argument("--quick", action="store_true",
-                       help="the tutorial's code against the fast layers only, batch sizes 8 and 64, short windows")
-    bench.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
-                       help="also time mixed_bfloat16 (default: only where the CPU has native bfloat16)")
+    bench = commands.add_parser(
+        "bench", help="training speed: the tutorial's literal steps, the stock reference, the fast layers, the roofline"
+    )
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="the tutorial's code against the fast layers only, batch sizes 8 and 64, short windows",
+    )
+    bench.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also time mixed_bfloat16 (default: only where the CPU has native bfloat16)",
+    )
     bench.add_argument("--size", type=int, default=128)
     bench.add_argument("--json", help="write every figure to this JSON file")
     bench.add_argument("--plot", help="write img/s against batch size to this PNG")
@@ -203,9 +269,19 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1; got {args.workers}")
-    per_image = evaluate_folders(args.truth, args.pred, args.num_classes, args.class_names, args.ignore_index,
-                                 args.spacing, args.nsd_tolerance, args.workers, metrics=args.metrics,
-                                 missing_distance=args.missing_distance, images_dir=args.images)
+    per_image = evaluate_folders(
+        args.truth,
+        args.pred,
+        args.num_classes,
+        args.class_names,
+        args.ignore_index,
+        args.spacing,
+        args.nsd_tolerance,
+        args.workers,
+        metrics=args.metrics,
+        missing_distance=args.missing_distance,
+        images_dir=args.images,
+    )
     settings = {"level": LEVEL, "resamples": RESAMPLES, "seed": 0}
     intervals = per_image.intervals(**settings) if args.intervals else None
     print(format_summary(per_image, intervals))
@@ -213,7 +289,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     from unetcheck.job.page import write_evaluation_page
 
-    print(f"wrote {write_evaluation_page(per_image, os.path.join(args.out, 'report.html'), intervals, args.worst, args.worst_by)}")
+    page = write_evaluation_page(per_image, os.path.join(args.out, "report.html"), intervals, args.worst, args.worst_by)
+    print(f"wrote {page}")
     return 0
 
 
@@ -240,30 +317,54 @@ def _compare(args: argparse.Namespace) -> int:
     from unetcheck.checks import regression, regression_report, strict_json
     from unetcheck.checks.metrics import PerImageMetrics
 
-    options = {"tolerance": args.tolerance, "resamples": args.resamples, "level": args.level,
-               "distance_tolerance": args.distance_tolerance}
+    options = {
+        "tolerance": args.tolerance,
+        "resamples": args.resamples,
+        "level": args.level,
+        "distance_tolerance": args.distance_tolerance,
+    }
     if args.candidates < 1 or len(args.runs) < args.candidates + 1:
-        raise InputError(f"give at least one baseline run and the {args.candidates} candidate run(s) "
-                         f"(--candidates {args.candidates}); got {len(args.runs)} run(s)")
+        raise InputError(
+            f"give at least one baseline run and the {args.candidates} candidate run(s) "
+            f"(--candidates {args.candidates}); got {len(args.runs)} run(s)"
+        )
     runs = [PerImageMetrics.load(path) for path in args.runs]  # bad files and options raise InputError
     split = len(runs) - args.candidates
-    comparison = regression.compare(runs[:split], runs[split:], seed=args.seed, simultaneous=not args.per_figure,
-                                    paired=args.paired, **{k: v for k, v in options.items() if v is not None})
+    comparison = regression.compare(
+        runs[:split],
+        runs[split:],
+        seed=args.seed,
+        simultaneous=not args.per_figure,
+        paired=args.paired,
+        **{k: v for k, v in options.items() if v is not None},
+    )
     changes, profiled = _data_changes(args.runs[0], args.runs[split])
     data_lines = [f"DATA CHANGED in {name}: " + "; ".join(found) for name, found in changes.items()]
     print("\n".join([regression_report.format_comparison(comparison), *data_lines]))
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(regression_report.comparison_markdown(comparison, ", ".join(args.runs[:split]),
-                                                          ", ".join(args.runs[split:])))
+            f.write(
+                regression_report.comparison_markdown(
+                    comparison, ", ".join(args.runs[:split]), ", ".join(args.runs[split:])
+                )
+            )
             f.write("".join(f"\n**{line}**\n" for line in data_lines))
     if args.json:
         strict_json.dump({**comparison.as_dict(), "data_changes": changes}, args.json)
     if args.html:
         from unetcheck.job.compare_page import write_comparison_page
 
-        write_comparison_page(comparison, runs[:split], runs[split:], (args.runs[:split], args.runs[split:]), changes,
-                              args.html, profiled, args.worst, args.worst_by)
+        write_comparison_page(
+            comparison,
+            runs[:split],
+            runs[split:],
+            (args.runs[:split], args.runs[split:]),
+            changes,
+            args.html,
+            profiled,
+            args.worst,
+            args.worst_by,
+        )
     return 1 if comparison.regressions or changes else 0
 
 
@@ -271,8 +372,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up notes out of the report
     prefer_onednn()  # before TensorFlow loads: its oneDNN kernels on AVX2 CPUs too
     args = build_parser().parse_args(argv)
-    commands = {"verify": _verify, "validate-data": _validate, "predict": _predict, "evaluate": _evaluate,
-                "compare": _compare, "bench": _bench}
+    commands = {
+        "verify": _verify,
+        "validate-data": _validate,
+        "predict": _predict,
+        "evaluate": _evaluate,
+        "compare": _compare,
+        "bench": _bench,
+    }
     try:
         return commands[args.command](args)
     except InputError as err:  # the user's input; anything else shows its traceback
@@ -283,8 +390,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if root not in EXTRAS:
             raise
         extra, what = EXTRAS[root]
-        print(f"unetcheck {args.command}: error: it needs {what} (no module {err.name!r}): "
-              f"pip install 'unetcheck[{extra}]'", file=sys.stderr)
+        print(
+            f"unetcheck {args.command}: error: it needs {what} (no module {err.name!r}): "
+            f"pip install 'unetcheck[{extra}]'",
+            file=sys.stderr,
+        )
         return 2
 
 

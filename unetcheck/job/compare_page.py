@@ -16,16 +16,19 @@ from unetcheck.checks.regression import Comparison, Row
 from unetcheck.checks.regression_report import method, verdict
 from unetcheck.errors import InputError
 from unetcheck.job import pictures
-from unetcheck.job.page import WORST, Shown, format_figure, image_pictures, render, sources_text
+from unetcheck.job.page import WORST, Shown, format_figure, image_pictures, legend, render, sources_text
 
 
 def _row(row: Row) -> dict[str, Any]:
     difference = format_figure(row.difference, row.metric)
-    return {"label": row.label, "baseline": format_figure(row.baseline, row.metric),
-            "candidate": format_figure(row.candidate, row.metric),
-            "difference": difference if difference.startswith("-") or difference == "n/a" else f"+{difference}",
-            "interval": "" if np.isnan(row.low) else f"[{row.low:+.4f}, {row.high:+.4f}]",
-            "regressed": row.regressed}
+    return {
+        "label": row.label,
+        "baseline": format_figure(row.baseline, row.metric),
+        "candidate": format_figure(row.candidate, row.metric),
+        "difference": difference if difference.startswith("-") or difference == "n/a" else f"+{difference}",
+        "interval": "" if np.isnan(row.low) else f"[{row.low:+.4f}, {row.high:+.4f}]",
+        "regressed": row.regressed,
+    }
 
 
 def _mean_per_image(runs: Sequence[PerImageMetrics], key: str) -> np.ndarray:
@@ -35,8 +38,9 @@ def _mean_per_image(runs: Sequence[PerImageMetrics], key: str) -> np.ndarray:
         return np.where(defined, values, 0.0).sum(0) / defined.sum(0)
 
 
-def fell_most(baselines: Sequence[PerImageMetrics], candidates: Sequence[PerImageMetrics], key: str,
-              count: int) -> list[tuple[int, float, float]]:
+def fell_most(
+    baselines: Sequence[PerImageMetrics], candidates: Sequence[PerImageMetrics], key: str, count: int
+) -> list[tuple[int, float, float]]:
     """The `count` images whose `key` got worse most from the baselines' mean to the
     candidates', worst first: (index, baseline mean, candidate mean), for those that did."""
     base, cand = _mean_per_image(baselines, key), _mean_per_image(candidates, key)
@@ -46,18 +50,28 @@ def fell_most(baselines: Sequence[PerImageMetrics], candidates: Sequence[PerImag
     return [(i, float(base[i]), float(cand[i])) for i in order[:count]]
 
 
-def write_comparison_page(comparison: Comparison, baselines: Sequence[PerImageMetrics],
-                          candidates: Sequence[PerImageMetrics], names: tuple[Sequence[str], Sequence[str]],
-                          data_changes: Mapping[str, Sequence[str]], path: str | os.PathLike,
-                          profiles: bool = True, shown: int = WORST, by: str | None = None) -> str:
+def write_comparison_page(
+    comparison: Comparison,
+    baselines: Sequence[PerImageMetrics],
+    candidates: Sequence[PerImageMetrics],
+    names: tuple[Sequence[str], Sequence[str]],
+    data_changes: Mapping[str, Sequence[str]],
+    path: str | os.PathLike,
+    profiles: bool = True,
+    shown: int = WORST,
+    by: str | None = None,
+) -> str:
     """Writes the comparison's page to `path`; `names`: how the baseline and candidate runs are
     called (their paths); `profiles`: whether the runs held data profiles to compare.
 
     Raises:
       InputError: `by` is not a figure both sides hold.
     """
-    keys = [key for key in registry.overall_keys(candidates[0].groups)
-            if all(key in registry.overall_keys(run.groups) for run in baselines)]
+    keys = [
+        key
+        for key in registry.overall_keys(candidates[0].groups)
+        if all(key in registry.overall_keys(run.groups) for run in baselines)
+    ]
     by = by or keys[0]
     if by not in keys:
         raise InputError(f"--worst-by {by!r}: both sides hold {keys}")
@@ -69,18 +83,41 @@ def write_comparison_page(comparison: Comparison, baselines: Sequence[PerImageMe
     fell = []
     for i, base, cand in fell_most(baselines, candidates, by, shown):
         images, note = image_pictures(first.names[i], runs, colours, first.ignore_index, truth.source_folder("images"))
-        fell.append(Shown(first.names[i], f"{registry.label(by, first.spacing)} {format_figure(base, by)} -> "
-                                          f"{format_figure(cand, by)}", images, note))
-    missing = [n for n, run in zip([names[0][0], names[1][0]], [baselines[0], first]) if run.source_folder("pred") is None]
+        fell.append(
+            Shown(
+                first.names[i],
+                f"{registry.label(by, first.spacing)} {format_figure(base, by)} -> {format_figure(cand, by)}",
+                images,
+                note,
+            )
+        )
+    missing = [
+        n for n, run in zip([names[0][0], names[1][0]], [baselines[0], first]) if run.source_folder("pred") is None
+    ]
     return render(
-        "compare.html", path, title="unetcheck compare", files=["compare --json"],
-        verdict=verdict(comparison), failed=bool(comparison.regressions or data_changes),
-        baselines=list(names[0]), candidates=list(names[1]), method=method(comparison), notes=list(comparison.notes),
-        level=f"{comparison.level:.0%}", regressed=[_row(r) for r in comparison.regressions],
-        rows=[_row(r) for r in comparison.rows], changes=list(data_changes.items()), profiles=profiles,
-        by=registry.label(by, first.spacing), fell=fell,
+        "compare.html",
+        path,
+        title="unetcheck compare",
+        files=["compare --json"],
+        verdict=verdict(comparison),
+        failed=bool(comparison.regressions or data_changes),
+        baselines=list(names[0]),
+        candidates=list(names[1]),
+        method=method(comparison),
+        notes=list(comparison.notes),
+        level=f"{comparison.level:.0%}",
+        regressed=[_row(r) for r in comparison.regressions],
+        rows=[_row(r) for r in comparison.rows],
+        changes=list(data_changes.items()),
+        profiles=profiles,
+        by=registry.label(by, first.spacing),
+        fell=fell,
         fell_note=("" if fell else "No image got worse by this figure.")
-        + (f" The predictions of {', '.join(missing)} are not on disk: their images are named, not shown."
-           if missing else ""),
+        + (
+            f" The predictions of {', '.join(missing)} are not on disk: their images are named, not shown."
+            if missing
+            else ""
+        ),
         sources_text=sources_text(truth),
-        legend_colours=[(c, "#%02x%02x%02x" % tuple(colour)) for c, colour in zip(first.class_names, colours)])
+        legend_colours=legend(first.class_names, colours),
+    )

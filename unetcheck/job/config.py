@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from unetcheck.errors import InputError
 from unetcheck.reference.distribute import STRATEGIES
@@ -26,7 +27,7 @@ def parse_class_weights(text: str) -> tuple[float, ...] | None:
     try:
         return tuple(float(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"class weights must be 'none' or numbers like 2,2,1; got {text!r}")
+        raise argparse.ArgumentTypeError(f"class weights must be 'none' or numbers like 2,2,1; got {text!r}") from None
 
 
 def parse_weights(text: str) -> str | None:
@@ -37,8 +38,7 @@ def parse_weights(text: str) -> str | None:
 def _setting(default: Any, help: str, show_default: bool = True, **cli: Any) -> Any:
     """A setting with its help text; `cli` holds its `add_argument` options (absent: not on the
     command line)."""
-    return dataclasses.field(default=default, metadata={"help": help, "cli": cli or None,
-                                                        "show_default": show_default})
+    return dataclasses.field(default=default, metadata={"help": help, "cli": cli or None, "show_default": show_default})
 
 
 _FLAG = {"action": "store_const", "const": True}  # unset stays None: the config's default applies
@@ -49,11 +49,13 @@ class VerifyConfig:
     """Settings of one verify run; `quick()` is the small preset (`QUICK`). Each setting's help
     is the command line's (`unetcheck verify --help`)."""
 
-    data: str = _setting("synthetic", "synthetic, tfds (or tfds:VERSION), or the path of an Oxford-IIIT Pet folder",
-                         type=str)
+    data: str = _setting(
+        "synthetic", "synthetic, tfds (or tfds:VERSION), or the path of an Oxford-IIIT Pet folder", type=str
+    )
     data_dir: str | None = _setting(None, "TFDS data directory (with --data tfds)", type=str)
-    skip_bad: bool = _setting(False, "leave out examples that cannot be used, and list them, instead of failing",
-                              **_FLAG)
+    skip_bad: bool = _setting(
+        False, "leave out examples that cannot be used, and list them, instead of failing", **_FLAG
+    )
     size: int = _setting(128, "image side in pixels, a multiple of 32", type=int)
     epochs: int = _setting(8, "training epochs", type=int)
     batch_size: int = _setting(16, "examples per batch", type=int)
@@ -64,16 +66,25 @@ class VerifyConfig:
     data_seed: int | None = _setting(None, "seeds the synthetic data (unset: the --seed)", type=int)
     weights: str | None = _setting(None, "encoder weights: none (random), imagenet or a file path", type=parse_weights)
     learning_rate: float = _setting(1e-3, "Adam's learning rate (the tutorial's: Keras's default)", type=float)
-    class_weights: tuple[float, ...] | None = _setting(None, "per-class weights like 2,2,1, or none",
-                                                       type=parse_class_weights)
-    strategy: str = _setting("default", "tf.distribute strategy (default: none, one device); multiworker reads "
-                             "TF_CONFIG", show_default=False, choices=STRATEGIES)
+    class_weights: tuple[float, ...] | None = _setting(
+        None, "per-class weights like 2,2,1, or none", type=parse_class_weights
+    )
+    strategy: str = _setting(
+        "default",
+        "tf.distribute strategy (default: none, one device); multiworker reads TF_CONFIG",
+        show_default=False,
+        choices=STRATEGIES,
+    )
     cpu_replicas: int | None = _setting(None, "rehearse on a CPU: split it into N logical devices", type=int)
     sync_batchnorm: bool = _setting(False, "synchronize the decoder's BatchNorm across replicas", **_FLAG)
-    precision: str = _setting("float32", "compute precision; mixed_bfloat16 is faster on CPUs with AVX512_BF16 "
-                              "but inexact", choices=PRECISIONS)
-    fast_layers: bool = _setting(False, "train with unetcheck's faster layers (same function); model.keras is "
-                                 "stock either way", **_FLAG)
+    precision: str = _setting(
+        "float32",
+        "compute precision; mixed_bfloat16 is faster on CPUs with AVX512_BF16 but inexact",
+        choices=PRECISIONS,
+    )
+    fast_layers: bool = _setting(
+        False, "train with unetcheck's faster layers (same function); model.keras is stock either way", **_FLAG
+    )
     run_eagerly: bool = _setting(False, "no graph tracing: faster for a few steps (tests), slower for many")
     min_loss_drop: float = _setting(0.2, "relative drop of the training loss, first to last epoch")
     min_miou_margin: float = _setting(0.1, "mIoU must beat the majority-class baseline by this much")
@@ -96,7 +107,7 @@ class VerifyConfig:
         return self.seed if self.data_seed is None else self.data_seed
 
     @classmethod
-    def quick(cls, **overrides: Any) -> "VerifyConfig":
+    def quick(cls, **overrides: Any) -> VerifyConfig:
         """The small preset, `QUICK`, with `overrides` on top."""
         return cls(**{**QUICK, **overrides})
 
@@ -109,8 +120,13 @@ def add_arguments(parser: argparse.ArgumentParser, names: Sequence[str]) -> None
         field = fields[name]
         shown = field.metadata["show_default"] and field.default is not None and field.default is not False
         default = f" (default {field.default})" if shown else ""
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None,
-                            help=field.metadata["help"] + default, **field.metadata["cli"])
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            default=None,
+            help=field.metadata["help"] + default,
+            **field.metadata["cli"],
+        )
 
 
 #: The settings `unetcheck verify` takes on its command line, in its help's order.

@@ -47,15 +47,24 @@ def measure_files(task: tuple[list[Pair], Settings]) -> tuple[dict[str, np.ndarr
 def _tasks(pairs: list[Pair], settings: Settings, pixels: int) -> Iterator[tuple[list[Pair], Settings]]:
     step = max(1, TASK_PIXELS // max(1, pixels))
     for start in range(0, len(pairs), step):
-        yield pairs[start:start + step], settings
+        yield pairs[start : start + step], settings
 
 
-def evaluate_folders(truth_dir: str, pred_dir: str, num_classes: int, class_names: Sequence[str] | None = None,
-                     ignore_index: int | None = None, spacing: Sequence[float] | None = None,
-                     nsd_tolerance: float | None = None, workers: int = 1,
-                     executor: concurrent.futures.Executor | None = None, progress: bool | None = None,
-                     metrics: str | Sequence[str] | None = None, missing_distance: str = "skip",
-                     images_dir: str | None = None) -> PerImageMetrics:
+def evaluate_folders(
+    truth_dir: str,
+    pred_dir: str,
+    num_classes: int,
+    class_names: Sequence[str] | None = None,
+    ignore_index: int | None = None,
+    spacing: Sequence[float] | None = None,
+    nsd_tolerance: float | None = None,
+    workers: int = 1,
+    executor: concurrent.futures.Executor | None = None,
+    progress: bool | None = None,
+    metrics: str | Sequence[str] | None = None,
+    missing_distance: str = "skip",
+    images_dir: str | None = None,
+) -> PerImageMetrics:
     """Per-image metrics of the masks in `pred_dir` against those in `truth_dir`, matched by name.
 
     The fingerprint covers the truths and names (`per_image.FINGERPRINT_RECIPE`, as `verify`
@@ -70,40 +79,68 @@ def evaluate_folders(truth_dir: str, pred_dir: str, num_classes: int, class_name
 
     pairs, ndim, chosen = match(truth_dir, pred_dir, spacing)
     try:
-        settings = Settings.create(num_classes, class_names, ignore_index, BOUNDARY_RATIO, nsd_tolerance, chosen,
-                                   ndim, metrics, missing_distance)
+        settings = Settings.create(
+            num_classes,
+            class_names,
+            ignore_index,
+            BOUNDARY_RATIO,
+            nsd_tolerance,
+            chosen,
+            ndim,
+            metrics,
+            missing_distance,
+        )
     except ValueError as err:
         raise InputError(str(err)) from None
     pixels = int(np.prod(spatial(read_header(pairs[0].truth)[0])))
     parts = []
     # The workers start before the progress bar's thread, so that they may fork (`start_method`).
-    with worker_pool(workers if executor is None else 1) as pool, tqdm(
-            total=len(pairs), unit="image", disable=None if progress is None else not progress, delay=2,
-            desc="evaluate") as bar:
-        for part in run_ordered(measure_files, _tasks(pairs, settings, pixels), workers,
-                                executor if executor is not None else pool):
+    with (
+        worker_pool(workers if executor is None else 1) as pool,
+        tqdm(
+            total=len(pairs), unit="image", disable=None if progress is None else not progress, delay=2, desc="evaluate"
+        ) as bar,
+    ):
+        for part in run_ordered(
+            measure_files, _tasks(pairs, settings, pixels), workers, executor if executor is not None else pool
+        ):
             parts.append(part)
             bar.update(len(part[1]))
     result = from_parts(parts, [p.name for p in pairs], settings)
-    result.sources = {"truth": os.path.abspath(truth_dir), "pred": os.path.abspath(pred_dir),
-                      "images": None if images_dir is None else os.path.abspath(images_dir)}
+    result.sources = {
+        "truth": os.path.abspath(truth_dir),
+        "pred": os.path.abspath(pred_dir),
+        "images": None if images_dir is None else os.path.abspath(images_dir),
+    }
     return result
 
 
-def summary_record(per_image: PerImageMetrics, intervals: dict[str, Any] | None = None,
-                   interval_settings: dict[str, Any] | None = None) -> dict[str, Any]:
+def summary_record(
+    per_image: PerImageMetrics, intervals: dict[str, Any] | None = None, interval_settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """`summary.json`: the dataset's figures (the main job's `metrics.json` keys), their
     intervals where computed (`PerImageMetrics.intervals`), and how they were measured."""
     summary = per_image.summary()
-    record = {"images": len(per_image), **registry.flat_figures(summary, per_image.groups),
-              "confusion": summary["confusion"], "class_names": list(per_image.class_names),
-              "groups": list(per_image.groups), "boundary_ratio": per_image.boundary_ratio,
-              "nsd_tolerance": per_image.nsd_tolerance, "ignore_index": per_image.ignore_index,
-              "spacing": None if per_image.spacing is None else list(per_image.spacing),
-              "missing_distance": per_image.missing_distance, "fingerprint": per_image.fingerprint,
-              "fingerprint_recipe": per_image.fingerprint_recipe, "sources": per_image.sources}
+    record = {
+        "images": len(per_image),
+        **registry.flat_figures(summary, per_image.groups),
+        "confusion": summary["confusion"],
+        "class_names": list(per_image.class_names),
+        "groups": list(per_image.groups),
+        "boundary_ratio": per_image.boundary_ratio,
+        "nsd_tolerance": per_image.nsd_tolerance,
+        "ignore_index": per_image.ignore_index,
+        "spacing": None if per_image.spacing is None else list(per_image.spacing),
+        "missing_distance": per_image.missing_distance,
+        "fingerprint": per_image.fingerprint,
+        "fingerprint_recipe": per_image.fingerprint_recipe,
+        "sources": per_image.sources,
+    }
     if intervals is not None:
-        record["intervals"] = {**(interval_settings or {}), "figures": registry.flat_figures(intervals, per_image.groups)}
+        record["intervals"] = {
+            **(interval_settings or {}),
+            "figures": registry.flat_figures(intervals, per_image.groups),
+        }
     return record
 
 
@@ -114,8 +151,10 @@ def _value(value: float, metric: registry.Metric | None = None) -> str:
 def format_summary(per_image: PerImageMetrics, intervals: dict[str, Any] | None = None) -> str:
     """The dataset's figures as a terminal table: overall (with their intervals), then per class."""
     summary = per_image.summary()
-    lines = [f"{len(per_image)} images, {len(per_image.class_names)} classes"
-             + ("" if per_image.spacing is None else f", spacing {per_image.spacing}")]
+    lines = [
+        f"{len(per_image)} images, {len(per_image.class_names)} classes"
+        + ("" if per_image.spacing is None else f", spacing {per_image.spacing}")
+    ]
     for key in registry.overall_keys(per_image.groups):
         low_high = "" if intervals is None else "  [{:.4f}, {:.4f}]".format(*intervals[key])
         lines.append(f"  {registry.label(key, per_image.spacing):<24} {summary[key]:.4f}{low_high}")
@@ -126,14 +165,20 @@ def format_summary(per_image: PerImageMetrics, intervals: dict[str, Any] | None 
     header = f"{'class':<{width}} " + " ".join(f"{h:>{w}}" for h, w in zip(headings, widths))
     lines += ["", header, "-" * len(header)]
     for c in per_image.class_names:
-        lines.append(f"{c:<{width}} " + " ".join(f"{_value(summary[m.name][c], m):>{w}}" for m, w in zip(metrics, widths)))
+        lines.append(
+            f"{c:<{width}} " + " ".join(f"{_value(summary[m.name][c], m):>{w}}" for m, w in zip(metrics, widths))
+        )
     if intervals is not None:
         lines.append("\n[low, high]: 95% bootstrap intervals over the images (summary.json holds every figure's)")
     return "\n".join(lines)
 
 
-def write_evaluation(per_image: PerImageMetrics, out_dir: str, intervals: dict[str, Any] | None = None,
-                     interval_settings: dict[str, Any] | None = None) -> list[str]:
+def write_evaluation(
+    per_image: PerImageMetrics,
+    out_dir: str,
+    intervals: dict[str, Any] | None = None,
+    interval_settings: dict[str, Any] | None = None,
+) -> list[str]:
     """Writes `per_image.json` and `summary.json` into `out_dir`; returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
     summary_path = os.path.join(out_dir, "summary.json")

@@ -39,7 +39,7 @@ def find_masks(folder: str) -> tuple[dict[str, str], list[str]]:
             if suffix is None:
                 continue
             path = os.path.join(root, file)
-            name = os.path.relpath(path, folder)[:-len(suffix)].replace(os.sep, "/")
+            name = os.path.relpath(path, folder)[: -len(suffix)].replace(os.sep, "/")
             if name in found:
                 problems.append(f"{path}: a second file named {name!r} (beside {found[name]})")
             else:
@@ -71,7 +71,7 @@ def read_header(path: str) -> tuple[tuple[int, ...], tuple[float, ...] | None]:
     image = nibabel.load(path)
     shape = tuple(int(n) for n in image.shape)
     # NIfTI stores sizes as float32: their shortest decimal (0.8, not 0.800000011920929) is the size meant.
-    return shape, tuple(float(str(np.float32(z))) for z in image.header.get_zooms()[:len(shape)])
+    return shape, tuple(float(str(np.float32(z))) for z in image.header.get_zooms()[: len(shape)])
 
 
 def read_mask(path: str) -> np.ndarray:
@@ -109,8 +109,9 @@ class Pair:
     pred: str
 
 
-def match(truth_dir: str, pred_dir: str, spacing: Sequence[float] | None = None
-          ) -> tuple[list[Pair], int, tuple[float, ...] | None]:
+def match(
+    truth_dir: str, pred_dir: str, spacing: Sequence[float] | None = None
+) -> tuple[list[Pair], int, tuple[float, ...] | None]:
     """The pairs of the two folders, their spatial dimensions and spacing (`spacing`, else
     the truth files' headers, else None: pixels).
 
@@ -146,12 +147,14 @@ def match(truth_dir: str, pred_dir: str, spacing: Sequence[float] | None = None
         if spacing is None and truth_zooms is not None:
             if pred_zooms is not None and not np.allclose(truth_zooms, pred_zooms, rtol=1e-5):
                 problems.append(f"{pair.pred}: voxel spacing {pred_zooms}, but its truth's is {truth_zooms}")
-            spacings.add(truth_zooms[:len(spatial(truth_shape))])
+            spacings.add(truth_zooms[: len(spatial(truth_shape))])
     if len(dims) > 1:
         problems.append(f"images and volumes mixed: masks of {sorted(dims)} dimensions")
     if spacing is None and len(spacings) > 1:
-        problems.append(f"the volumes' headers give {len(spacings)} spacings ({sorted(spacings)[:3]}...): give --spacing, "
-                        "or evaluate each spacing apart")
+        problems.append(
+            f"the volumes' headers give {len(spacings)} spacings ({sorted(spacings)[:3]}...): give --spacing, "
+            "or evaluate each spacing apart"
+        )
     if not pairs and not problems:
         problems.append(f"no masks ({', '.join(SUFFIXES)}) in {truth_dir}")
     if problems:

@@ -62,8 +62,11 @@ class Shown:
 def _environment() -> Any:
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.PackageLoader("unetcheck.job", "templates"),
-                              autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("unetcheck.job", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+    )
 
 
 def render(template: str, path: str | os.PathLike, **context: Any) -> str:
@@ -74,32 +77,58 @@ def render(template: str, path: str | os.PathLike, **context: Any) -> str:
     return os.fspath(path)
 
 
-def _headline(per_image: PerImageMetrics, summary: Mapping[str, Any], intervals: Mapping[str, Any] | None
-              ) -> list[dict[str, str]]:
-    return [{"key": key, "label": registry.label(key, per_image.spacing), "value": format_figure(summary[key], key),
-             "interval": _interval(intervals[key] if intervals else None, key)}
-            for key in registry.overall_keys(per_image.groups)]
+def _headline(
+    per_image: PerImageMetrics, summary: Mapping[str, Any], intervals: Mapping[str, Any] | None
+) -> list[dict[str, str]]:
+    return [
+        {
+            "key": key,
+            "label": registry.label(key, per_image.spacing),
+            "value": format_figure(summary[key], key),
+            "interval": _interval(intervals[key] if intervals else None, key),
+        }
+        for key in registry.overall_keys(per_image.groups)
+    ]
 
 
-def _class_table(per_image: PerImageMetrics, summary: Mapping[str, Any], intervals: Mapping[str, Any] | None
-                 ) -> dict[str, Any]:
+def _class_table(
+    per_image: PerImageMetrics, summary: Mapping[str, Any], intervals: Mapping[str, Any] | None
+) -> dict[str, Any]:
     metrics = registry.per_class_metrics(per_image.groups)
-    rows = [{"name": c, "cells": [{"key": f"{m.name}:{c}", "value": format_figure(summary[m.name][c], m.name),
-                                   "interval": _interval(intervals[m.name][c] if intervals else None, m.name)}
-                                  for m in metrics]} for c in per_image.class_names]
+    rows = [
+        {
+            "name": c,
+            "cells": [
+                {
+                    "key": f"{m.name}:{c}",
+                    "value": format_figure(summary[m.name][c], m.name),
+                    "interval": _interval(intervals[m.name][c] if intervals else None, m.name),
+                }
+                for m in metrics
+            ],
+        }
+        for c in per_image.class_names
+    ]
     return {"labels": [registry.label(m.name, per_image.spacing) for m in metrics], "rows": rows}
 
 
-def _misses(per_image: PerImageMetrics, figures: Mapping[tuple[str, str | None], np.ndarray]
-            ) -> tuple[list[dict[str, Any]], int]:
+def _misses(
+    per_image: PerImageMetrics, figures: Mapping[tuple[str, str | None], np.ndarray]
+) -> tuple[list[dict[str, Any]], int]:
     """The images where a class is missed or invented (most such classes first), and how many."""
     names = per_image.class_names
     missed = np.stack([figures[("missed", c)] for c in names], axis=1) > 0
     invented = np.stack([figures[("invented", c)] for c in names], axis=1) > 0
     counts = missed.sum(1) + invented.sum(1)
     order = [i for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
-    rows = [{"image": per_image.names[i], "missed": [c for c, m in zip(names, missed[i]) if m],
-             "invented": [c for c, m in zip(names, invented[i]) if m]} for i in order[:MISSES_SHOWN]]
+    rows = [
+        {
+            "image": per_image.names[i],
+            "missed": [c for c, m in zip(names, missed[i]) if m],
+            "invented": [c for c, m in zip(names, invented[i]) if m],
+        }
+        for i in order[:MISSES_SHOWN]
+    ]
     return rows, len(order)
 
 
@@ -112,8 +141,9 @@ def _ranked(values: np.ndarray, key: str, count: int) -> list[int]:
     return [int(i) for i in order[:count]]
 
 
-def _mask_picture(folder: str | None, name: str, colours: np.ndarray, photo: np.ndarray | None, void: int | None
-                  ) -> tuple[str | None, str]:
+def _mask_picture(
+    folder: str | None, name: str, colours: np.ndarray, photo: np.ndarray | None, void: int | None
+) -> tuple[str | None, str]:
     """(the overlay's address, or None; why not, if not) of mask `name` in `folder`."""
     from unetcheck.job.masks_on_disk import SUFFIXES, read_mask
 
@@ -129,8 +159,13 @@ def _mask_picture(folder: str | None, name: str, colours: np.ndarray, photo: np.
         return None, f"{path}: unreadable ({err})"
 
 
-def image_pictures(name: str, captioned: Sequence[tuple[str, PerImageMetrics, str]], colours: np.ndarray,
-              void: int | None, photos: str | None) -> tuple[list[tuple[str, str]], str]:
+def image_pictures(
+    name: str,
+    captioned: Sequence[tuple[str, PerImageMetrics, str]],
+    colours: np.ndarray,
+    void: int | None,
+    photos: str | None,
+) -> tuple[list[tuple[str, str]], str]:
     """The overlays of image `name`: (caption, run, "truth" or "pred") each; and what is missing."""
     photo = None
     path = pictures.find_file(photos, name, PHOTO_SUFFIXES)
@@ -152,14 +187,27 @@ def image_pictures(name: str, captioned: Sequence[tuple[str, PerImageMetrics, st
 def sources_text(run: PerImageMetrics) -> str:
     truth, pred, photos = (run.source_folder(kind) for kind in ("truth", "pred", "images"))
     if truth is None or pred is None:
-        return ("This run's masks are not on disk (it records none, or they have moved): the images are named, "
-                "not shown.")
+        return (
+            "This run's masks are not on disk (it records none, or they have moved): the images are named, not shown."
+        )
     over = f"drawn over the photos in {photos}" if photos else "on black (no photos given: --images)"
     return f"Masks from {truth} (truth) and {pred} (prediction), {over}."
 
 
-def measurement_context(per_image: PerImageMetrics, intervals: Mapping[str, Any] | None = None,
-                        worst: int = WORST, worst_by: str | None = None, level: float = 0.95) -> dict[str, Any]:
+def legend(class_names: Sequence[str], colours: np.ndarray) -> list[tuple[str, str]]:
+    """(class, its colour as CSS `#rrggbb`), for a page's legend of the masks' colours."""
+    return [
+        (name, "#{:02x}{:02x}{:02x}".format(*(int(v) for v in colour))) for name, colour in zip(class_names, colours)
+    ]
+
+
+def measurement_context(
+    per_image: PerImageMetrics,
+    intervals: Mapping[str, Any] | None = None,
+    worst: int = WORST,
+    worst_by: str | None = None,
+    level: float = 0.95,
+) -> dict[str, Any]:
     """What the page shows of one run's figures (the `measurement` section of the templates).
 
     Raises:
@@ -176,45 +224,91 @@ def measurement_context(per_image: PerImageMetrics, intervals: Mapping[str, Any]
     shown = []
     for i in _ranked(figures[(worst_by, None)], worst_by, worst):
         name = per_image.names[i]
-        images, note = image_pictures(name, [("truth", per_image, "truth"), ("prediction", per_image, "pred")], colours,
-                                 per_image.ignore_index, per_image.source_folder("images"))
-        shown.append(Shown(name, f"{registry.label(worst_by, per_image.spacing)} "
-                                 f"{format_figure(figures[(worst_by, None)][i], worst_by)}", images, note))
-    distance = ("HD95 and ASSD average the images where both masks hold the class; an image where one lacks it is "
-                "counted as missed or invented instead" if per_image.missing_distance == "skip" else
-                "HD95 and ASSD charge an image where one mask lacks the class its diagonal")
+        images, note = image_pictures(
+            name,
+            [("truth", per_image, "truth"), ("prediction", per_image, "pred")],
+            colours,
+            per_image.ignore_index,
+            per_image.source_folder("images"),
+        )
+        shown.append(
+            Shown(
+                name,
+                f"{registry.label(worst_by, per_image.spacing)} "
+                f"{format_figure(figures[(worst_by, None)][i], worst_by)}",
+                images,
+                note,
+            )
+        )
+    distance = (
+        "HD95 and ASSD average the images where both masks hold the class; an image where one lacks it is "
+        "counted as missed or invented instead"
+        if per_image.missing_distance == "skip"
+        else "HD95 and ASSD charge an image where one mask lacks the class its diagonal"
+    )
     return {
-        "images": len(per_image), "classes": list(per_image.class_names), "spacing": per_image.spacing,
-        "groups": list(per_image.groups), "level": f"{level:.0%}" if intervals else "",
+        "images": len(per_image),
+        "classes": list(per_image.class_names),
+        "spacing": per_image.spacing,
+        "groups": list(per_image.groups),
+        "level": f"{level:.0%}" if intervals else "",
         "interval_text": f"[low, high]: {level:.0%} bootstrap intervals over the images." if intervals else "",
-        "headline": _headline(per_image, summary, intervals), "class_table": _class_table(per_image, summary, intervals),
+        "headline": _headline(per_image, summary, intervals),
+        "class_table": _class_table(per_image, summary, intervals),
         "distance_text": distance + ("." if "surface" in per_image.groups else "; the surface group was not measured."),
         "confusion": pictures.confusion_figure(summary["confusion"], per_image.class_names),
-        "distribution": pictures.distribution_figure({registry.label(key, per_image.spacing): figures[(key, None)]
-                                                      for key in keys}),
-        "misses": misses, "miss_count": miss_count, "worst": shown,
-        "worst_by": registry.label(worst_by, per_image.spacing), "sources_text": sources_text(per_image),
+        "distribution": pictures.distribution_figure(
+            {registry.label(key, per_image.spacing): figures[(key, None)] for key in keys}
+        ),
+        "misses": misses,
+        "miss_count": miss_count,
+        "worst": shown,
+        "worst_by": registry.label(worst_by, per_image.spacing),
+        "sources_text": sources_text(per_image),
         "worst_note": "" if shown else "No image has a finite figure to rank by.",
-        "legend": [(c, "#%02x%02x%02x" % tuple(colour)) for c, colour in zip(per_image.class_names, colours)],
-        "truth": per_image.sources.get("truth") or "not recorded", "pred": per_image.sources.get("pred") or "not recorded",
+        "legend": legend(per_image.class_names, colours),
+        "truth": per_image.sources.get("truth") or "not recorded",
+        "pred": per_image.sources.get("pred") or "not recorded",
     }
 
 
-def write_evaluation_page(per_image: PerImageMetrics, path: str | os.PathLike,
-                          intervals: Mapping[str, Any] | None = None, worst: int = WORST,
-                          worst_by: str | None = None) -> str:
+def write_evaluation_page(
+    per_image: PerImageMetrics,
+    path: str | os.PathLike,
+    intervals: Mapping[str, Any] | None = None,
+    worst: int = WORST,
+    worst_by: str | None = None,
+) -> str:
     """`unetcheck evaluate`'s `report.html`."""
-    return render("evaluate.html", path, title="unetcheck evaluate", files=["summary.json", "per_image.json"],
-                  m=measurement_context(per_image, intervals, worst, worst_by))
+    return render(
+        "evaluate.html",
+        path,
+        title="unetcheck evaluate",
+        files=["summary.json", "per_image.json"],
+        m=measurement_context(per_image, intervals, worst, worst_by),
+    )
 
 
-def write_verify_page(metrics: Mapping[str, Any], per_image: PerImageMetrics, path: str | os.PathLike,
-                      intervals: Mapping[str, Any] | None = None) -> str:
+def write_verify_page(
+    metrics: Mapping[str, Any],
+    per_image: PerImageMetrics,
+    path: str | os.PathLike,
+    intervals: Mapping[str, Any] | None = None,
+) -> str:
     """`unetcheck verify`'s `report.html`: its checks, then its test predictions' figures."""
     config = metrics["config"]
-    run = (f"mean IoU {format_figure(metrics['miou'])} against the majority-class baseline's "
-           f"{format_figure(metrics['majority_baseline_miou'])}; data {config['data']}, {config['size']}x"
-           f"{config['size']}, {len(metrics['loss'])} epochs, batch {config['batch_size']}, seed {config['seed']}.")
-    return render("verify.html", path, title="unetcheck verify", files=["metrics.json", "per_image.json"],
-                  passed=metrics["passed"], checks=metrics["checks"], run_text=run,
-                  m=measurement_context(per_image, intervals))
+    run = (
+        f"mean IoU {format_figure(metrics['miou'])} against the majority-class baseline's "
+        f"{format_figure(metrics['majority_baseline_miou'])}; data {config['data']}, {config['size']}x"
+        f"{config['size']}, {len(metrics['loss'])} epochs, batch {config['batch_size']}, seed {config['seed']}."
+    )
+    return render(
+        "verify.html",
+        path,
+        title="unetcheck verify",
+        files=["metrics.json", "per_image.json"],
+        passed=metrics["passed"],
+        checks=metrics["checks"],
+        run_text=run,
+        m=measurement_context(per_image, intervals),
+    )

@@ -45,8 +45,9 @@ def shrunk(picture: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
     return picture[::step, ::step]
 
 
-def overlay(labels: np.ndarray, colours: np.ndarray, photo: np.ndarray | None = None, void: int | None = None
-            ) -> np.ndarray:
+def overlay(
+    labels: np.ndarray, colours: np.ndarray, photo: np.ndarray | None = None, void: int | None = None
+) -> np.ndarray:
     """(H, W, 3) uint8: each pixel in its class's colour, half over the photo where there is
     one; void pixels (and labels beyond the palette) show the photo, or black."""
     labels = np.asarray(labels)
@@ -125,8 +126,15 @@ def confusion_figure(confusion: Sequence[Sequence[int]], class_names: Sequence[s
     image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     if k <= 12:
         for (i, j), share in np.ndenumerate(shares):
-            ax.text(j, i, f"{100 * share:.1f}%\n{int(counts[i, j]):,}", ha="center", va="center",
-                    color="white" if share > 0.6 else "black", fontsize=7)
+            ax.text(
+                j,
+                i,
+                f"{100 * share:.1f}%\n{int(counts[i, j]):,}",
+                ha="center",
+                va="center",
+                color="white" if share > 0.6 else "black",
+                fontsize=7,
+            )
     ax.set_xticks(range(k), class_names, rotation=90 if k > 6 else 0)
     ax.set_yticks(range(k), class_names)
     ax.set_xlabel("predicted class")
@@ -148,7 +156,7 @@ def distribution_figure(values: Mapping[str, np.ndarray]) -> str:
         ax.hist(finite, bins=min(30, max(5, len(finite) // 3)), color="#4e79a7")
         ax.set_title(f"{label} ({len(finite)} images)", fontsize=9)
         ax.tick_params(labelsize=8)
-    for ax in axes.ravel()[len(values):]:
+    for ax in axes.ravel()[len(values) :]:
         ax.axis("off")
     fig.tight_layout()
     return figure_address(fig)

@@ -6,7 +6,8 @@ Pictures through matplotlib with no display needed.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ def _pyplot():
 
 def mask_to_rgb(mask: np.ndarray) -> np.ndarray:
     """RGB rendering (uint8, `CLASS_COLOURS`) of an (H, W) or (H, W, 1) mask of class ids."""
-    palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLOURS], np.uint8)
+    palette = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLOURS], np.uint8)
     return palette[np.asarray(mask).reshape(np.shape(mask)[:2]).astype(int)]
 
 
@@ -66,7 +67,8 @@ def plot_predictions(
     fig, axes = plt.subplots(n, 3, figsize=(7.5, 2.5 * n + 0.6), squeeze=False)
     for row, (image, true, pred) in enumerate(zip(images, true_masks, pred_masks)):
         for ax, picture, name in zip(
-            axes[row], (np.clip(image, 0, 1), mask_to_rgb(true), mask_to_rgb(pred)),
+            axes[row],
+            (np.clip(image, 0, 1), mask_to_rgb(true), mask_to_rgb(pred)),
             ("Input Image", "True Mask", "Predicted Mask"),
         ):
             ax.imshow(picture, interpolation="nearest")
@@ -91,8 +93,15 @@ def plot_confusion(confusion: Sequence[Sequence[int]], path: str) -> str:
     fig, ax = plt.subplots(figsize=(4.8, 4.2))
     image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for (i, j), share in np.ndenumerate(shares):
-        ax.text(j, i, f"{100 * share:.1f}%\n{int(counts[i, j]):,}", ha="center", va="center",
-                color="white" if share > 0.6 else "black", fontsize=8)
+        ax.text(
+            j,
+            i,
+            f"{100 * share:.1f}%\n{int(counts[i, j]):,}",
+            ha="center",
+            va="center",
+            color="white" if share > 0.6 else "black",
+            fontsize=8,
+        )
     ax.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES)
     ax.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES)
     ax.set_xlabel("predicted class")
@@ -122,8 +131,10 @@ def check_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def headline(metrics: dict[str, Any]) -> str:
     """The run's headline figures in one line."""
-    return (f"mIoU {metrics['miou']:.3f} (majority baseline {metrics['majority_baseline_miou']:.3f}), "
-            f"pixel accuracy {metrics['pixel_accuracy']:.3f}, wall {metrics['wall_s']:.0f} s")
+    return (
+        f"mIoU {metrics['miou']:.3f} (majority baseline {metrics['majority_baseline_miou']:.3f}), "
+        f"pixel accuracy {metrics['pixel_accuracy']:.3f}, wall {metrics['wall_s']:.0f} s"
+    )
 
 
 def format_table(metrics: dict[str, Any]) -> str:
@@ -137,8 +148,10 @@ def format_table(metrics: dict[str, Any]) -> str:
         lines += [f"  {b['split']}/{b['name']}: {b['reason']}" for b in metrics["skipped"]]
     leakage = metrics.get("leakage")
     if leakage is not None:
-        lines.append(f"\ntrain/test leakage: {leakage['leaked_test_images']} test photo(s) copy a training photo"
-                     + (" (see report.md)" if leakage["leaked_test_images"] else ""))
+        lines.append(
+            f"\ntrain/test leakage: {leakage['leaked_test_images']} test photo(s) copy a training photo"
+            + (" (see report.md)" if leakage["leaked_test_images"] else "")
+        )
     lines.append("\n" + headline(metrics))
     return "\n".join(lines)
 
@@ -156,22 +169,32 @@ def _leakage_section(metrics: dict[str, Any]) -> str:
     if leakage is None:
         return ""
     head = "## Train/test leakage\n\n"
-    how = (f"(exact pixels, or perceptual hashes within {leakage['max_distance']} of 64 bits, a mirror included: "
-           "`unetcheck.checks.assert_no_leakage`)")
+    how = (
+        f"(exact pixels, or perceptual hashes within {leakage['max_distance']} of 64 bits, a mirror included: "
+        "`unetcheck.checks.assert_no_leakage`)"
+    )
     if not leakage["leaked_test_images"]:
         return head + f"No test photo is a copy of a training photo {how}.\n"
-    pairs = "\n".join(f"| {p['train']} | {p['test']} | {'exact' if p['exact'] else p['distance']} | "
-                      f"{'yes' if p['mirrored'] else ''} |" for p in leakage["pairs"])
-    return head + (f"**{leakage['leaked_test_images']} test photo(s) are copies of training photos** {how}: "
-                   f"{leakage['exact_pairs']} exact and {leakage['near_pairs']} near pairs; their test figures "
-                   f"measure memory, not generalization.\n\n| train | test | bits apart | mirrored |\n"
-                   f"| --- | --- | --- | --- |\n{pairs}\n")
+    pairs = "\n".join(
+        f"| {p['train']} | {p['test']} | {'exact' if p['exact'] else p['distance']} | "
+        f"{'yes' if p['mirrored'] else ''} |"
+        for p in leakage["pairs"]
+    )
+    return head + (
+        f"**{leakage['leaked_test_images']} test photo(s) are copies of training photos** {how}: "
+        f"{leakage['exact_pairs']} exact and {leakage['near_pairs']} near pairs; their test figures "
+        f"measure memory, not generalization.\n\n| train | test | bits apart | mirrored |\n"
+        f"| --- | --- | --- | --- |\n{pairs}\n"
+    )
 
 
 def _overall_line(metrics: dict[str, Any]) -> str:
     """Every dataset-wide figure but mIoU (the headline's), as the one list of metrics names them."""
-    figures = [f"{registry.label(key)} {metrics[key]:.3f}" for key in registry.overall_keys()
-               if key != "miou" and key in metrics]
+    figures = [
+        f"{registry.label(key)} {metrics[key]:.3f}"
+        for key in registry.overall_keys()
+        if key != "miou" and key in metrics
+    ]
     if "mean_nsd" in metrics:
         figures.append(f"NSD tolerance {metrics['nsd_tolerance']:g} px")
     return ", ".join(figures)
@@ -181,16 +204,19 @@ def _class_section(metrics: dict[str, Any]) -> str:
     """The per-class table and what its figures are."""
     columns = [(heading, key) for heading, key in CLASS_COLUMNS if key in metrics]
     counts = {f"{key}_per_class" for key in registry.count_keys()}
-    classes = "\n".join(f"| {row[0]} | " + " | ".join(f"{v:.0f}" if key in counts else f"{v:.3f}"
-                                                     for v, (_, key) in zip(row[1:], columns)) + " |"
-                        for row in class_rows(metrics))
+    classes = "\n".join(
+        f"| {row[0]} | "
+        + " | ".join(f"{v:.0f}" if key in counts else f"{v:.3f}" for v, (_, key) in zip(row[1:], columns))
+        + " |"
+        for row in class_rows(metrics)
+    )
     return f"""## Per class
 
-| class | {' | '.join(heading for heading, _ in columns)} |
-| --- |{' --- |' * len(columns)}
+| class | {" | ".join(heading for heading, _ in columns)} |
+| --- |{" --- |" * len(columns)}
 {classes}
 
-Over all test pixels; boundary IoU compares the bands within {metrics['boundary_ratio']:.0%} of the image
+Over all test pixels; boundary IoU compares the bands within {metrics["boundary_ratio"]:.0%} of the image
 diagonal of each mask's contour (Cheng et al. 2021), where blurred or shifted edges show. NSD, HD95 and
 ASSD (in pixels) are the surface distances of each test image averaged over the images where both masks
 hold the class (MONAI's definitions; `unetcheck.checks.surface`); missed and invented count the test
@@ -200,21 +226,23 @@ images where the class is in the truth and not predicted, and the reverse.
 
 def write_report_md(metrics: dict[str, Any], out_dir: str) -> str:
     """`report.md`: the checks table, the headline figures, the per-class table and the pictures."""
-    rows = "\n".join(f"| {name} | {status if status == 'PASS' else f'**{status}**'} | {figure.replace('|', '/')} |"
-                     for name, status, figure in check_rows(metrics))
+    rows = "\n".join(
+        f"| {name} | {status if status == 'PASS' else f'**{status}**'} | {figure.replace('|', '/')} |"
+        for name, status, figure in check_rows(metrics)
+    )
     config = metrics["config"]
     text = f"""# unetcheck verify report
 
-{'All checks passed.' if metrics['passed'] else '**Some checks did not pass.**'}
+{"All checks passed." if metrics["passed"] else "**Some checks did not pass.**"}
 
 | check | result | figure |
 | --- | --- | --- |
 {rows}
 
-- mean IoU **{metrics['miou']:.3f}** (majority-class baseline {metrics['majority_baseline_miou']:.3f})
+- mean IoU **{metrics["miou"]:.3f}** (majority-class baseline {metrics["majority_baseline_miou"]:.3f})
 - {_overall_line(metrics)}
-- data `{config['data']}`, {config['size']}x{config['size']}, {len(metrics['loss'])} epochs, \
-batch {config['batch_size']}, seed {config['seed']}; wall {metrics['wall_s']:.0f} s
+- data `{config["data"]}`, {config["size"]}x{config["size"]}, {len(metrics["loss"])} epochs, \
+batch {config["batch_size"]}, seed {config["seed"]}; wall {metrics["wall_s"]:.0f} s
 
 {_class_section(metrics)}
 {_leakage_section(metrics)}
@@ -255,8 +283,11 @@ def mask_writer(out_dir: str) -> Callable[..., None]:
     def write(images: np.ndarray, masks: np.ndarray, predictions: np.ndarray, names: Sequence[str]) -> None:
         for image, mask, pred, name in zip(images, masks, predictions, names):
             photo = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
-            for kind, picture in (("images", photo), ("truth", mask[..., 0].astype(np.uint8)),
-                                  ("pred", pred[..., 0].astype(np.uint8))):
+            for kind, picture in (
+                ("images", photo),
+                ("truth", mask[..., 0].astype(np.uint8)),
+                ("pred", pred[..., 0].astype(np.uint8)),
+            ):
                 path = os.path.join(out_dir, MASK_FOLDERS[kind], f"{name}.png")
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 Image.fromarray(picture).save(path)
@@ -269,8 +300,15 @@ def profile_file(split: str) -> str:
     return f"data_{split}.json"
 
 
-def write_report(metrics: dict[str, Any], per_image: Any, model: Any, images: np.ndarray, masks: np.ndarray,
-                 out_dir: str, profiles: Mapping[str, Any] | None = None) -> None:
+def write_report(
+    metrics: dict[str, Any],
+    per_image: Any,
+    model: Any,
+    images: np.ndarray,
+    masks: np.ndarray,
+    out_dir: str,
+    profiles: Mapping[str, Any] | None = None,
+) -> None:
     """Writes the report of a run into `out_dir` (where the job has written `model.keras`):
     `metrics.json`, `per_image.json`, `data_SPLIT.json` (each split's data profile),
     `loss.png`, `confusion.png`, `predictions.png` (`model`'s masks for up to four test

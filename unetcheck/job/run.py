@@ -14,15 +14,16 @@ import dataclasses
 import os
 import shutil
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
 
 from unetcheck import checks
 from unetcheck.checks import registry
-from unetcheck.checks.leakage import MAX_DISTANCE, find_leaks
 from unetcheck.checks.data_profile import DataProfile, data_profile
+from unetcheck.checks.leakage import MAX_DISTANCE, find_leaks
 from unetcheck.checks.metrics import PerImageMetrics, majority_confusion, mean_iou
 from unetcheck.job import report
 from unetcheck.job.config import VerifyConfig
@@ -49,8 +50,13 @@ class EpochSamples(keras.callbacks.Callback):
         os.makedirs(self.out_dir, exist_ok=True)
         pred = create_mask(self.model(self.image[None], training=False))
         path = os.path.join(self.out_dir, f"epoch_{epoch + 1:03d}.png")
-        report.plot_predictions(self.image[None], self.mask[None], np.asarray(pred), path,
-                                title=f"Sample prediction after epoch {epoch + 1}")
+        report.plot_predictions(
+            self.image[None],
+            self.mask[None],
+            np.asarray(pred),
+            path,
+            title=f"Sample prediction after epoch {epoch + 1}",
+        )
 
 
 def _remove(path: str) -> None:
@@ -97,8 +103,10 @@ def _test_names(source: Any) -> list[str]:
 def leakage_report(source: Any, max_distance: int = MAX_DISTANCE, shown: int = 20) -> dict[str, Any]:
     """Which test photos of `source` are exact or near copies of training photos
     (`unetcheck.checks.leakage`): counts and the first `shown` pairs, by name."""
-    images = {split: source.split(split).map(lambda example: example["image"]).as_numpy_iterator()
-              for split in ("train", "test")}
+    images = {
+        split: source.split(split).map(lambda example: example["image"]).as_numpy_iterator()
+        for split in ("train", "test")
+    }
     leaks = find_leaks(images["train"], images["test"], max_distance)
     names = {split: _names(source, split) for split in ("train", "test")}
     return {
@@ -106,52 +114,93 @@ def leakage_report(source: Any, max_distance: int = MAX_DISTANCE, shown: int = 2
         "leaked_test_images": len({leak.test_index for leak in leaks}),
         "exact_pairs": sum(leak.exact for leak in leaks),
         "near_pairs": sum(not leak.exact for leak in leaks),
-        "pairs": [{"train": names["train"][leak.train_index], "test": names["test"][leak.test_index],
-                   "distance": leak.distance, "exact": leak.exact, "mirrored": leak.mirrored}
-                  for leak in leaks[:shown]],
+        "pairs": [
+            {
+                "train": names["train"][leak.train_index],
+                "test": names["test"][leak.test_index],
+                "distance": leak.distance,
+                "exact": leak.exact,
+                "mirrored": leak.mirrored,
+            }
+            for leak in leaks[:shown]
+        ],
     }
 
 
 def data_profiles(source: Any) -> dict[str, DataProfile]:
     """Each split's data profile (`unetcheck.checks.data_profile`) of the examples as loaded:
     what `unetcheck compare` sets beside the baseline's to name a change in the data."""
-    return {split: data_profile(source.split(split).as_numpy_iterator(), NUM_CLASSES, CLASS_NAMES,
-                                classes=trimaps.to_classes) for split in SPLITS}
+    return {
+        split: data_profile(
+            source.split(split).as_numpy_iterator(), NUM_CLASSES, CLASS_NAMES, classes=trimaps.to_classes
+        )
+        for split in SPLITS
+    }
 
 
 def _prepare(config: VerifyConfig, strategy: Any) -> tuple[Any, Any, keras.Model]:
     """The run's source, pipelines and compiled model (under `strategy`'s scope where one is given)."""
     set_seed(config.seed)
     synthetic = {"num_train": config.num_train, "num_test": config.num_test, "seed": config.synthetic_seed}
-    source = load_source(config.data, data_dir=config.data_dir, skip_bad=config.skip_bad,
-                         **(synthetic if config.data == "synthetic" else {}))
-    pipes = make_pipelines(source, size=config.size, batch_size=config.batch_size, seed=config.seed,
-                           class_weights=config.class_weights)
+    source = load_source(
+        config.data,
+        data_dir=config.data_dir,
+        skip_bad=config.skip_bad,
+        **(synthetic if config.data == "synthetic" else {}),
+    )
+    pipes = make_pipelines(
+        source, size=config.size, batch_size=config.batch_size, seed=config.seed, class_weights=config.class_weights
+    )
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope, precision(config.precision):
-        model = unet_model(NUM_CLASSES, input_size=config.size, weights=config.weights,
-                           sync_batchnorm=config.sync_batchnorm, fast=config.fast_layers)
+        model = unet_model(
+            NUM_CLASSES,
+            input_size=config.size,
+            weights=config.weights,
+            sync_batchnorm=config.sync_batchnorm,
+            fast=config.fast_layers,
+        )
         if config.weights is None:
             calibrate_encoder(model, next(iter(pipes.train))[0])
         compile_model(model, config.learning_rate, run_eagerly=config.run_eagerly)
     return source, pipes, model
 
 
-def _fit(model: keras.Model, strategy: Any, pipes: Any, config: VerifyConfig, callbacks: list,
-         verbose: int | str) -> Any:
+def _fit(
+    model: keras.Model, strategy: Any, pipes: Any, config: VerifyConfig, callbacks: list, verbose: int | str
+) -> Any:
     """Trains `model`: `Model.fit`, or its own loop under multi-worker (keras-team/keras#20585)."""
     if config.strategy == "multiworker":
         from unetcheck.reference.loop import fit_with_loop
 
-        return fit_with_loop(model, strategy, pipes.train, config.epochs,
-                             config.steps_per_epoch or pipes.steps_per_epoch, pipes.test, pipes.validation_steps,
-                             callbacks, verbose=verbose)
-    return train(model, pipes, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, callbacks=callbacks,
-                 verbose=verbose)
+        return fit_with_loop(
+            model,
+            strategy,
+            pipes.train,
+            config.epochs,
+            config.steps_per_epoch or pipes.steps_per_epoch,
+            pipes.test,
+            pipes.validation_steps,
+            callbacks,
+            verbose=verbose,
+        )
+    return train(
+        model, pipes, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, callbacks=callbacks, verbose=verbose
+    )
 
 
-def _record(config: VerifyConfig, per_image: PerImageMetrics, summary: dict[str, Any], baseline: float,
-            source: Any, logs: dict, history: Any, results: list, strategy: Any, started: float) -> dict[str, Any]:
+def _record(
+    config: VerifyConfig,
+    per_image: PerImageMetrics,
+    summary: dict[str, Any],
+    baseline: float,
+    source: Any,
+    logs: dict,
+    history: Any,
+    results: list,
+    strategy: Any,
+    started: float,
+) -> dict[str, Any]:
     """Every figure of a run, as `metrics.json` holds them."""
     return {
         "config": dataclasses.asdict(config),
@@ -210,11 +259,13 @@ def run_verify(
             resumable, history_csv = _resumable(out_dir, test_images[0], test_masks[0])
             fit_callbacks = resumable + fit_callbacks
         history = _fit(model, strategy, pipes, config, fit_callbacks, verbose)
-        logs = (_read_history(history_csv) if history_csv
-                else {k: list(map(float, v)) for k, v in history.history.items()})
+        logs = (
+            _read_history(history_csv) if history_csv else {k: list(map(float, v)) for k, v in history.history.items()}
+        )
         stock = to_stock(model) if config.fast_layers else model
-        per_image = predict_per_image(stock, pipes.test, _test_names(source),
-                                      each_batch=None if out_dir is None else report.mask_writer(out_dir))
+        per_image = predict_per_image(
+            stock, pipes.test, _test_names(source), each_batch=None if out_dir is None else report.mask_writer(out_dir)
+        )
         per_image.seeds = {"training": config.seed, "data": config.synthetic_seed}
         if out_dir is not None:
             per_image.sources = dict(report.MASK_FOLDERS)
@@ -225,10 +276,19 @@ def run_verify(
         if out_dir is not None:  # the model the job delivers; the save_reload check reads this file
             saved_model = os.path.join(out_dir, "model.keras")
             stock.save(saved_model)
-        trained = Trained(model=model, stock=stock, pipelines=pipes, encoder_before=encoder_before,
-                          trainable_before=trainable_before, losses=logs["loss"], test_images=test_images,
-                          augment=Augment(seed=config.seed), miou=miou, baseline_miou=baseline,
-                          saved_model=saved_model)
+        trained = Trained(
+            model=model,
+            stock=stock,
+            pipelines=pipes,
+            encoder_before=encoder_before,
+            trainable_before=trainable_before,
+            losses=logs["loss"],
+            test_images=test_images,
+            augment=Augment(seed=config.seed),
+            miou=miou,
+            baseline_miou=baseline,
+            saved_model=saved_model,
+        )
         results = verify_trained(trained, NUM_CLASSES, config.min_loss_drop, config.min_miou_margin)
     metrics = _record(config, per_image, summary, baseline, source, logs, history, results, strategy, started)
     metrics["data"] = {split: profile.summary() for split, profile in profiles.items()}

@@ -11,7 +11,8 @@ import dataclasses
 import functools
 import os
 import tempfile
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -121,18 +122,29 @@ def save_reload(trained: Trained, limits: Limits) -> str:
 
 def beats_majority_baseline(trained: Trained, limits: Limits) -> str:
     if not trained.miou >= trained.baseline_miou + limits.min_miou_margin:
-        raise AssertionError(f"mIoU {trained.miou:.3f} does not beat the majority baseline "
-                             f"{trained.baseline_miou:.3f} by {limits.min_miou_margin}")
+        raise AssertionError(
+            f"mIoU {trained.miou:.3f} does not beat the majority baseline "
+            f"{trained.baseline_miou:.3f} by {limits.min_miou_margin}"
+        )
     return f"mIoU {trained.miou:.3f} vs majority {trained.baseline_miou:.3f}"
 
 
 #: The main job's checks, in the order of its report.
-CHECKS = (paired_flip, label_range, frozen_encoder, decoder_trained, loss_decrease, finite_outputs, save_reload,
-          beats_majority_baseline)
+CHECKS = (
+    paired_flip,
+    label_range,
+    frozen_encoder,
+    decoder_trained,
+    loss_decrease,
+    finite_outputs,
+    save_reload,
+    beats_majority_baseline,
+)
 
 
-def verify_trained(trained: Trained, num_classes: int, min_loss_drop: float, min_miou_margin: float
-                   ) -> list[CheckResult]:
+def verify_trained(
+    trained: Trained, num_classes: int, min_loss_drop: float, min_miou_margin: float
+) -> list[CheckResult]:
     """Runs the eight checks of the main job on `trained`; returns one row each, in order."""
     limits = Limits(num_classes, min_loss_drop, min_miou_margin)
     return [run_check(fn.__name__, functools.partial(fn, trained, limits)) for fn in CHECKS]

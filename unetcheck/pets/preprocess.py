@@ -9,7 +9,8 @@ equal). Written here because the checks must install without TensorFlow.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -26,8 +27,11 @@ def output_size(size: int | tuple[int, int]) -> tuple[int, int]:
     """
     if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
         size = (int(size), int(size))
-    if (not isinstance(size, tuple) or len(size) != 2
-            or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in size)):
+    if (
+        not isinstance(size, tuple)
+        or len(size) != 2
+        or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in size)
+    ):
         raise InputError(f"size must be a positive int or a (height, width) pair of them; got {size!r}")
     return int(size[0]), int(size[1])
 
@@ -83,8 +87,9 @@ def oxford_preprocess(datapoint: Mapping[str, Any], size: int | tuple[int, int] 
     """
     missing = [k for k in ("image", "segmentation_mask") if k not in datapoint]
     if missing:
-        raise InputError(f"datapoint lacks {missing}; expected keys 'image' and 'segmentation_mask' "
-                         f"(got {sorted(datapoint)})")
+        raise InputError(
+            f"datapoint lacks {missing}; expected keys 'image' and 'segmentation_mask' (got {sorted(datapoint)})"
+        )
     image, mask = np.asarray(datapoint["image"]), np.asarray(datapoint["segmentation_mask"])
     check_example(image, mask)
     out_size = output_size(size)

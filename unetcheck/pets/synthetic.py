@@ -7,7 +7,7 @@ a border band of a few pixels along each blob's edge, as Oxford trimaps have.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -80,10 +80,7 @@ def synthetic_example(seed: int | tuple[int, ...], height: int, width: int) -> d
         trimap[dist < -half_band] = 1
 
     image = image + rng.normal(0.0, 6.0, image.shape)
-    return {
-        "image": np.clip(np.rint(image), 0, 255).astype(np.uint8),
-        "segmentation_mask": trimap[..., None],
-    }
+    return {"image": np.clip(np.rint(image), 0, 255).astype(np.uint8), "segmentation_mask": trimap[..., None]}
 
 
 def check_counts_and_sizes(num_examples: dict[str, int], min_size: int, max_size: int) -> None:
@@ -95,8 +92,9 @@ def check_counts_and_sizes(num_examples: dict[str, int], min_size: int, max_size
         raise InputError(f"need 8 <= min_size <= max_size; got {min_size}, {max_size}")
 
 
-def synthetic_examples(num_examples: int, seed: int = 0, split: str = "train", min_size: int = 96,
-                       max_size: int = 160) -> Iterator[dict]:
+def synthetic_examples(
+    num_examples: int, seed: int = 0, split: str = "train", min_size: int = 96, max_size: int = 160
+) -> Iterator[dict]:
     """The examples of one split of the synthetic pets, each with its `file_name`.
 
     Example i of a split is drawn from `(seed, split, i)` alone, its height and width

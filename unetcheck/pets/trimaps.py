@@ -6,7 +6,8 @@ checks all word their errors through the functions here.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -32,8 +33,10 @@ def to_classes(trimap: Any) -> Any:
 
 def float_mask_problem(dtype_name: str) -> str:
     """Why a mask of a float dtype is refused: what it should be, and the usual cause."""
-    return (f"mask must have an integer dtype ({TRIMAP_RULE}); got {dtype_name}. "
-            "A float mask usually means it was resized bilinearly: use method='nearest'.")
+    return (
+        f"mask must have an integer dtype ({TRIMAP_RULE}); got {dtype_name}. "
+        "A float mask usually means it was resized bilinearly: use method='nearest'."
+    )
 
 
 def size_problem(image_hw: Sequence[int], mask_hw: Sequence[int]) -> str | None:
@@ -75,15 +78,20 @@ def check_example(image: np.ndarray, mask: np.ndarray) -> None:
         outside 1..3, or a float image outside [0, 255].
     """
     if image.ndim != 3 or image.shape[-1] != 3:
-        raise InputError(f"image must have shape (height, width, 3); got shape {image.shape}. "
-                         "Decode grayscale/RGBA images to RGB first.")
+        raise InputError(
+            f"image must have shape (height, width, 3); got shape {image.shape}. "
+            "Decode grayscale/RGBA images to RGB first."
+        )
     if mask.ndim != 3 or mask.shape[-1] != 1:
-        raise InputError(f"segmentation_mask must have shape (height, width, 1); got shape {mask.shape}. "
-                         "Add a channel axis with mask[..., None] if it is (height, width).")
+        raise InputError(
+            f"segmentation_mask must have shape (height, width, 1); got shape {mask.shape}. "
+            "Add a channel axis with mask[..., None] if it is (height, width)."
+        )
     if not np.issubdtype(mask.dtype, np.integer):
         raise InputError(float_mask_problem(str(mask.dtype)))
     problem = size_problem(image.shape[:2], mask.shape[:2]) or (
-        range_problem(int(mask.min()), int(mask.max())) if mask.size else None)
+        range_problem(int(mask.min()), int(mask.max())) if mask.size else None
+    )
     if problem is None and np.issubdtype(image.dtype, np.floating) and image.size:
         problem = image_range_problem(float(image.min()), float(image.max()))
     if problem:

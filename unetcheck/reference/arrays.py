@@ -7,7 +7,8 @@ faster, streaming path.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -16,8 +17,9 @@ from unetcheck.pets.preprocess import oxford_preprocess
 from unetcheck.pets.synthetic import synthetic_examples
 
 
-def load_arrays(examples: Iterable[Mapping[str, Any]], size: int | tuple[int, int] = 128
-                ) -> tuple[np.ndarray, np.ndarray]:
+def load_arrays(
+    examples: Iterable[Mapping[str, Any]], size: int | tuple[int, int] = 128
+) -> tuple[np.ndarray, np.ndarray]:
     """Stacks TFDS-style examples into `(images, masks)` at `size`, as `load_image` makes them.
 
     Returns:
@@ -39,7 +41,13 @@ def load_arrays(examples: Iterable[Mapping[str, Any]], size: int | tuple[int, in
     return np.stack(images), np.stack(masks)
 
 
-def synthetic_arrays(num_examples: int, size: int | tuple[int, int] = 128, seed: int = 0, split: str = "train",
-                     min_size: int = 96, max_size: int = 160) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_arrays(
+    num_examples: int,
+    size: int | tuple[int, int] = 128,
+    seed: int = 0,
+    split: str = "train",
+    min_size: int = 96,
+    max_size: int = 160,
+) -> tuple[np.ndarray, np.ndarray]:
     """The synthetic pets of `synthetic_pets(seed=seed)`'s `split`, as arrays (no TensorFlow)."""
     return load_arrays(synthetic_examples(num_examples, seed, split, min_size, max_size), size)

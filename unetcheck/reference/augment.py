@@ -66,10 +66,7 @@ class Augment(keras.layers.Layer):
         return images, masks
 
     def compute_output_spec(self, images: Any, masks: Any) -> tuple[Any, Any]:
-        return (
-            keras.KerasTensor(images.shape, images.dtype),
-            keras.KerasTensor(masks.shape, masks.dtype),
-        )
+        return (keras.KerasTensor(images.shape, images.dtype), keras.KerasTensor(masks.shape, masks.dtype))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "seed": self.seed}

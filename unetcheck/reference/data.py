@@ -14,8 +14,9 @@ SYNTHETIC = "synthetic"
 TFDS = "tfds"
 
 
-def load_source(data: str = SYNTHETIC, data_dir: str | os.PathLike | None = None, skip_bad: bool = False,
-                **synthetic_options: Any) -> Source:
+def load_source(
+    data: str = SYNTHETIC, data_dir: str | os.PathLike | None = None, skip_bad: bool = False, **synthetic_options: Any
+) -> Source:
     """Loads a source by name: "synthetic" (default), "tfds" (or "tfds:VERSION"), or a folder path.
 
     Args:
@@ -66,8 +67,11 @@ def format_description(report: dict[str, Any]) -> str:
     lines = [f"source: {report['source']}"]
     for split, info in report["splits"].items():
         share = ", ".join(f"{k} {100 * v:.1f}%" for k, v in info["pixel_share"].items())
-        size = (f"heights {info['height'][0]}..{info['height'][1]}, widths {info['width'][0]}..{info['width'][1]}"
-                if info["height"] else "no usable image")
+        size = (
+            f"heights {info['height'][0]}..{info['height'][1]}, widths {info['width'][0]}..{info['width'][1]}"
+            if info["height"]
+            else "no usable image"
+        )
         lines.append(f"{split}: {info['examples']} usable examples; {size}; pixels: {share}")
     if report["bad"]:
         lines.append(f"{len(report['bad'])} bad example(s):")

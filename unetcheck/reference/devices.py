@@ -4,10 +4,9 @@ framework sees: `unetcheck.hardware`)."""
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import keras
-
 
 
 @contextlib.contextmanager

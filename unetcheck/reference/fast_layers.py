@@ -49,9 +49,7 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
         if _is_shape_list(input_shape):
             spatial = [tuple(shape[:-1]) for shape in input_shape]
             if any(s[1:] != spatial[0][1:] for s in spatial):
-                raise ValueError(
-                    f"SkipConv2DTranspose inputs must share their spatial dimensions; got {input_shape}"
-                )
+                raise ValueError(f"SkipConv2DTranspose inputs must share their spatial dimensions; got {input_shape}")
             self._splits = [int(shape[-1]) for shape in input_shape]
             input_shape = spatial[0] + (sum(self._splits),)
         super().build(input_shape)
@@ -67,8 +65,7 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
             return super().call(inputs)
         if self._splits is None or [int(x.shape[-1]) for x in inputs] != self._splits:
             raise ValueError(
-                f"{self.name} was built for input channels {self._splits}; "
-                f"got {[x.shape[-1] for x in inputs]}"
+                f"{self.name} was built for input channels {self._splits}; got {[x.shape[-1] for x in inputs]}"
             )
         offsets = list(itertools.accumulate(self._splits[:-1]))
         kernels = ops.split(self.kernel, offsets, axis=-1) if offsets else [self.kernel]
@@ -97,14 +94,23 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
     def _conv_transpose(self, x: Any, kernel: Any) -> Any:
         def forward(x: Any, kernel: Any) -> Any:
             return ops.conv_transpose(
-                x, kernel, strides=list(self.strides), padding=self.padding,
-                output_padding=self.output_padding, dilation_rate=self.dilation_rate,
+                x,
+                kernel,
+                strides=list(self.strides),
+                padding=self.padding,
+                output_padding=self.output_padding,
+                dilation_rate=self.dilation_rate,
                 data_format=self.data_format,
             )
 
-        if (keras.backend.backend() == "tensorflow" and self.padding == "same" and self.output_padding is None
-                and tuple(self.dilation_rate) == (1, 1) and None not in tuple(x.shape[1:3])  # pads need the size
-                and gemm_filter_gradient_is_faster()):
+        if (
+            keras.backend.backend() == "tensorflow"
+            and self.padding == "same"
+            and self.output_padding is None
+            and tuple(self.dilation_rate) == (1, 1)
+            and None not in tuple(x.shape[1:3])  # pads need the size
+            and gemm_filter_gradient_is_faster()
+        ):
             return _with_gemm_filter_gradient(forward, x, kernel, tuple(self.kernel_size), tuple(self.strides))
         return forward(x, kernel)
 
@@ -115,6 +121,7 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
         where the kernel tap sends it. Same products and sums; the convolution primitive,
         slow at 3 output channels, now handles `taps` input channels instead of hundreds.
         """
+
         def tap_products(x: Any, kernel: Any) -> Any:
             channels = int(kernel.shape[-1])
             matrix = ops.reshape(ops.transpose(kernel, (3, 0, 1, 2)), (channels, taps))
@@ -127,8 +134,9 @@ class SkipConv2DTranspose(keras.layers.Conv2DTranspose):
         return self._conv_transpose(products, identity)
 
 
-def _with_gemm_filter_gradient(forward: Any, x: Any, kernel: Any, size: tuple[int, int],
-                               strides: tuple[int, int]) -> Any:
+def _with_gemm_filter_gradient(
+    forward: Any, x: Any, kernel: Any, size: tuple[int, int], strides: tuple[int, int]
+) -> Any:
     """`forward(x, kernel)`, a "same" transposed convolution, whose kernel gradient is one
     matmul of the output gradient's patches (the pixels each kernel tap reads, as
     `tf.image.extract_patches` lays them out: rows, columns, channels) with the input: the
@@ -146,11 +154,13 @@ def _with_gemm_filter_gradient(forward: Any, x: Any, kernel: Any, size: tuple[in
             for out, inp, k, s in zip(dy.shape[1:3], x.shape[1:3], size, strides):
                 total = max((inp - 1) * s + k - out, 0)  # as TensorFlow pads a "same" convolution
                 pads.append([total // 2, total - total // 2])
-            patches = tf.image.extract_patches(tf.pad(dy, pads + [[0, 0]]), [1, *size, 1], [1, *strides, 1],
-                                               [1, 1, 1, 1], "VALID")
+            patches = tf.image.extract_patches(
+                tf.pad(dy, pads + [[0, 0]]), [1, *size, 1], [1, *strides, 1], [1, 1, 1, 1], "VALID"
+            )
             taps = size[0] * size[1] * int(dy.shape[-1])
-            dkernel = tf.matmul(tf.reshape(patches, (-1, taps)), tf.reshape(x, (-1, int(x.shape[-1]))),
-                                transpose_a=True)
+            dkernel = tf.matmul(
+                tf.reshape(patches, (-1, taps)), tf.reshape(x, (-1, int(x.shape[-1]))), transpose_a=True
+            )
             return dx, tf.reshape(dkernel, tf.shape(kernel))
 
         return y, grad
@@ -187,10 +197,18 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     def _fusable(self, inputs: Any, mask: Any) -> bool:
         axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
         rank = len(inputs.shape)
-        return (keras.backend.backend() == "tensorflow" and fused_kernel_is_faster() and mask is None and rank == 4
-                and [a % rank for a in axes] == [rank - 1] and self.scale and self.center
-                and not self.renorm and not self.synchronized
-                and self.epsilon >= 1.001e-5)  # TensorFlow raises a smaller epsilon to this
+        return (
+            keras.backend.backend() == "tensorflow"
+            and fused_kernel_is_faster()
+            and mask is None
+            and rank == 4
+            and [a % rank for a in axes] == [rank - 1]
+            and self.scale
+            and self.center
+            and not self.renorm
+            and not self.synchronized
+            and self.epsilon >= 1.001e-5
+        )  # TensorFlow raises a smaller epsilon to this
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         if not self._fusable(inputs, mask):
@@ -205,13 +223,16 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             count = ops.cast(ops.prod(ops.shape(x)[:-1]), "float32")
             variance = variance * (count - 1.0) / ops.maximum(count, 1.0)  # unbiased -> biased
             self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
-            self.moving_variance.assign(
-                self.moving_variance * self.momentum + variance * (1.0 - self.momentum)
-            )
+            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
         else:
             y, _, _ = tf.compat.v1.nn.fused_batch_norm(
-                x, self.gamma, self.beta, mean=self.moving_mean, variance=self.moving_variance,
-                epsilon=self.epsilon, is_training=False,
+                x,
+                self.gamma,
+                self.beta,
+                mean=self.moving_mean,
+                variance=self.moving_variance,
+                epsilon=self.epsilon,
+                is_training=False,
             )
         return ops.cast(y, self.compute_dtype)
 

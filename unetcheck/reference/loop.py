@@ -9,19 +9,28 @@ callbacks (BackupAndRestore, CSVLogger, ...) called at the same points.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 
 
-def fit_with_loop(model: keras.Model, strategy: Any, train: Any, epochs: int, steps_per_epoch: int,
-                  validation_data: Any, validation_steps: int,
-                  callbacks: Sequence[keras.callbacks.Callback] = (), verbose: int | str = 2
-                  ) -> keras.callbacks.History:
+def fit_with_loop(
+    model: keras.Model,
+    strategy: Any,
+    train: Any,
+    epochs: int,
+    steps_per_epoch: int,
+    validation_data: Any,
+    validation_steps: int,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int | str = 2,
+) -> keras.callbacks.History:
     """Trains `model` (built and compiled under `strategy.scope()`) and returns its History."""
     train_step, test_step = _steps(model, strategy)
-    callback_list = keras.callbacks.CallbackList(list(callbacks), add_history=True, model=model,
-                                                 epochs=epochs, steps=steps_per_epoch, verbose=0)
+    callback_list = keras.callbacks.CallbackList(
+        list(callbacks), add_history=True, model=model, epochs=epochs, steps=steps_per_epoch, verbose=0
+    )
     callback_list.on_train_begin()
     first = int(getattr(model, "_initial_epoch", None) or 0)  # set by BackupAndRestore on resume
     batches = iter(strategy.experimental_distribute_dataset(train))
@@ -36,11 +45,14 @@ def fit_with_loop(model: keras.Model, strategy: Any, train: Any, epochs: int, st
         totals = [0.0, 0.0, 0.0, 0.0]
         for batch in validation_data.take(validation_steps):
             totals = [t + float(v) for t, v in zip(totals, test_step(tuple(batch)))]
-        logs = {"accuracy": hits_sum / pixel_sum, "loss": loss_sum / steps_per_epoch,
-                "val_accuracy": totals[2] / totals[3], "val_loss": totals[0] / totals[1]}
+        logs = {
+            "accuracy": hits_sum / pixel_sum,
+            "loss": loss_sum / steps_per_epoch,
+            "val_accuracy": totals[2] / totals[3],
+            "val_loss": totals[0] / totals[1],
+        }
         if verbose:
-            print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()),
-                  flush=True)
+            print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()), flush=True)
         callback_list.on_epoch_end(epoch, logs)
     callback_list.on_train_end()
     return model.history

@@ -31,8 +31,7 @@ IMAGENET_SIZES = (96, 128, 160, 192, 224)
 
 
 def upsample(
-    filters: int, size: int, norm_type: str = "batchnorm", apply_dropout: bool = False,
-    synchronized: bool = False,
+    filters: int, size: int, norm_type: str = "batchnorm", apply_dropout: bool = False, synchronized: bool = False
 ) -> keras.Sequential:
     """The pix2pix decoder block: Conv2DTranspose (stride 2) -> norm -> [Dropout] -> ReLU.
 
@@ -57,9 +56,7 @@ def upsample(
         # pix2pix's InstanceNormalization: per-example, per-channel, learned scale and offset.
         block.add(
             keras.layers.GroupNormalization(
-                groups=-1,
-                epsilon=1e-5,
-                gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
+                groups=-1, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02)
             )
         )
     if apply_dropout:
@@ -70,8 +67,15 @@ def upsample(
 
 def _pix2pix_conv(layer: type, filters: int, size: int, **kwargs: Any) -> keras.layers.Layer:
     """pix2pix's stride-2 transposed convolution: N(0, 0.02) kernel, no bias."""
-    return layer(filters, size, strides=2, padding="same", use_bias=False,
-                 kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02), **kwargs)
+    return layer(
+        filters,
+        size,
+        strides=2,
+        padding="same",
+        use_bias=False,
+        kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02),
+        **kwargs,
+    )
 
 
 def _check_input_size(input_size: int) -> None:
@@ -103,13 +107,10 @@ def build_encoder(input_size: int = 128, weights: str | os.PathLike | None = Non
     elif isinstance(weights, str) and weights == "imagenet":
         if input_size not in IMAGENET_SIZES:
             raise InputError(
-                f"ImageNet weights of MobileNetV2 exist for input sizes {IMAGENET_SIZES}; "
-                f"got {input_size}"
+                f"ImageNet weights of MobileNetV2 exist for input sizes {IMAGENET_SIZES}; got {input_size}"
             )
         try:
-            base = keras.applications.MobileNetV2(
-                input_shape=shape, include_top=False, weights="imagenet"
-            )
+            base = keras.applications.MobileNetV2(input_shape=shape, include_top=False, weights="imagenet")
         except Exception as err:  # network failure surfaces as several exception types
             raise InputError(
                 "could not load MobileNetV2 ImageNet weights (no network?). Download "
@@ -120,10 +121,7 @@ def build_encoder(input_size: int = 128, weights: str | os.PathLike | None = Non
     else:
         path = os.fspath(weights)
         if not os.path.isfile(path):
-            raise InputError(
-                f"weights must be None, 'imagenet' or the path of a weights file; "
-                f"no file at {path!r}"
-            )
+            raise InputError(f"weights must be None, 'imagenet' or the path of a weights file; no file at {path!r}")
         try:
             base = keras.applications.MobileNetV2(input_shape=shape, include_top=False, weights=path)
         except Exception as err:
@@ -132,9 +130,7 @@ def build_encoder(input_size: int = 128, weights: str | os.PathLike | None = Non
                 f"weights from {path!r}: {type(err).__name__}: {str(err).splitlines()[0]}"
             ) from err
     encoder = keras.Model(
-        inputs=base.input,
-        outputs=[base.get_layer(name).output for name in ENCODER_TAPS],
-        name="encoder",
+        inputs=base.input, outputs=[base.get_layer(name).output for name in ENCODER_TAPS], name="encoder"
     )
     encoder.trainable = False
     return encoder
@@ -176,8 +172,7 @@ def unet_model(
         raise InputError(f"output_channels must be a positive int; got {output_channels!r}")
     if len(decoder_filters) != len(ENCODER_TAPS) - 1:
         raise InputError(
-            f"decoder_filters needs {len(ENCODER_TAPS) - 1} entries, one per skip; "
-            f"got {len(decoder_filters)}"
+            f"decoder_filters needs {len(ENCODER_TAPS) - 1} entries, one per skip; got {len(decoder_filters)}"
         )
     encoder = build_encoder(input_size, weights)
     inputs = keras.Input(shape=(input_size, input_size, 3), name="image")
@@ -188,8 +183,7 @@ def unet_model(
     skips = encoder(inputs)
     x = skips[-1]
     if fast:
-        outputs = _fast_decoder(x, list(reversed(skips[:-1])), decoder_filters, output_channels,
-                                 sync_batchnorm)
+        outputs = _fast_decoder(x, list(reversed(skips[:-1])), decoder_filters, output_channels, sync_batchnorm)
     else:
         for filters, skip in zip(decoder_filters, reversed(skips[:-1])):
             x = upsample(filters, 3, synchronized=sync_batchnorm)(x)
@@ -200,8 +194,9 @@ def unet_model(
     return keras.Model(inputs=inputs, outputs=outputs, **kwargs)
 
 
-def _fast_decoder(x: Any, skips: list, decoder_filters: tuple[int, ...], output_channels: int,
-                   sync_batchnorm: bool) -> Any:
+def _fast_decoder(
+    x: Any, skips: list, decoder_filters: tuple[int, ...], output_channels: int, sync_batchnorm: bool
+) -> Any:
     """The pix2pix blocks and final transposed conv with each concatenation folded into the
     next convolution: weights created in the tutorial's order and shapes."""
     from unetcheck.reference.fast_layers import FusedBatchNormalization, SkipConv2DTranspose
@@ -261,6 +256,7 @@ def to_stock(model: keras.Model) -> keras.Model:
     try:
         stock.set_weights(model.get_weights())
     except ValueError as err:
-        raise InputError(f"model {model.name!r} is not a unet_model: its weights do not fit the stock graph "
-                         f"({err})") from err
+        raise InputError(
+            f"model {model.name!r} is not a unet_model: its weights do not fit the stock graph ({err})"
+        ) from err
     return stock

@@ -38,7 +38,7 @@ def _read_split_list(path: str) -> list[str]:
         return [line.split()[0] for line in f if line.strip() and not line.startswith("#")]
 
 
-def _decode(name: "tf.Tensor", image_path: "tf.Tensor", trimap_path: "tf.Tensor") -> dict:
+def _decode(name: tf.Tensor, image_path: tf.Tensor, trimap_path: tf.Tensor) -> dict:
     """Decodes any JPEG/PNG/GIF/BMP photo (by content, not extension) to RGB uint8."""
     import tensorflow as tf
 
@@ -49,12 +49,13 @@ def _decode(name: "tf.Tensor", image_path: "tf.Tensor", trimap_path: "tf.Tensor"
     return {"image": image, "segmentation_mask": trimap, "file_name": name}
 
 
-def _files_dataset(paths: list[tuple[str, str, str]]) -> "tf.data.Dataset":
+def _files_dataset(paths: list[tuple[str, str, str]]) -> tf.data.Dataset:
     import tensorflow as tf
 
     columns = tuple(list(column) for column in zip(*paths))
-    return tf.data.Dataset.from_tensor_slices(columns).map(tf.autograph.experimental.do_not_convert(_decode),
-                                                           num_parallel_calls=tf.data.AUTOTUNE)
+    return tf.data.Dataset.from_tensor_slices(columns).map(
+        tf.autograph.experimental.do_not_convert(_decode), num_parallel_calls=tf.data.AUTOTUNE
+    )
 
 
 def _decode_failure(image_path: str, trimap_path: str) -> str:
@@ -77,7 +78,8 @@ def _scan_files(paths: list[tuple[str, str, str]]) -> tuple[list[ExampleStats], 
 
     ds = _files_dataset(paths).map(
         tf.autograph.experimental.do_not_convert(
-            lambda ex: (ex["file_name"], label_stats(ex["image"], ex["segmentation_mask"]))),
+            lambda ex: (ex["file_name"], label_stats(ex["image"], ex["segmentation_mask"]))
+        ),
         num_parallel_calls=tf.data.AUTOTUNE,
     )
     # Undecodable examples do not come out of ignore_errors(): found by name below.
@@ -119,7 +121,8 @@ def oxford_folder(path: str | os.PathLike, skip_bad: bool = False) -> Source:
     if not os.path.isdir(root):
         raise InputError(f"data path {root!r} {'is not a folder' if os.path.exists(root) else 'does not exist'}")
     expected = ["images", os.path.join("annotations", "trimaps")] + [
-        os.path.join("annotations", f) for f in SPLIT_FILES.values()]
+        os.path.join("annotations", f) for f in SPLIT_FILES.values()
+    ]
     missing = [p for p in expected if not os.path.exists(os.path.join(root, p))]
     if missing:
         raise InputError(
@@ -153,8 +156,9 @@ def oxford_folder(path: str | os.PathLike, skip_bad: bool = False) -> Source:
     return _finish(f"folder {root}", splits, stats, bad, skip_bad)
 
 
-def oxford_tfds(data_dir: str | os.PathLike | None = None, version: str = TFDS_VERSION,
-                skip_bad: bool = False) -> Source:
+def oxford_tfds(
+    data_dir: str | os.PathLike | None = None, version: str = TFDS_VERSION, skip_bad: bool = False
+) -> Source:
     """Oxford-IIIT Pet from a prepared TFDS data directory (never downloads).
 
     Raises:
@@ -187,7 +191,8 @@ def oxford_tfds(data_dir: str | os.PathLike | None = None, version: str = TFDS_V
             raise InputError(f"split {split!r} of {TFDS_NAME} has no usable example: {_listing(bad)}")
         if reasons:
             table = tf.lookup.StaticHashTable(
-                tf.lookup.KeyValueTensorInitializer(list(reasons), [1] * len(reasons)), default_value=0)
-            ds = ds.filter(lambda ex: table.lookup(ex["file_name"]) == 0)
+                tf.lookup.KeyValueTensorInitializer(list(reasons), [1] * len(reasons)), default_value=0
+            )
+            ds = ds.filter(lambda ex, table=table: table.lookup(ex["file_name"]) == 0)
         splits[split], stats[split] = ds, good
     return _finish(f"TFDS {TFDS_NAME}", splits, stats, bad, skip_bad)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from unetcheck.errors import InputError
 from unetcheck.reference.augment import Augment
@@ -23,15 +24,15 @@ VAL_SUBSPLITS = 5
 class Pipelines:
     """Batched train (infinite) and test (one pass) datasets, with the tutorial's step counts."""
 
-    train: "tf.data.Dataset"
-    test: "tf.data.Dataset"
+    train: tf.data.Dataset
+    test: tf.data.Dataset
     steps_per_epoch: int
     validation_steps: int
     batch_size: int
     size: int
 
 
-def _autotuned(dataset: "tf.data.Dataset", enabled: bool) -> "tf.data.Dataset":
+def _autotuned(dataset: tf.data.Dataset, enabled: bool) -> tf.data.Dataset:
     import tensorflow as tf
 
     options = tf.data.Options()
@@ -39,7 +40,7 @@ def _autotuned(dataset: "tf.data.Dataset", enabled: bool) -> "tf.data.Dataset":
     return dataset.with_options(options)
 
 
-def without_autotune(dataset: "tf.data.Dataset") -> "tf.data.Dataset":
+def without_autotune(dataset: tf.data.Dataset) -> tf.data.Dataset:
     """`dataset` with tf.data's autotuner off: the same elements in the same order.
 
     With the autotuner on, deleting an iterator waits for the autotuner's thread to wake
@@ -103,8 +104,7 @@ def make_pipelines(
     if class_weights is not None:
         train = train.map(as_written(functools.partial(add_sample_weights, class_weights=class_weights)))
     train = _autotuned(train.prefetch(tf.data.AUTOTUNE), autotune)
-    test = _autotuned(source.split("test").map(load, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size),
-                      autotune)
+    test = _autotuned(source.split("test").map(load, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size), autotune)
     num_train = source.num_examples["train"]
     num_test = source.num_examples["test"]
     return Pipelines(

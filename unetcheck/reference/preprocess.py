@@ -9,7 +9,8 @@ All checks raise `ValueError` eagerly; inside a `tf.data` graph the value checks
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from unetcheck.errors import InputError
 from unetcheck.pets import trimaps
@@ -30,16 +31,14 @@ def _check(condition: Any, eager_problem: Callable[[], str | None], graph_messag
     return [tf.debugging.Assert(condition, [graph_message])]
 
 
-def _check_shape(tensor: "tf.Tensor", what: str, channels: int, hint: str) -> None:
+def _check_shape(tensor: tf.Tensor, what: str, channels: int, hint: str) -> None:
     """Raises ValueError unless `tensor` is (height, width, channels)."""
     shape = tensor.shape
     if shape.rank != 3 or shape[-1] != channels:
-        raise InputError(
-            f"{what} must have shape (height, width, {channels}); got shape {tuple(shape)}. {hint}"
-        )
+        raise InputError(f"{what} must have shape (height, width, {channels}); got shape {tuple(shape)}. {hint}")
 
 
-def normalize(image: "tf.Tensor", mask: "tf.Tensor") -> tuple["tf.Tensor", "tf.Tensor"]:
+def normalize(image: tf.Tensor, mask: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """Scales an image to float32 [0, 1] and shifts trimap labels {1, 2, 3} to {0, 1, 2}.
 
     Args:
@@ -61,22 +60,27 @@ def normalize(image: "tf.Tensor", mask: "tf.Tensor") -> tuple["tf.Tensor", "tf.T
     deps = []
     if image.dtype.is_floating:
         lo, hi = tf.reduce_min(image), tf.reduce_max(image)
-        deps += _check(tf.logical_and(lo >= 0.0, hi <= 255.0),
-                       lambda: trimaps.image_range_problem(float(lo), float(hi)),
-                       "float image values must lie in [0, 255] (raw pixel values)")
+        deps += _check(
+            tf.logical_and(lo >= 0.0, hi <= 255.0),
+            lambda: trimaps.image_range_problem(float(lo), float(hi)),
+            "float image values must lie in [0, 255] (raw pixel values)",
+        )
     elif not image.dtype.is_integer:
         raise InputError(f"image must be integer or float; got {image.dtype.name}")
     mlo, mhi = tf.reduce_min(mask), tf.reduce_max(mask)
     low, high = trimaps.TRIMAP_LABELS[0], trimaps.TRIMAP_LABELS[-1]
-    deps += _check(tf.logical_and(mlo >= low, mhi <= high), lambda: trimaps.range_problem(int(mlo), int(mhi)),
-                   f"mask values must be {trimaps.TRIMAP_RULE}")
+    deps += _check(
+        tf.logical_and(mlo >= low, mhi <= high),
+        lambda: trimaps.range_problem(int(mlo), int(mhi)),
+        f"mask values must be {trimaps.TRIMAP_RULE}",
+    )
     with tf.control_dependencies(deps):
         image = tf.cast(image, tf.float32) / 255.0
         mask = trimaps.to_classes(mask)
     return image, mask
 
 
-def load_image(datapoint: Mapping[str, Any], size: int | tuple[int, int] = 128) -> tuple["tf.Tensor", "tf.Tensor"]:
+def load_image(datapoint: Mapping[str, Any], size: int | tuple[int, int] = 128) -> tuple[tf.Tensor, tf.Tensor]:
     """Turns one TFDS-style example into a `size` (image, mask) pair.
 
     Image bilinear, mask nearest-neighbour (so every mask pixel stays a class), then
@@ -101,8 +105,7 @@ def load_image(datapoint: Mapping[str, Any], size: int | tuple[int, int] = 128) 
     missing = [k for k in ("image", "segmentation_mask") if k not in datapoint]
     if missing:
         raise InputError(
-            f"datapoint lacks {missing}; expected keys 'image' and 'segmentation_mask' "
-            f"(got {sorted(datapoint)})"
+            f"datapoint lacks {missing}; expected keys 'image' and 'segmentation_mask' (got {sorted(datapoint)})"
         )
     image = tf.convert_to_tensor(datapoint["image"])
     mask = tf.convert_to_tensor(datapoint["segmentation_mask"])

@@ -6,7 +6,8 @@ Shared by every source (the folder loader, TFDS, synthetic) and by `validate-dat
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from unetcheck.pets import trimaps
 
@@ -24,7 +25,7 @@ class ExampleStats:
     label_counts: tuple[int, ...]  # pixels with each of TRIMAP_LABELS: 1 (pet), 2 (background), 3 (border)
 
 
-def label_stats(image: "tf.Tensor", trimap: "tf.Tensor") -> dict[str, "tf.Tensor"]:
+def label_stats(image: tf.Tensor, trimap: tf.Tensor) -> dict[str, tf.Tensor]:
     """Graph-side summary of one example: both sizes and a 256-bin histogram of the trimap."""
     import tensorflow as tf
 
@@ -38,8 +39,7 @@ def label_stats(image: "tf.Tensor", trimap: "tf.Tensor") -> dict[str, "tf.Tensor
 
 def problem(stats: dict[str, Any]) -> str | None:
     """Why an example's summary makes it unusable (`unetcheck.pets.trimaps`' rule), or None."""
-    return (trimaps.size_problem(stats["image_shape"], stats["mask_shape"])
-            or trimaps.histogram_problem(stats["counts"]))
+    return trimaps.size_problem(stats["image_shape"], stats["mask_shape"]) or trimaps.histogram_problem(stats["counts"])
 
 
 def to_example_stats(name: str, stats: dict[str, Any]) -> ExampleStats:
@@ -48,7 +48,7 @@ def to_example_stats(name: str, stats: dict[str, Any]) -> ExampleStats:
     return ExampleStats(name, h, w, tuple(int(counts[label]) for label in trimaps.TRIMAP_LABELS))
 
 
-def scan_examples(ds: "tf.data.Dataset") -> tuple[list[ExampleStats], dict[str, str]]:
+def scan_examples(ds: tf.data.Dataset) -> tuple[list[ExampleStats], dict[str, str]]:
     """Scans decoded examples (`image`, `segmentation_mask`, optional `file_name`) in parallel.
 
     Returns:
@@ -60,8 +60,9 @@ def scan_examples(ds: "tf.data.Dataset") -> tuple[list[ExampleStats], dict[str, 
         name = ex.get("file_name", tf.constant(""))
         return name, label_stats(ex["image"], ex["segmentation_mask"])
 
-    summaries = ds.map(tf.autograph.experimental.do_not_convert(summarize),
-                       num_parallel_calls=tf.data.AUTOTUNE).as_numpy_iterator()
+    summaries = ds.map(
+        tf.autograph.experimental.do_not_convert(summarize), num_parallel_calls=tf.data.AUTOTUNE
+    ).as_numpy_iterator()
     return classify((name.decode() or f"example {index}", stats) for index, (name, stats) in enumerate(summaries))
 
 

@@ -28,12 +28,12 @@ class Source:
     """
 
     name: str
-    splits: dict[str, "tf.data.Dataset"]
+    splits: dict[str, tf.data.Dataset]
     num_examples: dict[str, int]
     skipped: list[dict[str, str]] = dataclasses.field(default_factory=list)
     stats: dict[str, list] | None = None
 
-    def split(self, name: str) -> "tf.data.Dataset":
+    def split(self, name: str) -> tf.data.Dataset:
         """Returns the raw dataset of split `name`.
 
         Raises:
@@ -45,11 +45,7 @@ class Source:
 
 
 def synthetic_pets(
-    num_train: int = 96,
-    num_test: int = 32,
-    seed: int = 0,
-    min_size: int = 96,
-    max_size: int = 160,
+    num_train: int = 96, num_test: int = 32, seed: int = 0, min_size: int = 96, max_size: int = 160
 ) -> Source:
     """The embedded default source: Oxford-like pets of random sizes, deterministic in `seed`.
 
@@ -70,8 +66,8 @@ def synthetic_pets(
     }
     splits = {
         split: tf.data.Dataset.from_generator(
-            lambda s=split: synthetic_examples(counts[s], seed, s, min_size, max_size), output_signature=signature)
-        .apply(tf.data.experimental.assert_cardinality(counts[split]))
+            lambda s=split: synthetic_examples(counts[s], seed, s, min_size, max_size), output_signature=signature
+        ).apply(tf.data.experimental.assert_cardinality(counts[split]))
         for split in SPLITS
     }
     return Source(name="synthetic", splits=splits, num_examples=counts)

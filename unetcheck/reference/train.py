@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -91,9 +92,15 @@ def train(
     )
 
 
-def predict_per_image(model: keras.Model, batches: Any, names: Sequence[str] | None = None,
-                      num_classes: int = NUM_CLASSES, class_names: Sequence[str] | None = CLASS_NAMES,
-                      surface: bool = True, each_batch: Callable[..., None] | None = None) -> PerImageMetrics:
+def predict_per_image(
+    model: keras.Model,
+    batches: Any,
+    names: Sequence[str] | None = None,
+    num_classes: int = NUM_CLASSES,
+    class_names: Sequence[str] | None = CLASS_NAMES,
+    surface: bool = True,
+    each_batch: Callable[..., None] | None = None,
+) -> PerImageMetrics:
     """Per-image counts of `model`'s argmax masks over (images, masks, ...) batches, streamed one
     batch at a time, with the test set's fingerprint (its true masks and names).
     `each_batch(images, masks, predictions, names)` sees every batch (to write its masks)."""
@@ -103,15 +110,20 @@ def predict_per_image(model: keras.Model, batches: Any, names: Sequence[str] | N
         for batch in batches:
             x, y = np.asarray(batch[0]), np.asarray(batch[1])
             pred = np.asarray(create_mask(model(x, training=False)))
-            batch_names = [str(offset + i) for i in range(len(x))] if names is None else list(
-                names[offset:offset + len(x)])
+            batch_names = (
+                [str(offset + i) for i in range(len(x))] if names is None else list(names[offset : offset + len(x)])
+            )
             if each_batch is not None:
                 each_batch(x, y, pred, batch_names)
             yield y, pred, batch_names
             offset += len(x)
 
-    return per_image_metrics(predicted(), num_classes=num_classes,
-                             class_names=class_names if num_classes == NUM_CLASSES else None, surface=surface)
+    return per_image_metrics(
+        predicted(),
+        num_classes=num_classes,
+        class_names=class_names if num_classes == NUM_CLASSES else None,
+        surface=surface,
+    )
 
 
 def predict_confusion(model: keras.Model, batches: Any, num_classes: int) -> np.ndarray:

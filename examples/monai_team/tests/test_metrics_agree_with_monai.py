@@ -12,10 +12,10 @@ import pytest
 import torch
 from monai.metrics import (
     compute_average_surface_distance,
+    compute_confusion_matrix_metric,
     compute_dice,
     compute_hausdorff_distance,
     compute_iou,
-    compute_confusion_matrix_metric,
     compute_surface_dice,
     get_confusion_matrix,
 )
@@ -31,8 +31,12 @@ def masks():
     """Trimaps 0..2, and predictions shifted by 1-3 pixels with a few wrong pixels; in the last
     image the border class is never predicted."""
     rng = np.random.default_rng(0)
-    truth = np.stack([e["segmentation_mask"][:48, :48, 0].astype(np.int64) - 1
-                      for e in synthetic_examples(6, seed=3, min_size=48, max_size=64)])
+    truth = np.stack(
+        [
+            e["segmentation_mask"][:48, :48, 0].astype(np.int64) - 1
+            for e in synthetic_examples(6, seed=3, min_size=48, max_size=64)
+        ]
+    )
     pred = np.stack([np.roll(t, tuple(rng.integers(-3, 4, 2)), axis=(0, 1)) for t in truth])
     pred[rng.uniform(size=pred.shape) < 0.01] = 0
     pred[-1][pred[-1] == 2] = 1
@@ -49,10 +53,12 @@ def test_region_metrics_agree(masks):
     rows = ours.rows()
     y_pred, y = _one_hot(pred), _one_hot(truth)
     confusion = get_confusion_matrix(y_pred, y, include_background=True)
-    theirs = {"iou": compute_iou(y_pred, y, include_background=True).numpy(),
-              "dice": compute_dice(y_pred, y, include_background=True).numpy(),
-              "precision": compute_confusion_matrix_metric("precision", confusion).numpy(),
-              "recall": compute_confusion_matrix_metric("recall", confusion).numpy()}
+    theirs = {
+        "iou": compute_iou(y_pred, y, include_background=True).numpy(),
+        "dice": compute_dice(y_pred, y, include_background=True).numpy(),
+        "precision": compute_confusion_matrix_metric("precision", confusion).numpy(),
+        "recall": compute_confusion_matrix_metric("recall", confusion).numpy(),
+    }
     for name, values in theirs.items():
         mine = np.array([list(row[name].values()) for row in rows])
         if name == "precision":
@@ -67,9 +73,11 @@ def test_surface_metrics_agree(masks):
     ours = per_image_metrics(truth, pred, 3, nsd_tolerance=TOLERANCE).surface
     y_pred, y = _one_hot(pred), _one_hot(truth)
     with pytest.warns(UserWarning, match="prediction of class 2 is all 0"):
-        theirs = {"nsd": compute_surface_dice(y_pred, y, [TOLERANCE] * 3, include_background=True),
-                  "hd95": compute_hausdorff_distance(y_pred, y, include_background=True, percentile=95),
-                  "assd": compute_average_surface_distance(y_pred, y, include_background=True, symmetric=True)}
+        theirs = {
+            "nsd": compute_surface_dice(y_pred, y, [TOLERANCE] * 3, include_background=True),
+            "hd95": compute_hausdorff_distance(y_pred, y, include_background=True, percentile=95),
+            "assd": compute_average_surface_distance(y_pred, y, include_background=True, symmetric=True),
+        }
     theirs = {name: values.numpy() for name, values in theirs.items()}
     assert np.isnan(theirs["hd95"][-1, 2]) and ours["hd95"][-1, 2] == np.inf  # the missed class: see above
     theirs["hd95"][-1, 2] = np.inf
@@ -90,10 +98,11 @@ def test_volumes_with_anisotropic_spacing_agree():
     ours = per_image_metrics(truth, pred, 3, nsd_tolerance=2.0, spacing=spacing).surface
     y_pred = torch.nn.functional.one_hot(torch.from_numpy(pred), 3).permute(0, 4, 1, 2, 3).float()
     y = torch.nn.functional.one_hot(torch.from_numpy(truth), 3).permute(0, 4, 1, 2, 3).float()
-    theirs = {"nsd": compute_surface_dice(y_pred, y, [2.0] * 3, include_background=True, spacing=spacing),
-              "hd95": compute_hausdorff_distance(y_pred, y, include_background=True, percentile=95, spacing=spacing),
-              "assd": compute_average_surface_distance(y_pred, y, include_background=True, symmetric=True,
-                                                       spacing=spacing)}
+    theirs = {
+        "nsd": compute_surface_dice(y_pred, y, [2.0] * 3, include_background=True, spacing=spacing),
+        "hd95": compute_hausdorff_distance(y_pred, y, include_background=True, percentile=95, spacing=spacing),
+        "assd": compute_average_surface_distance(y_pred, y, include_background=True, symmetric=True, spacing=spacing),
+    }
     for name, values in theirs.items():
         # MONAI's float32 against our float64, as above.
         np.testing.assert_allclose(ours[name], values.numpy(), rtol=1e-6, err_msg=name)

@@ -34,8 +34,7 @@ def test_labels_in_range(batches):
 
 
 def test_flip_is_paired():
-    assert_paired_flip(pipeline.augmentation(), call="dict", keys=pipeline.KEYS, per_example=True,
-                       channels_first=True)
+    assert_paired_flip(pipeline.augmentation(), call="dict", keys=pipeline.KEYS, per_example=True, channels_first=True)
 
 
 def test_outputs_fit_the_loss(batches):

@@ -11,11 +11,11 @@ from unetcheck.checks import (
     assert_batch_independent,
     assert_frozen,
     assert_labels_in_range,
-    assert_same_data,
-    assert_loss_ignores,
     assert_loss_decreases,
+    assert_loss_ignores,
     assert_outputs_fit_loss,
     assert_paired_flip,
+    assert_same_data,
     assert_same_preprocessing,
     assert_state_loaded,
 )
@@ -31,8 +31,7 @@ def examples():
 @pytest.fixture
 def loader(examples):
     dataset = pipeline.PetDataset(examples, augment=pipeline.augmentation())
-    return torch.utils.data.DataLoader(dataset, batch_size=8, shuffle=True,
-                                       generator=torch.Generator().manual_seed(0))
+    return torch.utils.data.DataLoader(dataset, batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(0))
 
 
 @pytest.fixture
@@ -83,8 +82,9 @@ def test_inference_ignores_the_batch(loader):
 def test_outputs_fit_cross_entropy(loader):
     images, _ = next(iter(loader))
     # F.cross_entropy takes logits.
-    assert_outputs_fit_loss(pipeline.for_inference(pipeline.build_model())(images), from_logits=True,
-                            channels_first=True)
+    assert_outputs_fit_loss(
+        pipeline.for_inference(pipeline.build_model())(images), from_logits=True, channels_first=True
+    )
 
 
 def test_training_data_is_the_recorded_data(examples):

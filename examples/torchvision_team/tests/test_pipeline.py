@@ -67,5 +67,7 @@ def test_inference_ignores_the_batch(loader):
 
 def test_checkpoint_is_loaded():
     saved = torch.nn.DataParallel(pipeline.build_model(seed=1)).state_dict()  # keys "module.*"
-    assert_state_loaded(pipeline.load_checkpoint(pipeline.build_model(), saved),
-                        {key.removeprefix("module."): value for key, value in saved.items()})
+    assert_state_loaded(
+        pipeline.load_checkpoint(pipeline.build_model(), saved),
+        {key.removeprefix("module."): value for key, value in saved.items()},
+    )

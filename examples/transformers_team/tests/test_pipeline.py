@@ -24,8 +24,9 @@ def examples():
 
 @pytest.fixture
 def loader(examples):
-    return torch.utils.data.DataLoader(pipeline.PetDataset(examples), batch_size=8, shuffle=True,
-                                       generator=torch.Generator().manual_seed(0))
+    return torch.utils.data.DataLoader(
+        pipeline.PetDataset(examples), batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(0)
+    )
 
 
 def test_preprocessing_matches_the_reference():
