@@ -174,6 +174,28 @@ def bench_plan(
     return paths, windows, steps, batch_sizes, bf16
 
 
+def _measure_paths(
+    plan: tuple, flops: dict[str, dict[str, float]], matmul: list[float], log: Callable[[str], None]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Every path at every batch size of `plan` (size, batch sizes, windows, steps, paths):
+    `{path: {batch size: figures}}`; the matmul rate measured again after each batch size."""
+    size, batch_sizes, windows, steps, paths = plan
+    source = synthetic_pets(num_train=max(batch_sizes) * 2, num_test=8, seed=0)
+    results: dict[str, dict[str, dict[str, float]]] = {path: {} for path in paths}
+    for batch_size in batch_sizes:
+        for path, figures in measure_batch(source, size, batch_size, windows, steps, paths).items():
+            work = flops["fast" if path.startswith("fast") else "stock"]
+            figures["train_gflop_s"] = figures["train_img_s"] * work["train"] / 1e9
+            results[path][str(batch_size)] = figures
+            log(
+                f"{path:>14} batch {batch_size:>2}: train {figures['train_img_s']:6.1f} img/s, "
+                f"predict {figures['predict_img_s']:6.1f}, pipeline {figures['pipeline_img_s']:8.0f} img/s, "
+                f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+            )
+        matmul.append(matmul_gflops())
+    return results
+
+
 def run_bench(
     quick: bool = False,
     size: int = 128,
@@ -197,7 +219,7 @@ def run_bench(
             "the mixed_bfloat16 path is left out"
         )
     # The matmul rate is measured before the windows and after each batch size's, and the
-    # best is the peak: this shared machine's speed drifts (441-490 GFLOP/s between runs),
+    # best is the peak: a shared machine's speed drifts between runs (docs/performance.md),
     # and one measurement taken in a slow moment would inflate every fraction.
     matmul = [matmul_gflops()]
     flops = model_flops(size)  # the tutorial's model: the roofline's work per image
@@ -206,19 +228,8 @@ def run_bench(
         f"{flops['forward'] / 1e9:.2f} GFLOP forward, {flops['train'] / 1e9:.2f} GFLOP per training image "
         f"(the fast layers run {flops_fast['train'] / 1e9:.2f}); matmul {matmul[0]:.0f} GFLOP/s"
     )
-    source = synthetic_pets(num_train=max(batch_sizes) * 2, num_test=8, seed=0)
-    results: dict[str, dict[str, dict[str, float]]] = {path: {} for path in paths}
-    for batch_size in batch_sizes:
-        for path, figures in measure_batch(source, size, batch_size, windows, steps, paths).items():
-            work = flops_fast if path.startswith("fast") else flops
-            figures["train_gflop_s"] = figures["train_img_s"] * work["train"] / 1e9
-            results[path][str(batch_size)] = figures
-            log(
-                f"{path:>14} batch {batch_size:>2}: train {figures['train_img_s']:6.1f} img/s, "
-                f"predict {figures['predict_img_s']:6.1f}, pipeline {figures['pipeline_img_s']:8.0f} img/s, "
-                f"peak RSS {figures['peak_rss_mb']:.0f} MB"
-            )
-        matmul.append(matmul_gflops())
+    plan = (size, batch_sizes, windows, steps, paths)
+    results = _measure_paths(plan, {"stock": flops, "fast": flops_fast}, matmul, log)
     gflops = max(matmul)
     roofline = gflops * 1e9 / flops["train"]
     for by_batch in results.values():

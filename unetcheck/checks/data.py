@@ -292,6 +292,20 @@ def _channels_last_mask(mask: np.ndarray, channels_first: bool) -> np.ndarray:
 REFERENCES = ("oxford",)
 
 
+def _mask_hint(mask: np.ndarray, reference: np.ndarray, scale: int) -> str:
+    """Why a mask differs from the reference's, where the evidence says: labels one too high,
+    or differences on the labels' edges alone (another resize); else nothing."""
+    if np.array_equal(mask.astype(np.int64), reference.astype(np.int64) + 1):
+        return ": every label is one too high, trimap labels 1..3 were not shifted to 0..2 (normalize)"
+    if _on_edges(mask[..., 0] != reference[..., 0], reference[..., 0], scale):
+        return (
+            ": only along label edges, so the mask was resized with another method than "
+            "nearest-neighbour with half-pixel centres (bilinear, then cast? PyTorch's 'nearest' "
+            "instead of 'nearest-exact'?)"
+        )
+    return ""
+
+
 @check
 def assert_same_preprocessing(
     fn: Callable[[Mapping[str, Any]], tuple[Any, Any]],
@@ -361,18 +375,8 @@ def assert_same_preprocessing(
             )
         differ = mask != ref_mask
         if differ.mean() > max_mask_mismatch:
-            hint = ""
-            if np.array_equal(mask.astype(np.int64), ref_mask.astype(np.int64) + 1):
-                hint = ": every label is one too high, trimap labels 1..3 were not shifted to 0..2 (normalize)"
-            elif _on_edges(
-                differ[..., 0], ref_mask[..., 0], int(np.ceil(max(size[0] / source[0], size[1] / source[1], 1.0)))
-            ):
-                hint = (
-                    ": only along label edges, so the mask was resized with another method than "
-                    "nearest-neighbour with half-pixel centres (bilinear, then cast? PyTorch's 'nearest' "
-                    "instead of 'nearest-exact'?)"
-                )
+            scale = int(np.ceil(max(size[0] / source[0], size[1] / source[1], 1.0)))
             raise AssertionError(
                 f"{where}: {int(differ.sum())} of {differ.size} mask pixels ({percent(differ.sum(), differ.size)}) "
-                f"differ from the reference, first at {first_index(differ)}{hint}"
+                f"differ from the reference, first at {first_index(differ)}{_mask_hint(mask, ref_mask, scale)}"
             )

@@ -242,34 +242,13 @@ def compare(
     notes = list(
         dict.fromkeys(note for run in [*baselines, *candidates[1:]] for note in check_same_test_set(run, candidates[0]))
     )
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1); got {level}")
-    if resamples < 100:
-        raise InputError(f"resamples must be at least 100; got {resamples}")
-    if tolerance < 0 or distance_tolerance < 0:
-        raise InputError(f"tolerances must be >= 0; got {tolerance} and {distance_tolerance}")
+    _check_settings(level, resamples, tolerance, distance_tolerance)
     n, k, m = len(candidates[0]), len(baselines), len(candidates)
-    everything = np.ones((1, n))
-    bases, cands = [_figures(run, everything) for run in baselines], [_figures(run, everything) for run in candidates]
-    # Each resample draws n images with replacement; the same draws for every run (paired).
     rng = np.random.default_rng(seed)
-    weights = _stats.bootstrap_weights(n, resamples, rng)
-    base_draws, cand_draws = (
-        [_figures(run, weights) for run in baselines],
-        [_figures(run, weights) for run in candidates],
-    )
-    keys = [key for key in cands[0] if all(key in run for run in [*bases, *cands])]
+    keys, values, cand_values, diffs, left_out = _draws(baselines, candidates, resamples, rng)
     notes += same_seed_notes(baselines, candidates)
-    left_out = sorted({key[0] for run in [*bases, *cands] for key in run if key not in keys})
     if left_out:
         notes.append(f"left out, as not every run measured them: {', '.join(left_out)}")
-    values = np.array([[b[key][0] for key in keys] for b in bases])  # (k, J)
-    cand_values = np.array([[c[key][0] for key in keys] for c in cands])  # (m, J)
-    with np.errstate(invalid="ignore"):  # inf - inf: a class missed in both runs
-        diffs = (
-            np.mean([[c[key] for key in keys] for c in cand_draws], axis=0)
-            - np.mean([[b[key] for key in keys] for b in base_draws], axis=0)
-        ).T  # (R, J)
     if paired and m > 1:
         rows, level_alone = _paired_intervals(keys, values, cand_values, diffs, level, simultaneous, rng)
     else:  # one pair is one run a side: the same percentile intervals
@@ -290,6 +269,44 @@ def compare(
         tuple(notes),
         paired,
     )
+
+
+def _check_settings(level: float, resamples: int, tolerance: float, distance_tolerance: float) -> None:
+    if not 0 < level < 1:
+        raise InputError(f"level must lie in (0, 1); got {level}")
+    if resamples < 100:
+        raise InputError(f"resamples must be at least 100; got {resamples}")
+    if tolerance < 0 or distance_tolerance < 0:
+        raise InputError(f"tolerances must be >= 0; got {tolerance} and {distance_tolerance}")
+
+
+def _draws(
+    baselines: Sequence[PerImageMetrics],
+    candidates: Sequence[PerImageMetrics],
+    resamples: int,
+    rng: np.random.Generator,
+) -> tuple:
+    """The figures every run holds (keys), each run's on all images (k, J) and (m, J), the
+    bootstrap's differences of the sides' means (R, J), and the figures some runs lack."""
+    n = len(candidates[0])
+    everything = np.ones((1, n))
+    bases, cands = [_figures(run, everything) for run in baselines], [_figures(run, everything) for run in candidates]
+    # Each resample draws n images with replacement; the same draws for every run (paired).
+    weights = _stats.bootstrap_weights(n, resamples, rng)
+    base_draws, cand_draws = (
+        [_figures(run, weights) for run in baselines],
+        [_figures(run, weights) for run in candidates],
+    )
+    keys = [key for key in cands[0] if all(key in run for run in [*bases, *cands])]
+    left_out = sorted({key[0] for run in [*bases, *cands] for key in run if key not in keys})
+    values = np.array([[b[key][0] for key in keys] for b in bases])  # (k, J)
+    cand_values = np.array([[c[key][0] for key in keys] for c in cands])  # (m, J)
+    with np.errstate(invalid="ignore"):  # inf - inf: a class missed in both runs
+        diffs = (
+            np.mean([[c[key] for key in keys] for c in cand_draws], axis=0)
+            - np.mean([[b[key] for key in keys] for b in base_draws], axis=0)
+        ).T  # (R, J)
+    return keys, values, cand_values, diffs, left_out
 
 
 def twins(baselines: Sequence[PerImageMetrics], candidates: Sequence[PerImageMetrics]) -> list[PerImageMetrics]:
@@ -405,17 +422,32 @@ def _intervals(
         )
         low[finite], high[finite] = difference[finite] - t * se, difference[finite] + t * se
         alone = 2 * _stats.student_t_cdf(t, k + m - 2) - 1
+    return _rows(keys, values, cand_values, low, high, seed_sd), float(alone)
+
+
+def _rows(
+    keys: list[tuple[str, str | None]],
+    values: np.ndarray,
+    cand_values: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    seed_sd: np.ndarray,
+) -> list[Row]:
+    """The rows of `_intervals`: each figure's means and interval; with several runs, where
+    runs miss a class somewhere, Fisher's test of how many runs a side do so."""
+    k, m = len(values), len(cand_values)
     rows = []
     for j, key in enumerate(keys):
+        seed = None if np.isnan(seed_sd[j]) else float(seed_sd[j])
         row = Row(
             key[0],
             key[1],
-            float(means[j]),
-            float(cand_means[j]),
+            float(values[:, j].mean()),
+            float(cand_values[:, j].mean()),
             float(low[j]),
             float(high[j]),
             False,
-            None if np.isnan(seed_sd[j]) else float(seed_sd[j]),
+            seed,
         )
         if key[0] in COUNTS and k + m > 2:
             # How many images miss (or invent) a class: how often each side's runs do so at
@@ -432,7 +464,7 @@ def _intervals(
         elif row.difference == np.inf and key[0] in DISTANCES:  # the candidate misses a class the baseline found
             row = dataclasses.replace(row, low=float("inf"), high=float("inf"))
         rows.append(row)
-    return rows, float(alone)
+    return rows
 
 
 def _judged(row: Row, level: float, tolerance: float, distance_tolerance: float) -> Row:

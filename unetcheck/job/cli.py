@@ -67,6 +67,17 @@ def _evaluate_parser(commands: Any) -> None:
         help="pixel or voxel size per axis, in the arrays' axis order "
         "(default: a NIfTI header's, else 1): surface distances and the NSD tolerance in its units",
     )
+    _measurement_options(evaluate)
+    evaluate.add_argument(
+        "--images", help="folder of the photos, named as the masks: the report draws its overlays on them"
+    )
+    _page_options(evaluate)
+    evaluate.add_argument("--workers", type=int, default=1, help="processes measuring images (default 1)")
+    evaluate.add_argument("--out", default=DEFAULT_EVALUATE_OUT, help=f"folder (default: {DEFAULT_EVALUATE_OUT})")
+
+
+def _measurement_options(evaluate: argparse.ArgumentParser) -> None:
+    """What `evaluate` measures, and how."""
     evaluate.add_argument("--nsd-tolerance", type=float, help=f"NSD's tolerance (default {NSD_TOLERANCE:g})")
     evaluate.add_argument(
         "--metrics",
@@ -88,19 +99,14 @@ def _evaluate_parser(commands: Any) -> None:
         action="store_false",
         help=f"skip the {LEVEL:.0%} bootstrap intervals over the images ({RESAMPLES} resamples)",
     )
-    evaluate.add_argument(
-        "--images", help="folder of the photos, named as the masks: the report draws its overlays on them"
+
+
+def _page_options(parser: argparse.ArgumentParser) -> None:
+    """Which images a report page shows."""
+    parser.add_argument("--worst", type=int, default=WORST, help=f"the page shows N images (default {WORST})")
+    parser.add_argument(
+        "--worst-by", default=None, help="the per-image figure that ranks them, a key of summary.json (default: miou)"
     )
-    evaluate.add_argument(
-        "--worst", type=int, default=WORST, help=f"the report shows the N worst images (default {WORST})"
-    )
-    evaluate.add_argument(
-        "--worst-by",
-        default=None,
-        help="the per-image metric that ranks them (default: the first measured of mean IoU, mean Dice)",
-    )
-    evaluate.add_argument("--workers", type=int, default=1, help="processes measuring images (default 1)")
-    evaluate.add_argument("--out", default=DEFAULT_EVALUATE_OUT, help=f"folder (default: {DEFAULT_EVALUATE_OUT})")
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
@@ -143,6 +149,19 @@ def _compare_parser(commands: Any) -> None:
         metavar="M",
         help="how many of the last runs are candidates (the change trained with M seeds; default 1)",
     )
+    _gate_options(compare)
+    compare.add_argument("--markdown", help="also write the comparison as markdown to this file")
+    compare.add_argument(
+        "--html",
+        help="also write the comparison as a page to this file: what regressed, the data "
+        "changes, and the images that fell most, drawn where the runs' masks are on disk",
+    )
+    _page_options(compare)
+    compare.add_argument("--json", help="also write every figure to this JSON file")
+
+
+def _gate_options(compare: argparse.ArgumentParser) -> None:
+    """How `compare` judges."""
     compare.add_argument(
         "--tolerance",
         type=float,
@@ -170,15 +189,6 @@ def _compare_parser(commands: Any) -> None:
         help="each interval at --level on its own, for one figure chosen beforehand (default: "
         "the intervals hold for all figures at once)",
     )
-    compare.add_argument("--markdown", help="also write the comparison as markdown to this file")
-    compare.add_argument(
-        "--html",
-        help="also write the comparison as a page to this file: what regressed, the data "
-        "changes, and the images that fell most, drawn where the runs' masks are on disk",
-    )
-    compare.add_argument("--worst", type=int, default=WORST, help=f"the page shows N images (default {WORST})")
-    compare.add_argument("--worst-by", default=None, help="the per-image figure that ranks them (default: mean IoU)")
-    compare.add_argument("--json", help="also write every figure to this JSON file")
 
 
 def _bench_parser(commands: Any) -> None:
@@ -314,15 +324,11 @@ def _data_changes(baseline: str, candidate: str) -> tuple[dict[str, list[str]], 
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from unetcheck.checks import regression, regression_report, strict_json
+    from unetcheck.checks import regression, regression_report
     from unetcheck.checks.metrics import PerImageMetrics
 
-    options = {
-        "tolerance": args.tolerance,
-        "resamples": args.resamples,
-        "level": args.level,
-        "distance_tolerance": args.distance_tolerance,
-    }
+    options = {"tolerance": args.tolerance, "resamples": args.resamples, "level": args.level}
+    options["distance_tolerance"] = args.distance_tolerance
     if args.candidates < 1 or len(args.runs) < args.candidates + 1:
         raise InputError(
             f"give at least one baseline run and the {args.candidates} candidate run(s) "
@@ -341,13 +347,26 @@ def _compare(args: argparse.Namespace) -> int:
     changes, profiled = _data_changes(args.runs[0], args.runs[split])
     data_lines = [f"DATA CHANGED in {name}: " + "; ".join(found) for name, found in changes.items()]
     print("\n".join([regression_report.format_comparison(comparison), *data_lines]))
+    _write_comparison(args, comparison, runs, split, changes, profiled, data_lines)
+    return 1 if comparison.regressions or changes else 0
+
+
+def _write_comparison(
+    args: argparse.Namespace,
+    comparison: Any,
+    runs: list,
+    split: int,
+    changes: dict,
+    profiled: bool,
+    data_lines: list[str],
+) -> None:
+    """The files `compare` was asked for: --markdown, --json, --html."""
+    from unetcheck.checks import regression_report, strict_json
+
+    baselines, candidates = args.runs[:split], args.runs[split:]
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(
-                regression_report.comparison_markdown(
-                    comparison, ", ".join(args.runs[:split]), ", ".join(args.runs[split:])
-                )
-            )
+            f.write(regression_report.comparison_markdown(comparison, ", ".join(baselines), ", ".join(candidates)))
             f.write("".join(f"\n**{line}**\n" for line in data_lines))
     if args.json:
         strict_json.dump({**comparison.as_dict(), "data_changes": changes}, args.json)
@@ -358,14 +377,13 @@ def _compare(args: argparse.Namespace) -> int:
             comparison,
             runs[:split],
             runs[split:],
-            (args.runs[:split], args.runs[split:]),
+            (baselines, candidates),
             changes,
             args.html,
             profiled,
             args.worst,
             args.worst_by,
         )
-    return 1 if comparison.regressions or changes else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -50,6 +50,24 @@ def fell_most(
     return [(i, float(base[i]), float(cand[i])) for i in order[:count]]
 
 
+def _fell(
+    baselines: Sequence[PerImageMetrics], candidates: Sequence[PerImageMetrics], by: str, shown: int
+) -> tuple[list[Shown], PerImageMetrics]:
+    """The images that fell most, each the truth, the first baseline's and the first candidate's
+    prediction; and the run whose truth (and photos) they show."""
+    first = candidates[0]
+    colours = pictures.palette(len(first.class_names))
+    # The truth of the same test set from whichever run still has it on disk.
+    truth = next((run for run in [*candidates, *baselines] if run.source_folder("truth")), first)
+    runs = [("truth", truth, "truth"), ("baseline", baselines[0], "pred"), ("candidate", first, "pred")]
+    fell = []
+    for i, base, cand in fell_most(baselines, candidates, by, shown):
+        images, note = image_pictures(first.names[i], runs, colours, first.ignore_index, truth.source_folder("images"))
+        text = f"{registry.label(by, first.spacing)} {format_figure(base, by)} -> {format_figure(cand, by)}"
+        fell.append(Shown(first.names[i], text, images, note))
+    return fell, truth
+
+
 def write_comparison_page(
     comparison: Comparison,
     baselines: Sequence[PerImageMetrics],
@@ -67,33 +85,17 @@ def write_comparison_page(
     Raises:
       InputError: `by` is not a figure both sides hold.
     """
-    keys = [
-        key
-        for key in registry.overall_keys(candidates[0].groups)
-        if all(key in registry.overall_keys(run.groups) for run in baselines)
-    ]
+    held = [registry.overall_keys(run.groups) for run in [*baselines, *candidates]]
+    keys = [key for key in held[-1] if all(key in keys for keys in held)]
     by = by or keys[0]
     if by not in keys:
         raise InputError(f"--worst-by {by!r}: both sides hold {keys}")
     first = candidates[0]
-    colours = pictures.palette(len(first.class_names))
-    # The truth of the same test set from whichever run still has it on disk.
-    truth = next((run for run in [*candidates, *baselines] if run.source_folder("truth")), first)
-    runs = [("truth", truth, "truth"), ("baseline", baselines[0], "pred"), ("candidate", first, "pred")]
-    fell = []
-    for i, base, cand in fell_most(baselines, candidates, by, shown):
-        images, note = image_pictures(first.names[i], runs, colours, first.ignore_index, truth.source_folder("images"))
-        fell.append(
-            Shown(
-                first.names[i],
-                f"{registry.label(by, first.spacing)} {format_figure(base, by)} -> {format_figure(cand, by)}",
-                images,
-                note,
-            )
-        )
-    missing = [
-        n for n, run in zip([names[0][0], names[1][0]], [baselines[0], first]) if run.source_folder("pred") is None
-    ]
+    fell, truth = _fell(baselines, candidates, by, shown)
+    missing = [n for n, run in zip([names[0][0], names[1][0]], [baselines[0], first]) if not run.source_folder("pred")]
+    note = "" if fell else "No image got worse by this figure."
+    if missing:
+        note += f" The predictions of {', '.join(missing)} are not on disk: their images are named, not shown."
     return render(
         "compare.html",
         path,
@@ -112,12 +114,7 @@ def write_comparison_page(
         profiles=profiles,
         by=registry.label(by, first.spacing),
         fell=fell,
-        fell_note=("" if fell else "No image got worse by this figure.")
-        + (
-            f" The predictions of {', '.join(missing)} are not on disk: their images are named, not shown."
-            if missing
-            else ""
-        ),
+        fell_note=note.strip(),
         sources_text=sources_text(truth),
-        legend_colours=legend(first.class_names, colours),
+        legend_colours=legend(first.class_names, pictures.palette(len(first.class_names))),
     )

@@ -109,22 +109,13 @@ class Pair:
     pred: str
 
 
-def match(
-    truth_dir: str, pred_dir: str, spacing: Sequence[float] | None = None
-) -> tuple[list[Pair], int, tuple[float, ...] | None]:
-    """The pairs of the two folders, their spatial dimensions and spacing (`spacing`, else
-    the truth files' headers, else None: pixels).
-
-    Raises:
-      InputError: naming every unmatched, unreadable or mis-sized file at once.
-    """
-    truths, problems = find_masks(truth_dir)
-    preds, more = find_masks(pred_dir)
-    problems += more
-    problems += [f"{truths[n]}: no prediction named {n!r} in {pred_dir}" for n in sorted(set(truths) - set(preds))]
-    problems += [f"{preds[n]}: no truth named {n!r} in {truth_dir}" for n in sorted(set(preds) - set(truths))]
-    pairs = [Pair(n, truths[n], preds[n]) for n in sorted(set(truths) & set(preds))]
-    dims, spacings = set(), set()
+def _read_headers(
+    pairs: list[Pair], spacing: Sequence[float] | None, problems: list[str]
+) -> tuple[set[int], set[tuple[float, ...]]]:
+    """The pairs' spatial dimensions and (where no `spacing` is given) their headers' spacings;
+    every unreadable or mis-sized file appended to `problems`."""
+    dims: set[int] = set()
+    spacings: set[tuple[float, ...]] = set()
     for pair in pairs:
         headers = {}
         for path in (pair.truth, pair.pred):
@@ -148,6 +139,25 @@ def match(
             if pred_zooms is not None and not np.allclose(truth_zooms, pred_zooms, rtol=1e-5):
                 problems.append(f"{pair.pred}: voxel spacing {pred_zooms}, but its truth's is {truth_zooms}")
             spacings.add(truth_zooms[: len(spatial(truth_shape))])
+    return dims, spacings
+
+
+def match(
+    truth_dir: str, pred_dir: str, spacing: Sequence[float] | None = None
+) -> tuple[list[Pair], int, tuple[float, ...] | None]:
+    """The pairs of the two folders, their spatial dimensions and spacing (`spacing`, else
+    the truth files' headers, else None: pixels).
+
+    Raises:
+      InputError: naming every unmatched, unreadable or mis-sized file at once.
+    """
+    truths, problems = find_masks(truth_dir)
+    preds, more = find_masks(pred_dir)
+    problems += more
+    problems += [f"{truths[n]}: no prediction named {n!r} in {pred_dir}" for n in sorted(set(truths) - set(preds))]
+    problems += [f"{preds[n]}: no truth named {n!r} in {truth_dir}" for n in sorted(set(preds) - set(truths))]
+    pairs = [Pair(n, truths[n], preds[n]) for n in sorted(set(truths) & set(preds))]
+    dims, spacings = _read_headers(pairs, spacing, problems)
     if len(dims) > 1:
         problems.append(f"images and volumes mixed: masks of {sorted(dims)} dimensions")
     if spacing is None and len(spacings) > 1:

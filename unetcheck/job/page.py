@@ -201,6 +201,24 @@ def legend(class_names: Sequence[str], colours: np.ndarray) -> list[tuple[str, s
     ]
 
 
+def _worst(
+    per_image: PerImageMetrics,
+    figures: Mapping[tuple[str, str | None], np.ndarray],
+    by: str,
+    count: int,
+    colours: np.ndarray,
+) -> list[Shown]:
+    """The `count` worst images by figure `by`, each its truth and prediction over its photo."""
+    shown = []
+    for i in _ranked(figures[(by, None)], by, count):
+        name = per_image.names[i]
+        runs = [("truth", per_image, "truth"), ("prediction", per_image, "pred")]
+        images, note = image_pictures(name, runs, colours, per_image.ignore_index, per_image.source_folder("images"))
+        text = f"{registry.label(by, per_image.spacing)} {format_figure(figures[(by, None)][i], by)}"
+        shown.append(Shown(name, text, images, note))
+    return shown
+
+
 def measurement_context(
     per_image: PerImageMetrics,
     intervals: Mapping[str, Any] | None = None,
@@ -221,25 +239,7 @@ def measurement_context(
     figures = per_image.figures_per_image()
     colours = pictures.palette(len(per_image.class_names))
     misses, miss_count = _misses(per_image, figures)
-    shown = []
-    for i in _ranked(figures[(worst_by, None)], worst_by, worst):
-        name = per_image.names[i]
-        images, note = image_pictures(
-            name,
-            [("truth", per_image, "truth"), ("prediction", per_image, "pred")],
-            colours,
-            per_image.ignore_index,
-            per_image.source_folder("images"),
-        )
-        shown.append(
-            Shown(
-                name,
-                f"{registry.label(worst_by, per_image.spacing)} "
-                f"{format_figure(figures[(worst_by, None)][i], worst_by)}",
-                images,
-                note,
-            )
-        )
+    shown = _worst(per_image, figures, worst_by, worst, colours)
     distance = (
         "HD95 and ASSD average the images where both masks hold the class; an image where one lacks it is "
         "counted as missed or invented instead"

@@ -228,6 +228,28 @@ def _record(
     }
 
 
+def _save_model(stock: keras.Model, out_dir: str | None) -> str | None:
+    """The model the job delivers, `model.keras`, saved in `out_dir` (the save_reload check reads it)."""
+    if out_dir is None:
+        return None
+    path = os.path.join(out_dir, "model.keras")
+    stock.save(path)
+    return path
+
+
+def _measure_test_set(
+    stock: keras.Model, pipes: Any, source: Any, config: VerifyConfig, out_dir: str | None
+) -> PerImageMetrics:
+    """The trained model's per-image figures on the test split, with the seeds that trained it;
+    with `out_dir`, its masks and photos written there as PNGs and recorded as its sources."""
+    writer = None if out_dir is None else report.mask_writer(out_dir)
+    per_image = predict_per_image(stock, pipes.test, _test_names(source), each_batch=writer)
+    per_image.seeds = {"training": config.seed, "data": config.synthetic_seed}
+    if out_dir is not None:
+        per_image.sources = dict(report.MASK_FOLDERS)
+    return per_image
+
+
 def run_verify(
     config: VerifyConfig,
     out_dir: str | None = None,
@@ -263,19 +285,11 @@ def run_verify(
             _read_history(history_csv) if history_csv else {k: list(map(float, v)) for k, v in history.history.items()}
         )
         stock = to_stock(model) if config.fast_layers else model
-        per_image = predict_per_image(
-            stock, pipes.test, _test_names(source), each_batch=None if out_dir is None else report.mask_writer(out_dir)
-        )
-        per_image.seeds = {"training": config.seed, "data": config.synthetic_seed}
-        if out_dir is not None:
-            per_image.sources = dict(report.MASK_FOLDERS)
+        per_image = _measure_test_set(stock, pipes, source, config, out_dir)
         profiles = data_profiles(source)
         summary = per_image.summary()
         miou, baseline = summary["miou"], mean_iou(majority_confusion(np.asarray(summary["confusion"])))
-        saved_model = None
-        if out_dir is not None:  # the model the job delivers; the save_reload check reads this file
-            saved_model = os.path.join(out_dir, "model.keras")
-            stock.save(saved_model)
+        saved_model = _save_model(stock, out_dir)
         trained = Trained(
             model=model,
             stock=stock,
