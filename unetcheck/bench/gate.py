@@ -168,10 +168,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 @dataclasses.dataclass(frozen=True)
 class Power:
     """How often `compare` flags, over trials that draw `pairs` seeds: with no change (the
@@ -222,3 +218,7 @@ def power(
         {drop: flag_rate(draws(null, drop), judge, "miou") for drop in drops},
         {change: flag_rate(draws(change), judge) for change in faults},
     )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
