@@ -109,7 +109,7 @@ def test_checks_api_is_flat_complete_and_documented_alike():
 
 LIGHT = """
 import sys
-import unetcheck, unetcheck.checks, unetcheck.checks.metrics, unetcheck.pytest_plugin, unetcheck.job.cli
+import unetcheck, unetcheck.checks, unetcheck.metrics, unetcheck.pytest_plugin, unetcheck.job.cli
 # SciPy too: it loads when surface distances are measured, not on import.
 heavy = [m for m in ("tensorflow", "keras", "tf_keras", "torch", "jax", "flax", "scipy") if m in sys.modules]
 print(",".join(heavy) or "none")

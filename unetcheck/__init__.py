@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.3.0"
+from unetcheck._version import __version__
 
 #: Public name -> the module that defines it.
 _EXPORTS = {

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from conftest import CASES
-from unetcheck.checks.scores import confusion_matrix, dice_per_class, iou_per_class
-from unetcheck.checks.surface import surface_metrics
+from unetcheck.metrics.scores import confusion_matrix, dice_per_class, iou_per_class
+from unetcheck.metrics.surface import surface_metrics
 
 TOLERANCE = 2.0  # NSD's, in the case's spacing units
 cases = pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

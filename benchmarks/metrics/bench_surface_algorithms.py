@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import CASES
-from unetcheck.checks.surface import label_edges
+from unetcheck.metrics.surface import label_edges
 
 CASE = next(c for c in CASES if c.name.startswith("cityscapes"))
 
@@ -68,7 +68,7 @@ def _bands_by_erosion(truth, pred, classes):
     textbook form."""
     from scipy import ndimage
 
-    from unetcheck.checks.boundary import boundary_width
+    from unetcheck.metrics.boundary import boundary_width
 
     width = boundary_width(*truth.shape)
     square = np.ones((3, 3), bool)
@@ -79,7 +79,7 @@ def _bands_by_erosion(truth, pred, classes):
 
 @pytest.mark.parametrize("method", ["one pass for all classes", "erosion per class"])
 def bench_boundary_band_methods(measure, case_data, method):
-    from unetcheck.checks.boundary import boundary_counts
+    from unetcheck.metrics.boundary import boundary_counts
 
     truth, pred = (np.asarray(m[0], np.int64) for m in case_data(CASE))
     fn = {

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from unetcheck.bench import gate
-from unetcheck.checks.metrics import per_image_metrics
+from unetcheck.metrics import per_image_metrics
 
 
 def _runs(seeds=6, shift=0.0):

@@ -9,8 +9,8 @@ import pytest
 import tensorflow as tf
 import torch
 
+from unetcheck._core import check, framework_of, resolve_part, trainable_arrays
 from unetcheck.checks import predict, snapshot, to_numpy
-from unetcheck.checks._core import check, framework_of, resolve_part, trainable_arrays
 
 VALUES = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4) / 8  # exact in bfloat16
 

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from tests.checks.models import IMAGES, TorchNet
+from unetcheck._core import resolve_part
 from unetcheck.checks import (
     assert_batch_independent,
     assert_flip_equivariant,
@@ -22,7 +23,6 @@ from unetcheck.checks import (
     select_output,
     snapshot,
 )
-from unetcheck.checks._core import resolve_part
 from unetcheck.checks._models import as_images, resize_outputs
 
 LOGITS = np.random.default_rng(3).normal(size=(2, 4, 4, 3)).astype(np.float32)

@@ -20,7 +20,7 @@ import torch
 import unetcheck.checks as checks
 from tests.checks.models import IMAGES, MASKS, TorchNet, torch_step
 from unetcheck.checks.data_profile import data_profile
-from unetcheck.checks.metrics import per_image_metrics
+from unetcheck.metrics import per_image_metrics
 
 VOID_MASKS = np.where(np.arange(8)[None, :, None, None] == 0, 255, MASKS).astype(np.int32)  # row 0 void
 

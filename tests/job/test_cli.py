@@ -184,7 +184,7 @@ def test_validate_data_ok_and_missing(capsys, tmp_path):
 
 
 def test_compare_exit_codes_tables_and_refusals(verified, tmp_path, capsys):
-    from unetcheck.checks.metrics import PerImageMetrics
+    from unetcheck.metrics import PerImageMetrics
 
     out = verified[0]
     baseline = PerImageMetrics.load(out)
@@ -279,7 +279,7 @@ def test_the_verify_options_are_the_configs_settings_with_their_help():
 def test_a_verify_run_and_an_evaluate_run_of_its_masks_are_one_test_set(verified, tmp_path, capsys):
     """verify writes its test masks as PNGs; evaluate measures them again: the same fingerprint
     (one recipe: the true masks and the names), the same figures, a comparison with no note."""
-    from unetcheck.checks.metrics import PerImageMetrics
+    from unetcheck.metrics import PerImageMetrics
 
     out = verified[0]
     assert (

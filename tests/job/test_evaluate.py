@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from unetcheck.checks.per_image import PerImageMetrics, per_image_metrics
 from unetcheck.job.cli import main
 from unetcheck.job.evaluate import evaluate_folders
+from unetcheck.metrics.per_image import PerImageMetrics, per_image_metrics
 
 
 def _masks(count=5, shape=(40, 56), seed=0):

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from tests.harness.browser import open_page, shown_figures
-from unetcheck.checks import registry
 from unetcheck.job.cli import main
 from unetcheck.job.page import format_figure
+from unetcheck.metrics import registry
 
 CLASSES = ("pet", "back<b>ground", "border")  # a name the page must escape, not render
 

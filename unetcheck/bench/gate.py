@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from unetcheck.checks.per_image import PerImageMetrics
-from unetcheck.checks.regression import compare
+from unetcheck.metrics.per_image import PerImageMetrics
+from unetcheck.metrics.regression import compare
 
 #: The figures the pairing table shows: overall mIoU and each class's IoU.
 TABLE_KEYS = ("miou", "iou")

@@ -24,8 +24,8 @@ import numpy as np
 
 from unetcheck.bench.literal import literal_pipeline
 from unetcheck.bench.machine import REPORTED_FLAGS, matmul_gflops, model_flops, native_bfloat16
-from unetcheck.checks import strict_json
 from unetcheck.hardware import cpu_flags, cpu_model
+from unetcheck.metrics import strict_json
 from unetcheck.reference.model import unet_model
 from unetcheck.reference.onednn import onednn_enabled
 from unetcheck.reference.pipeline import make_pipelines

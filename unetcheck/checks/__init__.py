@@ -12,11 +12,12 @@ when its objects are passed in.
     from unetcheck.checks import assert_frozen, assert_paired_flip
 """
 
-from unetcheck.checks._core import snapshot, to_numpy
+from unetcheck._core import snapshot, to_numpy
 from unetcheck.checks._keras_fit import build_fit_state
 from unetcheck.checks._models import predict, select_output
 from unetcheck.checks.data import assert_labels_in_range, assert_paired_flip, assert_same_preprocessing
 from unetcheck.checks.data_profile import assert_same_data
+from unetcheck.checks.gate import assert_no_regression
 from unetcheck.checks.leakage import assert_no_leakage
 from unetcheck.checks.losses import assert_loss_ignores
 from unetcheck.checks.outputs import (
@@ -27,7 +28,6 @@ from unetcheck.checks.outputs import (
     assert_probabilities_valid,
     assert_same_predictions,
 )
-from unetcheck.checks.regression import assert_no_regression
 from unetcheck.checks.training import (
     assert_all_trainable_change,
     assert_deterministic,

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from unetcheck.checks._core import framework_of, to_numpy
+from unetcheck._core import framework_of, to_numpy
 
 
 def is_keras_model(obj: Any) -> bool:

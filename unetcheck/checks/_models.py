@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import KERAS_FAMILY, framework_of, is_array, to_numpy
+from unetcheck._core import KERAS_FAMILY, framework_of, is_array, to_numpy
 
 #: What `output=` may be: a key of a dict output, an index of a tuple output, an attribute
 #: name of an output object, or a function from the raw output to the logits.

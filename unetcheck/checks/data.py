@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import check, element_part, first_index, is_array, percent, to_numpy
+from unetcheck._core import check, element_part, first_index, is_array, percent, to_numpy
 
 
 def _mask_batches(data: Any, mask_key: str | None, mask_index: int) -> Iterable[np.ndarray]:

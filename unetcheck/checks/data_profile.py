@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks import strict_json
-from unetcheck.checks._core import check, element_part, is_array, to_numpy
+from unetcheck._core import check, element_part, is_array, to_numpy
 from unetcheck.errors import InputError
+from unetcheck.metrics import strict_json
 
 FORMAT = "unetcheck.data_profile/2"
 #: Earlier formats read too: 1 holds no contrast or sharpness.

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import array_digest, check, element_part, to_numpy
+from unetcheck._core import array_digest, check, element_part, to_numpy
 
 #: Keys an image goes by in dict batches or examples, tried in this order.
 #: Hash bits two images may differ in and still be near copies. Measured on synthetic pets

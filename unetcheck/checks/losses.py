@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from unetcheck.checks._core import KERAS_FAMILY, check, framework_of, gap_in_scale, scale_of, to_numpy
+from unetcheck._core import KERAS_FAMILY, check, framework_of, gap_in_scale, scale_of, to_numpy
 
 #: How a loss is called: PyTorch's `loss(input, target)` with (N, C, H, W) logits, Keras's
 #: `loss(y_true, y_pred)` with (N, H, W, C) ones, or a plain function `fn(logits, labels)` on

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import check, first_index, gap_in_scale, percent, scale_of, to_numpy
+from unetcheck._core import check, first_index, gap_in_scale, percent, scale_of, to_numpy
 from unetcheck.checks._models import OutputSelector, as_images, outputs_nhwc, select_output
 
 

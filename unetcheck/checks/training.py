@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks._core import (
+from unetcheck._core import (
     check,
     flatten_tree,
     names_under_part,

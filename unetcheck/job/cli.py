@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from unetcheck.checks._statistics import LEVEL, RESAMPLES
-from unetcheck.checks.registry import GROUPS
-from unetcheck.checks.regression import DISTANCE_TOLERANCE, TOLERANCE
-from unetcheck.checks.surface import MISSING_DISTANCES, NSD_TOLERANCE
 from unetcheck.errors import InputError
 from unetcheck.job.config import QUICK, VERIFY_OPTIONS, VerifyConfig, add_arguments, describe, overrides
+from unetcheck.metrics._statistics import LEVEL, RESAMPLES
+from unetcheck.metrics.registry import GROUPS
+from unetcheck.metrics.regression import DISTANCE_TOLERANCE, TOLERANCE
+from unetcheck.metrics.surface import MISSING_DISTANCES, NSD_TOLERANCE
 from unetcheck.reference.onednn import prefer_onednn
 
 DEFAULT_OUT = os.path.join("out", "verify")
@@ -254,7 +254,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from unetcheck.checks import strict_json
+    from unetcheck.metrics import strict_json
     from unetcheck.reference.data import describe_source, format_description, load_source
 
     # Load with skip_bad so every bad example is found and listed, not only the first.
@@ -324,8 +324,7 @@ def _data_changes(baseline: str, candidate: str) -> tuple[dict[str, list[str]], 
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from unetcheck.checks import regression, regression_report
-    from unetcheck.checks.metrics import PerImageMetrics
+    from unetcheck.metrics import PerImageMetrics, regression, regression_report
 
     options = {"tolerance": args.tolerance, "resamples": args.resamples, "level": args.level}
     options["distance_tolerance"] = args.distance_tolerance
@@ -361,7 +360,7 @@ def _write_comparison(
     data_lines: list[str],
 ) -> None:
     """The files `compare` was asked for: --markdown, --json, --html."""
-    from unetcheck.checks import regression_report, strict_json
+    from unetcheck.metrics import regression_report, strict_json
 
     baselines, candidates = args.runs[:split], args.runs[split:]
     if args.markdown:

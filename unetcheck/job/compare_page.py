@@ -10,13 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks import registry
-from unetcheck.checks.per_image import PerImageMetrics
-from unetcheck.checks.regression import Comparison, Row
-from unetcheck.checks.regression_report import method, verdict
 from unetcheck.errors import InputError
 from unetcheck.job import pictures
 from unetcheck.job.page import WORST, Shown, format_figure, image_pictures, legend, render, sources_text
+from unetcheck.metrics import registry
+from unetcheck.metrics.per_image import PerImageMetrics
+from unetcheck.metrics.regression import Comparison, Row
+from unetcheck.metrics.regression_report import method, verdict
 
 
 def _row(row: Row) -> dict[str, Any]:

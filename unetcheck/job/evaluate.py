@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks import registry, strict_json
-from unetcheck.checks.boundary import BOUNDARY_RATIO
-from unetcheck.checks.per_image import TASK_PIXELS, PerImageMetrics, Settings, from_parts, measure_images
-from unetcheck.checks.streaming import run_ordered, worker_pool
 from unetcheck.errors import InputError
 from unetcheck.job.masks_on_disk import Pair, match, read_header, read_mask, spatial
+from unetcheck.metrics import registry, strict_json
+from unetcheck.metrics.boundary import BOUNDARY_RATIO
+from unetcheck.metrics.per_image import TASK_PIXELS, PerImageMetrics, Settings, from_parts, measure_images
+from unetcheck.metrics.streaming import run_ordered, worker_pool
 
 
 def measure_files(task: tuple[list[Pair], Settings]) -> tuple[dict[str, np.ndarray], list[str]]:

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-import unetcheck
-from unetcheck.checks import registry
-from unetcheck.checks.per_image import PerImageMetrics
+from unetcheck._version import __version__
 from unetcheck.errors import InputError
 from unetcheck.job import pictures
+from unetcheck.metrics import registry
+from unetcheck.metrics.per_image import PerImageMetrics
 
 #: How many images a page shows by default.
 WORST = 12
@@ -71,7 +71,7 @@ def _environment() -> Any:
 
 def render(template: str, path: str | os.PathLike, **context: Any) -> str:
     """Writes `template` filled with `context` to `path`; returns the path."""
-    text = _environment().get_template(template).render(version=unetcheck.__version__, **context)
+    text = _environment().get_template(template).render(version=__version__, **context)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     return os.fspath(path)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from unetcheck.checks import registry, strict_json
+from unetcheck.metrics import registry, strict_json
 from unetcheck.pets.trimaps import CLASS_NAMES
 
 #: One colour per class id: pet orange, background dark slate, border yellow.
@@ -219,7 +219,7 @@ def _class_section(metrics: dict[str, Any]) -> str:
 Over all test pixels; boundary IoU compares the bands within {metrics["boundary_ratio"]:.0%} of the image
 diagonal of each mask's contour (Cheng et al. 2021), where blurred or shifted edges show. NSD, HD95 and
 ASSD (in pixels) are the surface distances of each test image averaged over the images where both masks
-hold the class (MONAI's definitions; `unetcheck.checks.surface`); missed and invented count the test
+hold the class (MONAI's definitions; `unetcheck.metrics.surface`); missed and invented count the test
 images where the class is in the truth and not predicted, and the reverse.
 """
 

@@ -21,13 +21,12 @@ import keras
 import numpy as np
 
 from unetcheck import checks
-from unetcheck.checks import registry
 from unetcheck.checks.data_profile import DataProfile, data_profile
 from unetcheck.checks.leakage import MAX_DISTANCE, find_leaks
-from unetcheck.checks.metrics import PerImageMetrics, majority_confusion, mean_iou
 from unetcheck.job import report
 from unetcheck.job.config import VerifyConfig
 from unetcheck.job.verification import Trained, verify_trained
+from unetcheck.metrics import PerImageMetrics, majority_confusion, mean_iou, registry
 from unetcheck.pets import trimaps
 from unetcheck.pets.trimaps import CLASS_NAMES, NUM_CLASSES, SPLITS
 from unetcheck.reference.augment import Augment

@@ -10,8 +10,8 @@ import keras
 import numpy as np
 
 from unetcheck.checks import build_fit_state
-from unetcheck.checks.metrics import PerImageMetrics, per_image_metrics
 from unetcheck.errors import InputError
+from unetcheck.metrics import PerImageMetrics, per_image_metrics
 from unetcheck.pets.trimaps import CLASS_NAMES, NUM_CLASSES
 from unetcheck.reference.masks import create_mask
 from unetcheck.reference.pipeline import Pipelines

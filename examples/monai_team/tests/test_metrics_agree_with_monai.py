@@ -20,7 +20,7 @@ from monai.metrics import (
     get_confusion_matrix,
 )
 
-from unetcheck.checks.metrics import per_image_metrics
+from unetcheck.metrics import per_image_metrics
 from unetcheck.pets.synthetic import synthetic_examples
 
 TOLERANCE = 2.0  # NSD's, in pixels

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.harness import strict_loads
-from unetcheck.checks import strict_json
+from unetcheck.metrics import strict_json
 
 
 def test_strict_loads_refuses_what_json_dump_writes_by_default():

@@ -9,11 +9,11 @@ import json
 import numpy as np
 import pytest
 
-from unetcheck.checks import registry
-from unetcheck.checks.per_image import PerImageMetrics, per_image_metrics
-from unetcheck.checks.regression import compare
-from unetcheck.checks.streaming import run_ordered
-from unetcheck.checks.surface import surface_metrics
+from unetcheck.metrics import registry
+from unetcheck.metrics.per_image import PerImageMetrics, per_image_metrics
+from unetcheck.metrics.regression import compare
+from unetcheck.metrics.streaming import run_ordered
+from unetcheck.metrics.surface import surface_metrics
 
 CLASSES = ("pet", "background", "border")
 
@@ -206,11 +206,11 @@ def test_workers_fork_only_where_it_is_safe():
     import subprocess
     import sys
 
-    from unetcheck.checks.streaming import start_method
+    from unetcheck.metrics.streaming import start_method
 
     assert start_method() == "spawn"
     code = (
-        "import threading, sys; from unetcheck.checks.streaming import start_method; print(start_method()); "
+        "import threading, sys; from unetcheck.metrics.streaming import start_method; print(start_method()); "
         "threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start(); print(start_method()); "
         "import torch; print(start_method())"
     )
@@ -253,7 +253,7 @@ def test_a_runs_intervals_are_the_bootstrap_of_its_images():
     """Each figure's interval: the 2.5% and 97.5% quantiles of the figure over resamples of the
     images, drawn as `compare` draws them; here recomputed resample by resample through
     `summary(indices)`."""
-    from unetcheck.checks import _statistics
+    from unetcheck.metrics import _statistics
 
     truth, pred = _masks(count=10)
     metrics = per_image_metrics(truth, pred, 3, class_names=CLASSES)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from unetcheck.checks import assert_no_regression
-from unetcheck.checks.metrics import per_image_metrics
-from unetcheck.checks.regression import compare
-from unetcheck.checks.regression_report import comparison_markdown, format_comparison
+from unetcheck.metrics import per_image_metrics
+from unetcheck.metrics.regression import compare
+from unetcheck.metrics.regression_report import comparison_markdown, format_comparison
 
 CLASSES = ("pet", "background", "border")
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import ndimage
 
-from unetcheck.checks.boundary import band_labels, boundary_counts, boundary_width
+from unetcheck.metrics.boundary import band_labels, boundary_counts, boundary_width
 
 label_maps = st.integers(2, 3).flatmap(
     lambda ndim: hnp.arrays(np.int64, st.tuples(*[st.integers(1, 12)] * ndim), elements=st.integers(-1, 2))

@@ -9,7 +9,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from unetcheck.checks._statistics import (
+from unetcheck.metrics._statistics import (
     fisher_exact_greater,
     simultaneous_t,
     simultaneous_tail,

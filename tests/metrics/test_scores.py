@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import ndimage
 
-from unetcheck.checks.metrics import (
+from unetcheck.metrics import (
     PerImageMetrics,
     boundary_band,
     boundary_iou,

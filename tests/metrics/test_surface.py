@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import ndimage
 
-from unetcheck.checks.surface import directed_distances, label_edges, mask_edges, surface_metrics
+from unetcheck.metrics.surface import directed_distances, label_edges, mask_edges, surface_metrics
 
 CROSS = ndimage.generate_binary_structure(2, 1)
 binary = hnp.arrays(bool, st.tuples(st.integers(1, 14), st.integers(1, 14)))
