@@ -5,7 +5,7 @@ PYTHON ?= python3
 TOOLS := .venv-tools
 NOX := $(TOOLS)/bin/nox
 
-.PHONY: verify test lint test-suite test-teams test-gpu bench clean
+.PHONY: verify test lint docs test-suite test-teams test-gpu bench clean
 
 $(NOX):
 	$(PYTHON) -m venv $(TOOLS)
@@ -18,11 +18,15 @@ verify: | $(NOX)
 # both cores busy), then the example teams (examples/*), each in an environment of its own.
 # ARGS go to pytest (`ARGS='-m "backends or distributed"'`: those alone); `make
 # test-team-NAME` runs one team.
-test: lint test-suite test-teams
+test: lint docs test-suite test-teams
 
 # ruff's format and lint checks (pyproject.toml's [tool.ruff]); `ruff format .` mends the first.
 lint: | $(NOX)
 	$(NOX) -s lint
+
+# The API reference from the docstrings, built strictly into .nox/site (mkdocs.yml).
+docs: | $(NOX)
+	$(NOX) -s docs
 
 test-suite: | $(NOX)
 	$(NOX) -s tests -- $(ARGS)

@@ -19,7 +19,7 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "tests", "team"]
+nox.options.sessions = ["lint", "docs", "tests", "team"]
 
 ROOT = Path(__file__).resolve().parent
 # The example teams: each has examples/NAME/requirements.txt and the table of its planted
@@ -58,6 +58,15 @@ def lint(session: nox.Session) -> None:
     _install(session, "ruff==0.17.5")
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The API reference from the docstrings (mkdocs, mkdocstrings), in strict mode: a broken
+    cross-reference or a docstring griffe cannot read fails it. Into .nox/site."""
+    session.env.update(runner.session_env(os.environ, CACHE))
+    _install(session, "-e", ".", "mkdocs==1.6.1", "mkdocstrings[python]==1.0.8")
+    session.run("mkdocs", "build", "--strict")
 
 
 @nox.session

@@ -129,3 +129,26 @@ def test_help_answers_without_tensorflow():
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "verify" in proc.stdout and proc.stdout.strip().endswith("False"), proc.stdout + proc.stderr
+
+
+def test_every_public_name_of_the_reference_pages_has_a_docstring():
+    """What docs/reference/ renders: a public function or class without a docstring would be
+    missing from the API reference (mkdocstrings shows documented names only)."""
+    import inspect
+
+    import unetcheck.checks
+    import unetcheck.metrics
+    import unetcheck.pytest_plugin
+
+    named = [(m.__name__, n, getattr(m, n)) for m in (unetcheck.checks, unetcheck.metrics) for n in m.__all__]
+    named += [
+        ("unetcheck.pytest_plugin", n, f)
+        for n, f in vars(unetcheck.pytest_plugin).items()
+        if n.startswith("unetcheck_") and callable(f)
+    ]
+    lacking = [
+        f"{module}.{name}"
+        for module, name, obj in named
+        if (inspect.isfunction(obj) or inspect.isclass(obj)) and not inspect.getdoc(obj)
+    ]
+    assert len(named) > 50 and not lacking, lacking

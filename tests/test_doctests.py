@@ -12,25 +12,28 @@ import pytest
 from unetcheck import checks
 
 MODULES = [
-    "_core",
-    "_keras_fit",
-    "_models",
-    "data",
-    "data_profile",
-    "outputs",
-    "training",
-    "regression",
-    "leakage",
-    "losses",
-    "metrics",
-    "scores",
-    "boundary",
-    "per_image",
-    "surface",
+    "unetcheck._core",
+    "unetcheck.checks._keras_fit",
+    "unetcheck.checks._models",
+    "unetcheck.checks.data",
+    "unetcheck.checks.data_profile",
+    "unetcheck.checks.outputs",
+    "unetcheck.checks.training",
+    "unetcheck.checks.gate",
+    "unetcheck.checks.leakage",
+    "unetcheck.checks.losses",
+    "unetcheck.metrics",
+    "unetcheck.metrics.regression",
+    "unetcheck.metrics.scores",
+    "unetcheck.metrics.boundary",
+    "unetcheck.metrics.per_image",
+    "unetcheck.metrics.surface",
+    "unetcheck.metrics.registry",
+    "unetcheck.metrics.strict_json",
 ]
 #: The metrics, beside `checks.__all__`, whose docstrings must show an example.
 METRICS = {
-    "metrics": [
+    "unetcheck.metrics": [
         "confusion_matrix",
         "iou_per_class",
         "dice_per_class",
@@ -40,27 +43,24 @@ METRICS = {
         "pixel_accuracy",
         "boundary_iou",
         "per_image_metrics",
+        "fingerprint",
+        "compare",
     ],
-    "surface": ["surface_metrics"],
-    "leakage": ["find_leaks", "perceptual_hash"],
-    "regression": ["compare"],
+    "unetcheck.metrics.surface": ["surface_metrics"],
+    "unetcheck.checks.leakage": ["find_leaks", "perceptual_hash"],
 }
 
 
 def test_every_public_check_and_metric_shows_an_example():
     named = [getattr(checks, name) for name in checks.__all__]
-    named += [
-        getattr(importlib.import_module(f"unetcheck.checks.{module}"), name)
-        for module, names in METRICS.items()
-        for name in names
-    ]
+    named += [getattr(importlib.import_module(module), name) for module, names in METRICS.items() for name in names]
     lacking = [f.__name__ for f in named if ">>>" not in (inspect.getdoc(f) or "")]
     assert not lacking, f"no >>> example in the docstrings of {lacking}"
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_docstring_examples_run(module):
-    mod = importlib.import_module(f"unetcheck.checks.{module}")
+    mod = importlib.import_module(module)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     report: list[str] = []
     for test in doctest.DocTestFinder().find(mod, mod.__name__):

@@ -135,13 +135,12 @@ def to_numpy(x: Any, channels_first: bool = False) -> np.ndarray:
     the host (requires_grad, CUDA); TensorFlow tensors and variables; Keras variables on
     any backend; JAX arrays. bfloat16 becomes float32 (NumPy has no bfloat16 of its own).
 
-    Example:
-
-    >>> import numpy as np
-    >>> to_numpy([[1, 2]]).shape
-    (1, 2)
-    >>> to_numpy(np.zeros((1, 3, 4, 5)), channels_first=True).shape  # (N, C, H, W) -> (N, H, W, C)
-    (1, 4, 5, 3)
+    Examples:
+        >>> import numpy as np
+        >>> to_numpy([[1, 2]]).shape
+        (1, 2)
+        >>> to_numpy(np.zeros((1, 3, 4, 5)), channels_first=True).shape  # (N, C, H, W) -> (N, H, W, C)
+        (1, 4, 5, 3)
 
     Args:
       x: the array.
@@ -181,10 +180,9 @@ def element_part(element: Any, part: str, key: str | None = None, index: int | N
     present), a tuple's or list's `index` (by default 0 for the image, 1 for the mask), or the
     element itself.
 
-    Example:
-
-    >>> element_part({"pixel_values": 1, "labels": 2}, "mask"), element_part((1, 2, 3), "image")
-    (2, 1)
+    Examples:
+        >>> element_part({"pixel_values": 1, "labels": 2}, "mask"), element_part((1, 2, 3), "image")
+        (2, 1)
 
     Raises:
       ValueError: a dict without the key, naming the keys it has and those tried.
@@ -286,14 +284,13 @@ def snapshot(obj: Any) -> dict[str, np.ndarray]:
         train_step()
         assert_weights_unchanged(before, snapshot(model.encoder))
 
-    Example:
-
-    >>> import numpy as np
-    >>> params = {"encoder": {"w": np.ones(2)}}
-    >>> copy = snapshot(params)
-    >>> params["encoder"]["w"] += 1  # in place: the copy keeps the values before
-    >>> copy
-    {'encoder/w': array([1., 1.])}
+    Examples:
+        >>> import numpy as np
+        >>> params = {"encoder": {"w": np.ones(2)}}
+        >>> copy = snapshot(params)
+        >>> params["encoder"]["w"] += 1  # in place: the copy keeps the values before
+        >>> copy
+        {'encoder/w': array([1., 1.])}
     """
     return {name: np.array(to_numpy(value)) for name, value in named_arrays(obj).items()}
 

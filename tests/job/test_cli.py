@@ -358,3 +358,10 @@ def test_the_verify_page_shows_its_checks_and_figures(verified, chromium_browser
     assert [cell.inner_text() for cell in page.locator("#checks tbody td:first-child").all()] == CHECK_NAMES
     assert "All checks passed." in page.inner_text("body")
     assert "drawn over the photos in" in page.inner_text("body")  # the test photos verify wrote
+
+
+@pytest.mark.parametrize("command", ["verify", "validate-data", "predict", "evaluate", "compare", "bench"])
+def test_every_commands_help_prints(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0 and f"usage: unetcheck {command}" in capsys.readouterr().out

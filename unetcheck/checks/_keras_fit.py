@@ -75,15 +75,14 @@ def build_fit_state(model: Any, images: Any, masks: Any, predictions: Any) -> No
     step a second time (tensorflow/tensorflow#48851). One batch (any size; `predictions`
     the model's output on `images`) builds the metrics, which are then reset.
 
-    Example:
-
-    >>> import keras, numpy as np
-    >>> model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(3, 1)])
-    >>> model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    >>> images, masks = np.zeros((2, 4, 4, 3)), np.zeros((2, 4, 4, 1))
-    >>> build_fit_state(model, images, masks, model(images))
-    >>> model.optimizer.built
-    True
+    Examples:
+        >>> import keras, numpy as np
+        >>> model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(3, 1)])
+        >>> model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        >>> images, masks = np.zeros((2, 4, 4, 3)), np.zeros((2, 4, 4, 1))
+        >>> build_fit_state(model, images, masks, model(images))
+        >>> model.optimizer.built
+        True
     """
     images, masks, predictions = as_model_tensors(model, images, masks, predictions)
     strategy = getattr(model, "distribute_strategy", None)  # TensorFlow: variables belong to its scope

@@ -46,19 +46,18 @@ def select_output(out: Any, output: OutputSelector = None) -> Any:
     `output=` overrides the rule: a key, an index, an attribute name, or a function of the
     raw output.
 
-    Example:
-
-    >>> import numpy as np
-    >>> logits = np.zeros((1, 4, 4, 3))
-    >>> select_output({"out": logits, "aux": logits + 1}) is logits  # torchvision
-    True
-    >>> select_output((logits, np.zeros((1, 3)))) is logits  # smp with aux_params
-    True
-    >>> select_output({"seg": logits, "edges": logits}, output="seg") is logits
-    True
-    >>> select_output({"seg": logits, "edges": logits})
-    Traceback (most recent call last):
-    ValueError: the model returned a builtins.dict with keys ['seg', 'edges']: name the logits with ...
+    Examples:
+        >>> import numpy as np
+        >>> logits = np.zeros((1, 4, 4, 3))
+        >>> select_output({"out": logits, "aux": logits + 1}) is logits  # torchvision
+        True
+        >>> select_output((logits, np.zeros((1, 3)))) is logits  # smp with aux_params
+        True
+        >>> select_output({"seg": logits, "edges": logits}, output="seg") is logits
+        True
+        >>> select_output({"seg": logits, "edges": logits})
+        Traceback (most recent call last):
+        ValueError: the model returned a builtins.dict with keys ['seg', 'edges']: name the logits with ...
 
     Raises:
       ValueError: an output this rule cannot read, naming its type (and its keys), or an
@@ -250,14 +249,13 @@ def predict(
 ) -> np.ndarray:
     """The model's logits on `images`, as NumPy, both in the caller's layout.
 
-    Example:
-
-    >>> import numpy as np
-    >>> images = np.zeros((2, 3, 8, 8), np.float32)  # NCHW, a PyTorch team's layout
-    >>> predict(lambda x: {"out": x[:, :2, ::4, ::4]}, images, channels_first=True).shape
-    (2, 2, 2, 2)
-    >>> predict(lambda x: {"out": x[:, :2, ::4, ::4]}, images, channels_first=True, resize="bilinear").shape
-    (2, 2, 8, 8)
+    Examples:
+        >>> import numpy as np
+        >>> images = np.zeros((2, 3, 8, 8), np.float32)  # NCHW, a PyTorch team's layout
+        >>> predict(lambda x: {"out": x[:, :2, ::4, ::4]}, images, channels_first=True).shape
+        (2, 2, 2, 2)
+        >>> predict(lambda x: {"out": x[:, :2, ::4, ::4]}, images, channels_first=True, resize="bilinear").shape
+        (2, 2, 8, 8)
 
     Args:
       model: a Keras model or layer (any backend, or tf-keras), a PyTorch module, a Flax

@@ -42,14 +42,13 @@ def assert_labels_in_range(
 ) -> None:
     """Checks that every mask pixel is an integer class id in [0, num_classes), or `ignore_index`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> masks = np.array([[[0, 1], [2, 255]]])
-    >>> assert_labels_in_range(masks, num_classes=3, ignore_index=255)
-    >>> assert_labels_in_range(masks, num_classes=3)
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_labels_in_range] 1 of 4 mask pixels (25%) are outside [0, 3): values ...
+    Examples:
+        >>> import numpy as np
+        >>> masks = np.array([[[0, 1], [2, 255]]])
+        >>> assert_labels_in_range(masks, num_classes=3, ignore_index=255)
+        >>> assert_labels_in_range(masks, num_classes=3)
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_labels_in_range] 1 of 4 mask pixels (25%) are outside [0, 3): values ...
 
     Args:
       masks_or_batches: an integer mask array (any framework), or an iterable of batches:
@@ -186,24 +185,24 @@ def assert_paired_flip(
     monotone) or a crop applied to both is not a mismatch; a flip of one and not the
     other is.
 
-    Example:
-
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> def flip_both(images, masks):  # one draw per example, applied to both
-    ...     flip = (rng.uniform(size=len(images)) < 0.5)[:, None, None, None]
-    ...     return np.where(flip, images[:, :, ::-1], images), np.where(flip, masks[:, :, ::-1], masks)
-    >>> assert_paired_flip(flip_both)
-    >>> def flip_apart(images, masks):  # two draws
-    ...     return flip_both(images, masks)[0], flip_both(images, masks)[1]
-    >>> assert_paired_flip(flip_apart)
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_paired_flip] ... examples (...%) were flipped differently from their ...
+    Examples:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> def flip_both(images, masks):  # one draw per example, applied to both
+        ...     flip = (rng.uniform(size=len(images)) < 0.5)[:, None, None, None]
+        ...     return np.where(flip, images[:, :, ::-1], images), np.where(flip, masks[:, :, ::-1], masks)
+        >>> assert_paired_flip(flip_both)
+        >>> def flip_apart(images, masks):  # two draws
+        ...     return flip_both(images, masks)[0], flip_both(images, masks)[1]
+        >>> assert_paired_flip(flip_apart)
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_paired_flip] ... examples (...%) were flipped differently from their ...
 
     Args:
       augment: the augmentation, called as `call` says (see `CALL_STYLES`).
       num_examples: examples per call (>= 16, to see both outcomes).
-      height, width: their size (room for crops).
+      height: their height (room for crops).
+      width: their width.
       call: "pair" `augment(images, masks) -> (images, masks)`; "dict" `augment({..})`
         returning a dict (Keras 3's preprocessing layers); "kwargs" `augment(image=..,
         mask=..)` returning a dict (albumentations).
@@ -317,16 +316,15 @@ def assert_same_preprocessing(
 ) -> None:
     """Checks that `fn(datapoint)` gives the reference's (image, mask) on the same examples.
 
-    Example:
-
-    >>> from unetcheck.pets.preprocess import oxford_preprocess  # the tutorial's load_image, in NumPy
-    >>> assert_same_preprocessing(lambda datapoint: oxford_preprocess(datapoint, (32, 32)))
-    >>> def unshifted(datapoint):
-    ...     image, mask = oxford_preprocess(datapoint, (32, 32))
-    ...     return image, mask + 1
-    >>> assert_same_preprocessing(unshifted)
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_same_preprocessing] example 0 (37x53 -> 32x32): ... every label is one ...
+    Examples:
+        >>> from unetcheck.pets.preprocess import oxford_preprocess  # the tutorial's load_image, in NumPy
+        >>> assert_same_preprocessing(lambda datapoint: oxford_preprocess(datapoint, (32, 32)))
+        >>> def unshifted(datapoint):
+        ...     image, mask = oxford_preprocess(datapoint, (32, 32))
+        ...     return image, mask + 1
+        >>> assert_same_preprocessing(unshifted)
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_same_preprocessing] example 0 (37x53 -> 32x32): ... every label is one ...
 
     Args:
       fn: the pipeline under test, a TFDS-style dict -> (image, mask), any framework's

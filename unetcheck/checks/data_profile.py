@@ -174,13 +174,12 @@ def data_profile(
     """The profile of one split: any iterable of (image, mask) pairs or batches, TFDS-style
     examples or dict batches (`tf.data`, a PyTorch `DataLoader`, a list), read once.
 
-    Example:
-
-    >>> import numpy as np
-    >>> masks = np.zeros((4, 8, 8), int); masks[:2, :4] = 1   # class 1 in two images
-    >>> profile = data_profile(zip(np.ones((4, 8, 8, 3)), masks), num_classes=2)
-    >>> profile.summary()["class_pixel_share"], profile.summary()["images_with_class"]
-    ({'class_0': 0.75, 'class_1': 0.25}, {'class_0': 1.0, 'class_1': 0.5})
+    Examples:
+        >>> import numpy as np
+        >>> masks = np.zeros((4, 8, 8), int); masks[:2, :4] = 1   # class 1 in two images
+        >>> profile = data_profile(zip(np.ones((4, 8, 8, 3)), masks), num_classes=2)
+        >>> profile.summary()["class_pixel_share"], profile.summary()["images_with_class"]
+        ({'class_0': 0.75, 'class_1': 0.25}, {'class_0': 1.0, 'class_1': 0.5})
 
     Args:
       num_classes: class ids are 0..num_classes-1 (after `classes`).
@@ -306,15 +305,14 @@ def assert_same_data(baseline: DataProfile, candidate: DataProfile | Iterable[An
     """Checks that a split holds the data its recorded profile describes: as many examples,
     the same class shares and presence, image sizes and intensities (`profile_differences`).
 
-    Example:
-
-    >>> import numpy as np
-    >>> masks = np.zeros((40, 8, 8), int); masks[::2, :4] = 1
-    >>> recorded = data_profile(zip(np.ones((40, 8, 8, 3)), masks), num_classes=2)
-    >>> assert_same_data(recorded, zip(np.ones((40, 8, 8, 3)), masks), num_classes=2)
-    >>> assert_same_data(recorded, zip(np.ones((20, 8, 8, 3)), masks[:20]), num_classes=2)
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_same_data] the data differs from its profile: examples 40 -> 20 (-50%)
+    Examples:
+        >>> import numpy as np
+        >>> masks = np.zeros((40, 8, 8), int); masks[::2, :4] = 1
+        >>> recorded = data_profile(zip(np.ones((40, 8, 8, 3)), masks), num_classes=2)
+        >>> assert_same_data(recorded, zip(np.ones((40, 8, 8, 3)), masks), num_classes=2)
+        >>> assert_same_data(recorded, zip(np.ones((20, 8, 8, 3)), masks[:20]), num_classes=2)
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_same_data] the data differs from its profile: examples 40 -> 20 (-50%)
 
     Args:
       baseline: the recorded `DataProfile` (`DataProfile.load`).

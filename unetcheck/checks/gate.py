@@ -27,17 +27,16 @@ def assert_no_regression(
     """Checks that no metric of `candidate` dropped below `baseline` significantly and by more
     than `tolerance`, by a paired bootstrap over the same test images (see `compare`).
 
-    Example:
-
-    >>> import numpy as np
-    >>> from unetcheck.metrics import per_image_metrics
-    >>> truth = np.random.default_rng(0).integers(0, 2, (20, 8, 8))
-    >>> worse = np.where(np.random.default_rng(1).uniform(size=truth.shape) < 0.3, 1 - truth, truth)
-    >>> baseline = per_image_metrics(truth, truth, 2)
-    >>> assert_no_regression(baseline=baseline, candidate=baseline)
-    >>> assert_no_regression(baseline=baseline, candidate=per_image_metrics(truth, worse, 2))
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_no_regression] ... figure(s) regressed (paired bootstrap, 20 images, 2000 ...
+    Examples:
+        >>> import numpy as np
+        >>> from unetcheck.metrics import per_image_metrics
+        >>> truth = np.random.default_rng(0).integers(0, 2, (20, 8, 8))
+        >>> worse = np.where(np.random.default_rng(1).uniform(size=truth.shape) < 0.3, 1 - truth, truth)
+        >>> baseline = per_image_metrics(truth, truth, 2)
+        >>> assert_no_regression(baseline=baseline, candidate=baseline)
+        >>> assert_no_regression(baseline=baseline, candidate=per_image_metrics(truth, worse, 2))
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_no_regression] ... figure(s) regressed (paired bootstrap, 20 images, 2000 ...
 
     Args:
       baseline: one run's `PerImageMetrics`, or several runs' (other seeds, same data), which

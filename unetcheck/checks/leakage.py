@@ -55,15 +55,14 @@ _DCT = _dct_matrix(_SIDE)
 def perceptual_hash(image: Any, channels_first: bool = False) -> int:
     """The 64-bit pHash of one (H, W, C) or (H, W) image of any framework and value range.
 
-    Example:
-
-    >>> from unetcheck.pets.synthetic import synthetic_example
-    >>> photo = synthetic_example(0, 96, 128)["image"]
-    >>> half = photo.reshape(48, 2, 64, 2, 3).mean((1, 3))  # half the size
-    >>> bin(perceptual_hash(photo) ^ perceptual_hash(half)).count("1")  # bits apart
-    0
-    >>> bin(perceptual_hash(photo) ^ perceptual_hash(photo[:, ::-1])).count("1")  # its mirror
-    30
+    Examples:
+        >>> from unetcheck.pets.synthetic import synthetic_example
+        >>> photo = synthetic_example(0, 96, 128)["image"]
+        >>> half = photo.reshape(48, 2, 64, 2, 3).mean((1, 3))  # half the size
+        >>> bin(perceptual_hash(photo) ^ perceptual_hash(half)).count("1")  # bits apart
+        0
+        >>> bin(perceptual_hash(photo) ^ perceptual_hash(photo[:, ::-1])).count("1")  # its mirror
+        30
     """
     arr = to_numpy(image, channels_first and np.ndim(image) == 3).astype(np.float64)
     if arr.ndim == 3:
@@ -134,15 +133,15 @@ def _bit_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def find_leaks(train: Any, test: Any, max_distance: int = MAX_DISTANCE, channels_first: bool = False) -> list[Leak]:
     """Every (training image, test image) pair that is an exact or near copy, by test image.
 
-    Example:
-
-    >>> import numpy as np
-    >>> photos = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3))
-    >>> find_leaks(photos[:2], [photos[2], photos[0]])
-    [Leak(train_index=0, test_index=1, distance=0, exact=True, mirrored=False)]
+    Examples:
+        >>> import numpy as np
+        >>> photos = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3))
+        >>> find_leaks(photos[:2], [photos[2], photos[0]])
+        [Leak(train_index=0, test_index=1, distance=0, exact=True, mirrored=False)]
 
     Args:
-      train, test: images as `assert_no_leakage` takes them.
+      train: training images, as `assert_no_leakage` takes them.
+      test: test images, likewise.
       max_distance: hash bits a near copy may differ in (0 to 64).
     """
     if not 0 <= max_distance <= 64:
@@ -174,22 +173,23 @@ def assert_no_leakage(
 ) -> None:
     """Checks that no test image is an exact or near copy of a training image.
 
-    Example:
-
-    >>> import numpy as np
-    >>> photos = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3))
-    >>> assert_no_leakage(photos[:2], photos[2:])
-    >>> assert_no_leakage(photos[:2], photos[1:2, :, ::-1])  # a mirrored copy of the second
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_no_leakage] 1 test image(s) have a copy in training (0 exact, 1 near, ...
+    Examples:
+        >>> import numpy as np
+        >>> photos = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3))
+        >>> assert_no_leakage(photos[:2], photos[2:])
+        >>> assert_no_leakage(photos[:2], photos[1:2, :, ::-1])  # a mirrored copy of the second
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_no_leakage] 1 test image(s) have a copy in training (0 exact, 1 near, ...
 
     Args:
-      train, test: the two splits' images, any framework: an array (N, H, W[, C]), a
+      train: the training split's images, any framework: an array (N, H, W[, C]), a
         sequence of images (of any sizes), or an iterable of batches (a `tf.data.Dataset`,
         a PyTorch `DataLoader`: the images are the first element of a tuple, or the
         "image", "images" or "pixel_values" of a dict; TFDS-style examples too).
+      test: the test split's images, likewise.
       max_distance: perceptual-hash bits a near copy may differ in (see `MAX_DISTANCE`).
-      train_names, test_names: names for the message (file names), in the images' order.
+      train_names: names for the message (file names), in the training images' order.
+      test_names: likewise, of the test images.
       channels_first: the images are (C, H, W).
 
     Raises:

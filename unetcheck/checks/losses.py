@@ -62,18 +62,17 @@ def assert_loss_ignores(
     void, then with the void pixels' logits redrawn; the loss may move by `rtol` of its
     scale (float rounding), as a share of its largest value.
 
-    Example:
-
-    >>> import numpy as np
-    >>> def cross_entropy(logits, labels, ignore=None):
-    ...     keep = labels != ignore
-    ...     log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    ...     picked = np.take_along_axis(log_p, np.where(keep, labels, 0)[..., None], -1)[..., 0]
-    ...     return -(picked * keep).sum() / keep.sum()
-    >>> assert_loss_ignores(lambda x, y: cross_entropy(x, y, ignore=255))
-    >>> assert_loss_ignores(lambda x, y: cross_entropy(x, np.minimum(y, 2)))  # void read as class 2
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_loss_ignores] changing the logits at the 32 void pixels (label 255) ...
+    Examples:
+        >>> import numpy as np
+        >>> def cross_entropy(logits, labels, ignore=None):
+        ...     keep = labels != ignore
+        ...     log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+        ...     picked = np.take_along_axis(log_p, np.where(keep, labels, 0)[..., None], -1)[..., 0]
+        ...     return -(picked * keep).sum() / keep.sum()
+        >>> assert_loss_ignores(lambda x, y: cross_entropy(x, y, ignore=255))
+        >>> assert_loss_ignores(lambda x, y: cross_entropy(x, np.minimum(y, 2)))  # void read as class 2
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_loss_ignores] changing the logits at the 32 void pixels (label 255) ...
 
     Args:
       loss: a PyTorch loss module (`nn.CrossEntropyLoss(ignore_index=255)`, smp's or MONAI's

@@ -24,13 +24,12 @@ def assert_finite(x: Any, name: str = "array", output: OutputSelector = None) ->
     """Checks that every element of `x` (any framework's array, or a model's output in any
     form `select_output` reads) is finite: no NaN, no inf.
 
-    Example:
-
-    >>> import numpy as np
-    >>> assert_finite(np.array([0.5, -2.0]))
-    >>> assert_finite(np.array([0.5, np.nan, np.inf]), "logits")
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_finite] logits: 1 NaN and 1 inf of 3 values; first at index (1,)
+    Examples:
+        >>> import numpy as np
+        >>> assert_finite(np.array([0.5, -2.0]))
+        >>> assert_finite(np.array([0.5, np.nan, np.inf]), "logits")
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_finite] logits: 1 NaN and 1 inf of 3 values; first at index (1,)
 
     Raises:
       AssertionError: the count of NaN and inf values and the first index.
@@ -60,14 +59,13 @@ def assert_probabilities_valid(
     For a model's softmax output. Logits are not probabilities: to check that outputs fit
     the loss they are given to, use `assert_outputs_fit_loss`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> probs = np.full((1, 2, 2, 3), 1 / 3)  # (N, H, W, classes)
-    >>> assert_probabilities_valid(probs)
-    >>> assert_probabilities_valid(probs * 2)
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_probabilities_valid] 4 of 4 pixels (100%) are not distributions: 0 with ...
+    Examples:
+        >>> import numpy as np
+        >>> probs = np.full((1, 2, 2, 3), 1 / 3)  # (N, H, W, classes)
+        >>> assert_probabilities_valid(probs)
+        >>> assert_probabilities_valid(probs * 2)
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_probabilities_valid] 4 of 4 pixels (100%) are not distributions: 0 with ...
 
     Args:
       atol: tolerance on each value and on each pixel's sum (float32 rounding).
@@ -106,14 +104,13 @@ def assert_outputs_fit_loss(
     outputs must not all be distributions already (a softmax head trained with
     `from_logits=True` applies the softmax twice, which flattens the loss's gradients).
 
-    Example:
-
-    >>> import numpy as np
-    >>> logits = np.random.default_rng(0).normal(size=(1, 4, 4, 3))
-    >>> assert_outputs_fit_loss(logits, from_logits=True)
-    >>> assert_outputs_fit_loss({"out": logits}, from_logits=False)  # torchvision's dict, as it comes
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_outputs_fit_loss] the loss is told from_logits=False, but 16 of 16 pixels ...
+    Examples:
+        >>> import numpy as np
+        >>> logits = np.random.default_rng(0).normal(size=(1, 4, 4, 3))
+        >>> assert_outputs_fit_loss(logits, from_logits=True)
+        >>> assert_outputs_fit_loss({"out": logits}, from_logits=False)  # torchvision's dict, as it comes
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_outputs_fit_loss] the loss is told from_logits=False, but 16 of 16 pixels ...
 
     Args:
       outputs: (..., classes) model outputs on a batch of real images, as the model
@@ -164,14 +161,13 @@ def assert_batch_independent(
     whether the logits are of size 1 or 1e6; a mode mixing examples moves them by a large
     share of it.
 
-    Example:
-
-    >>> import numpy as np
-    >>> images = np.random.default_rng(0).uniform(size=(4, 8, 8, 3))
-    >>> assert_batch_independent(lambda x: x * 2, images)
-    >>> assert_batch_independent(lambda x: x - x.mean(0), images)  # normalized over the batch
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_batch_independent] example 0's output in its batch differs from its ...
+    Examples:
+        >>> import numpy as np
+        >>> images = np.random.default_rng(0).uniform(size=(4, 8, 8, 3))
+        >>> assert_batch_independent(lambda x: x * 2, images)
+        >>> assert_batch_independent(lambda x: x - x.mean(0), images)  # normalized over the batch
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_batch_independent] example 0's output in its batch differs from its ...
 
     Args:
       model: what your code predicts with, since that callable is what is tested: a Keras
@@ -233,14 +229,13 @@ def assert_flip_equivariant(
 
     Logits smaller than the image (SegFormer's quarter size) are compared at their own size.
 
-    Example:
-
-    >>> import numpy as np
-    >>> images = np.random.default_rng(0).uniform(size=(2, 8, 8, 3))
-    >>> assert_flip_equivariant(lambda x: x, images, min_agreement=1.0)
-    >>> assert_flip_equivariant(lambda x: np.roll(x, 2, axis=2), images)  # shifts its masks right
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_flip_equivariant] flipped predictions agree with flipped masks on ...% of ...
+    Examples:
+        >>> import numpy as np
+        >>> images = np.random.default_rng(0).uniform(size=(2, 8, 8, 3))
+        >>> assert_flip_equivariant(lambda x: x, images, min_agreement=1.0)
+        >>> assert_flip_equivariant(lambda x: np.roll(x, 2, axis=2), images)  # shifts its masks right
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_flip_equivariant] flipped predictions agree with flipped masks on ...% of ...
 
     Args:
       images: (N, H, W, C), or (N, C, H, W) with `channels_first`, any framework.
@@ -282,14 +277,13 @@ def assert_same_predictions(
     E.g. a model before and after a save and reload, on CPU and on GPU, or in two
     frameworks (each argument is a Keras model, a PyTorch module or a function).
 
-    Example:
-
-    >>> import numpy as np
-    >>> images = np.random.default_rng(0).uniform(size=(2, 8, 8, 3))
-    >>> assert_same_predictions(lambda x: x * 2, lambda x: x + x, images)
-    >>> assert_same_predictions(lambda x: x, lambda x: x[..., ::-1], images)
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_same_predictions] ... of 128 pixels (...%) get another class (allowed ...
+    Examples:
+        >>> import numpy as np
+        >>> images = np.random.default_rng(0).uniform(size=(2, 8, 8, 3))
+        >>> assert_same_predictions(lambda x: x * 2, lambda x: x + x, images)
+        >>> assert_same_predictions(lambda x: x, lambda x: x[..., ::-1], images)
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_same_predictions] ... of 128 pixels (...%) get another class (allowed ...
 
     Args:
       images: (N, H, W, C), or (N, C, H, W) with `channels_first`, any framework.

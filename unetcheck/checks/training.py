@@ -47,17 +47,17 @@ def _max_change(before: Any, after: Any) -> float:
 def assert_weights_unchanged(before: Mapping[str, Any], after: Mapping[str, Any], what: str = "weights") -> None:
     """Checks that each named array in `after` equals its value in `before` exactly.
 
-    Example:
-
-    >>> import numpy as np
-    >>> before = {"encoder.w": np.ones(3), "head.w": np.zeros(2)}
-    >>> assert_weights_unchanged(before, {"encoder.w": np.ones(3), "head.w": np.zeros(2)})
-    >>> assert_weights_unchanged(before, {"encoder.w": np.full(3, 1.5), "head.w": np.zeros(2)})
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_weights_unchanged] 1 of 2 weights changed: ['encoder.w']; largest change ...
+    Examples:
+        >>> import numpy as np
+        >>> before = {"encoder.w": np.ones(3), "head.w": np.zeros(2)}
+        >>> assert_weights_unchanged(before, {"encoder.w": np.ones(3), "head.w": np.zeros(2)})
+        >>> assert_weights_unchanged(before, {"encoder.w": np.full(3, 1.5), "head.w": np.zeros(2)})
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_weights_unchanged] 1 of 2 weights changed: ['encoder.w']; largest change ...
 
     Args:
-      before, after: `{name: array}` (e.g. two `snapshot`s).
+      before: `{name: array}` (e.g. a `snapshot`) before training.
+      after: the same names after it.
       what: how the arrays are called in the message.
 
     Raises:
@@ -92,13 +92,12 @@ def assert_weights_unchanged(before: Mapping[str, Any], after: Mapping[str, Any]
 def assert_weights_all_changed(before: Mapping[str, Any], after: Mapping[str, Any], what: str = "weights") -> None:
     """Checks that every named array in `after` differs from its value in `before`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> before = {"encoder.w": np.ones(3), "head.w": np.zeros(2)}
-    >>> assert_weights_all_changed(before, {"encoder.w": np.ones(3), "head.w": np.ones(2)})
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_weights_all_changed] 1 of 2 weights did not change in training: ...
+    Examples:
+        >>> import numpy as np
+        >>> before = {"encoder.w": np.ones(3), "head.w": np.zeros(2)}
+        >>> assert_weights_all_changed(before, {"encoder.w": np.ones(3), "head.w": np.ones(2)})
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_weights_all_changed] 1 of 2 weights did not change in training: ...
 
     Raises:
       AssertionError: the arrays that did not move (no gradient reaches them).
@@ -116,16 +115,15 @@ def assert_frozen(model: Any, part: Any, train_step: Callable[[], Any]) -> None:
     """Checks that `train_step()` leaves every array of `part` unchanged: parameters and
     buffers (BatchNorm's running statistics too).
 
-    Example:
-
-    >>> import numpy as np
-    >>> params = {"encoder": {"w": np.ones(2)}, "head": {"w": np.ones(2)}}  # any nested state
-    >>> def train_step():  # trains the head, in place
-    ...     params["head"]["w"] -= 0.5
-    >>> assert_frozen(params, "encoder", train_step)
-    >>> assert_frozen(params, "head", train_step)
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_frozen] 1 of 1 arrays of frozen 'head' changed: ['head/w']; largest ...
+    Examples:
+        >>> import numpy as np
+        >>> params = {"encoder": {"w": np.ones(2)}, "head": {"w": np.ones(2)}}  # any nested state
+        >>> def train_step():  # trains the head, in place
+        ...     params["head"]["w"] -= 0.5
+        >>> assert_frozen(params, "encoder", train_step)
+        >>> assert_frozen(params, "head", train_step)
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_frozen] 1 of 1 arrays of frozen 'head' changed: ['head/w']; largest ...
 
     Args:
       model: the model `part` belongs to: a PyTorch module, a Keras model (Keras 3 or
@@ -159,15 +157,14 @@ def assert_frozen(model: Any, part: Any, train_step: Callable[[], Any]) -> None:
 def assert_all_trainable_change(model: Any, train_step: Callable[[], Any]) -> None:
     """Checks that `train_step()` changes every trainable parameter of `model`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> params = {"encoder": {"w": np.ones(2)}, "head": {"w": np.ones(2)}}
-    >>> def train_step():  # the encoder gets no gradient
-    ...     params["head"]["w"] -= 0.5
-    >>> assert_all_trainable_change(params, train_step)
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_all_trainable_change] 1 of 2 trainable parameters did not change in ...
+    Examples:
+        >>> import numpy as np
+        >>> params = {"encoder": {"w": np.ones(2)}, "head": {"w": np.ones(2)}}
+        >>> def train_step():  # the encoder gets no gradient
+        ...     params["head"]["w"] -= 0.5
+        >>> assert_all_trainable_change(params, train_step)
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_all_trainable_change] 1 of 2 trainable parameters did not change in ...
 
     Args:
       model: a PyTorch module (its `requires_grad` parameters), a Keras model (its
@@ -194,14 +191,13 @@ def assert_state_loaded(model: Any, state: Mapping[str, Any]) -> None:
     `load_state_dict(..., strict=False)` with names that do not match (a missing or extra
     prefix), a Keras `load_weights(..., skip_mismatch=True)`, a checkpoint of another model.
 
-    Example:
-
-    >>> import numpy as np
-    >>> checkpoint = {"conv.weight": np.ones(3)}
-    >>> assert_state_loaded({"conv.weight": np.ones(3)}, checkpoint)
-    >>> assert_state_loaded({"encoder.conv.weight": np.zeros(3)}, checkpoint)  # loaded with strict=False
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_state_loaded] 1 of 1 checkpoint arrays are not in the model: 1 missing by ...
+    Examples:
+        >>> import numpy as np
+        >>> checkpoint = {"conv.weight": np.ones(3)}
+        >>> assert_state_loaded({"conv.weight": np.ones(3)}, checkpoint)
+        >>> assert_state_loaded({"encoder.conv.weight": np.zeros(3)}, checkpoint)  # loaded with strict=False
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_state_loaded] 1 of 1 checkpoint arrays are not in the model: 1 missing by ...
 
     Args:
       model: a PyTorch module, a Keras model or layer, or a mapping (see `snapshot`).
@@ -240,12 +236,11 @@ def assert_state_loaded(model: Any, state: Mapping[str, Any]) -> None:
 def assert_loss_curve_falls(losses: Sequence[float], min_relative_drop: float) -> None:
     """Checks that a recorded loss curve ends at least `min_relative_drop` below where it began.
 
-    Example:
-
-    >>> assert_loss_curve_falls([1.0, 0.7, 0.5], min_relative_drop=0.3)
-    >>> assert_loss_curve_falls([1.0, 0.95, 0.9], min_relative_drop=0.3)
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_loss_curve_falls] loss fell from 1 to 0.9, a relative drop of 0.1; ...
+    Examples:
+        >>> assert_loss_curve_falls([1.0, 0.7, 0.5], min_relative_drop=0.3)
+        >>> assert_loss_curve_falls([1.0, 0.95, 0.9], min_relative_drop=0.3)
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_loss_curve_falls] loss fell from 1 to 0.9, a relative drop of 0.1; ...
 
     Args:
       losses: losses in order (per epoch or per step), e.g. `history.history["loss"]`.
@@ -322,13 +317,12 @@ def assert_loss_decreases(
       compiled loss with the batch's sample weights, plus regularization) is evaluated on
       the first batch in inference mode, before and after.
 
-    Example:
-
-    >>> losses = iter([1 / (1 + step) for step in range(20)])
-    >>> assert_loss_decreases(lambda: next(losses), steps=20, min_relative_drop=0.5)
-    >>> assert_loss_decreases(lambda: 1.0, steps=20)  # a learning rate of 0
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_loss_decreases] loss fell from 1 to 1, a relative drop of 0; expected at least 0.1
+    Examples:
+        >>> losses = iter([1 / (1 + step) for step in range(20)])
+        >>> assert_loss_decreases(lambda: next(losses), steps=20, min_relative_drop=0.5)
+        >>> assert_loss_decreases(lambda: 1.0, steps=20)  # a learning rate of 0
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_loss_decreases] loss fell from 1 to 1, a relative drop of 0; expected ...0.1
 
     Raises:
       AssertionError: the loss before and after and the drop obtained; or the data ran out
@@ -379,13 +373,12 @@ def assert_overfits_batch(
       then the accuracy of its training-mode output over the labelled pixels: those labelled
       `ignore_index` (by default the compiled loss's `ignore_class`) count for nothing.
 
-    Example:
-
-    >>> accuracies = iter([0.3 + 0.65 * step / 49 for step in range(50)])
-    >>> assert_overfits_batch(lambda: (0.1, next(accuracies)), steps=50)
-    >>> assert_overfits_batch(lambda: (1.0, 0.4), steps=50)  # (loss, accuracy) of each step
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_overfits_batch] after 50 steps on one batch, pixel accuracy is 0.4 ...
+    Examples:
+        >>> accuracies = iter([0.3 + 0.65 * step / 49 for step in range(50)])
+        >>> assert_overfits_batch(lambda: (0.1, next(accuracies)), steps=50)
+        >>> assert_overfits_batch(lambda: (1.0, 0.4), steps=50)  # (loss, accuracy) of each step
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_overfits_batch] after 50 steps on one batch, pixel accuracy is 0.4 ...
 
     Raises:
       AssertionError: the accuracy reached and the loss, first to last.
@@ -419,12 +412,11 @@ def seed_everything(seed: int) -> None:
     """Seeds Python's and NumPy's global generators, and those of PyTorch, Keras (with its
     backend) and tf-keras where the session has already imported them. Imports no framework.
 
-    Example:
-
-    >>> import numpy as np
-    >>> seed_everything(0); first = np.random.uniform()
-    >>> seed_everything(0); first == np.random.uniform()
-    True
+    Examples:
+        >>> import numpy as np
+        >>> seed_everything(0); first = np.random.uniform()
+        >>> seed_everything(0); first == np.random.uniform()
+        True
     """
     random.seed(seed)
     np.random.seed(seed)
@@ -440,14 +432,13 @@ def seed_everything(seed: int) -> None:
 def assert_deterministic(fn: Callable[[], Any], seed: int = 0, seed_fn: Callable[[int], None] | None = None) -> None:
     """Checks that `fn()` returns identical results twice, each run after seeding with `seed`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> assert_deterministic(lambda: np.random.normal(size=3))  # NumPy's global generator, seeded each run
-    >>> generator = np.random.default_rng()  # seeded once, from the operating system
-    >>> assert_deterministic(lambda: generator.normal(size=3))
-    Traceback (most recent call last):
-    AssertionError: [unetcheck.assert_deterministic] value 0 differs between two runs with seed 0: shapes (3,) ...
+    Examples:
+        >>> import numpy as np
+        >>> assert_deterministic(lambda: np.random.normal(size=3))  # NumPy's global generator, seeded each run
+        >>> generator = np.random.default_rng()  # seeded once, from the operating system
+        >>> assert_deterministic(lambda: generator.normal(size=3))
+        Traceback (most recent call last):
+        AssertionError: [unetcheck.assert_deterministic] value 0 differs between two runs with seed 0: shapes (3,) ...
 
     Args:
       fn: returns an array, or a nested structure (list, tuple, dict) of arrays or numbers.

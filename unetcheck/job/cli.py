@@ -97,7 +97,7 @@ def _measurement_options(evaluate: argparse.ArgumentParser) -> None:
         "--no-intervals",
         dest="intervals",
         action="store_false",
-        help=f"skip the {LEVEL:.0%} bootstrap intervals over the images ({RESAMPLES} resamples)",
+        help=f"skip the {LEVEL * 100:.0f}%% bootstrap intervals over the images ({RESAMPLES} resamples)",
     )
 
 

@@ -103,13 +103,12 @@ def boundary_iou(
     """Boundary IoU per class over (N, H, W[, 1]) label masks (counts summed over the images);
     NaN where a class is absent from both.
 
-    Example:
-
-    >>> import numpy as np
-    >>> truth = np.zeros((1, 64, 64), int)
-    >>> truth[0, 16:48, 16:48] = 1
-    >>> boundary_iou(truth, np.roll(truth, 2, axis=2), 2).round(2)  # an edge two pixels off
-    array([0.7 , 0.33])
+    Examples:
+        >>> import numpy as np
+        >>> truth = np.zeros((1, 64, 64), int)
+        >>> truth[0, 16:48, 16:48] = 1
+        >>> boundary_iou(truth, np.roll(truth, 2, axis=2), 2).round(2)  # an edge two pixels off
+        array([0.7 , 0.33])
     """
     per_image = per_image_metrics(
         y_true, y_pred, num_classes, boundary_ratio=boundary_ratio, ignore_index=ignore_index, surface=False
@@ -121,14 +120,13 @@ def fingerprint(masks: Iterable[Any], names: Sequence[str] | None = None) -> str
     """The SHA-256 of a test set's true masks (and names), as every run of unetcheck makes it
     (`FINGERPRINT_RECIPE`): equal only for the same test set.
 
-    Example:
-
-    >>> import numpy as np
-    >>> masks = np.zeros((2, 4, 4), int)
-    >>> fingerprint(masks) == fingerprint(masks.astype(np.uint8)[..., None])  # any type, a trailing axis of 1
-    True
-    >>> fingerprint(masks) == fingerprint(masks, names=["a", "b"])
-    False
+    Examples:
+        >>> import numpy as np
+        >>> masks = np.zeros((2, 4, 4), int)
+        >>> fingerprint(masks) == fingerprint(masks.astype(np.uint8)[..., None])  # any type, a trailing axis of 1
+        True
+        >>> fingerprint(masks) == fingerprint(masks, names=["a", "b"])
+        False
     """
     if names is not None and not all(isinstance(name, str) for name in names):
         raise TypeError(

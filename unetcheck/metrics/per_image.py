@@ -279,15 +279,14 @@ class PerImageMetrics:
         `{overall key: [low, high], per-class metric: {class: [low, high]}}`, NaN where a
         figure is undefined in every resample.
 
-        Example:
-
-        >>> import numpy as np
-        >>> truth = np.random.default_rng(0).integers(0, 2, (30, 8, 8))
-        >>> pred = np.where(np.random.default_rng(1).uniform(size=truth.shape) < 0.2, 1 - truth, truth)
-        >>> metrics = per_image_metrics(truth, pred, 2)
-        >>> low, high = metrics.intervals()["miou"]
-        >>> bool(low < metrics.summary()["miou"] < high)
-        True
+        Examples:
+            >>> import numpy as np
+            >>> truth = np.random.default_rng(0).integers(0, 2, (30, 8, 8))
+            >>> pred = np.where(np.random.default_rng(1).uniform(size=truth.shape) < 0.2, 1 - truth, truth)
+            >>> metrics = per_image_metrics(truth, pred, 2)
+            >>> low, high = metrics.intervals()["miou"]
+            >>> bool(low < metrics.summary()["miou"] < high)
+            True
         """
         if not 0 < level < 1 or resamples < 100:
             raise ValueError(f"level must lie in (0, 1) and resamples be at least 100; got {level}, {resamples}")
@@ -535,25 +534,25 @@ def per_image_metrics(
 ) -> PerImageMetrics:
     """Per-image figures of label masks, any framework's arrays, in memory or streamed.
 
-    Example:
-
-    >>> import numpy as np
-    >>> truth = np.zeros((2, 16, 16), int)
-    >>> truth[:, 4:12, 4:12] = 1
-    >>> metrics = per_image_metrics(truth, np.roll(truth, 1, axis=2), 2, class_names=("background", "pet"))
-    >>> summary = metrics.summary()
-    >>> round(summary["miou"], 3), summary["hd95"]["pet"], summary["nsd"]["pet"]
-    (0.849, 1.0, 1.0)
-    >>> batches = ((truth[i:i + 1], np.roll(truth, 1, axis=2)[i:i + 1]) for i in range(2))  # a stream
-    >>> per_image_metrics(batches, num_classes=2, class_names=("background", "pet")).summary() == summary
-    True
+    Examples:
+        >>> import numpy as np
+        >>> truth = np.zeros((2, 16, 16), int)
+        >>> truth[:, 4:12, 4:12] = 1
+        >>> metrics = per_image_metrics(truth, np.roll(truth, 1, axis=2), 2, class_names=("background", "pet"))
+        >>> summary = metrics.summary()
+        >>> round(summary["miou"], 3), summary["hd95"]["pet"], summary["nsd"]["pet"]
+        (0.849, 1.0, 1.0)
+        >>> batches = ((truth[i:i + 1], np.roll(truth, 1, axis=2)[i:i + 1]) for i in range(2))  # a stream
+        >>> per_image_metrics(batches, num_classes=2, class_names=("background", "pet")).summary() == summary
+        True
 
     Args:
-      y_true, y_pred: true and predicted class ids (argmax of the logits: `create_mask`),
-        (N, H, W) or (N, H, W, 1); volumes (N, D, H, W[, 1]) with `spatial_dims=3`. Or
-        `y_true` alone, a stream: an iterable of (truth, prediction) pairs or (truth,
-        prediction, names) triples, each a batch or one image (`tf.data`, a PyTorch
-        `DataLoader`, a generator), read one batch at a time.
+      y_true: the true class ids, (N, H, W) or (N, H, W, 1); volumes (N, D, H, W[, 1]) with
+        `spatial_dims=3`; or, with `y_pred` None, a stream (below).
+      y_pred: the predicted class ids (argmax of the logits: `create_mask`), shaped as
+        `y_true`; or None, `y_true` then a stream: an iterable of (truth, prediction) pairs
+        or (truth, prediction, names) triples, each a batch or one image (`tf.data`, a
+        PyTorch `DataLoader`, a generator), read one batch at a time.
       num_classes: number of classes (by keyword with a stream).
       names: one name per image (default "0", "1", ...): matched across runs by `compare`.
       class_names: default "class_0", ...

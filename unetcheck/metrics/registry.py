@@ -102,10 +102,9 @@ def groups_for(metrics: str | Sequence[str] | None) -> tuple[str, ...]:
     None: every group. The region group is always measured: it holds the confusion matrix
     every run reports.
 
-    Example:
-
-    >>> groups_for("iou,hd95"), groups_for(["boundary"]), groups_for(None)
-    (('region', 'surface'), ('region', 'boundary'), ('region', 'boundary', 'surface'))
+    Examples:
+        >>> groups_for("iou,hd95"), groups_for(["boundary"]), groups_for(None)
+        (('region', 'surface'), ('region', 'boundary'), ('region', 'boundary', 'surface'))
 
     Raises:
       ValueError: a name that is no metric or group, with the names there are.

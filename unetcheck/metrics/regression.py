@@ -200,15 +200,14 @@ def compare(
 ) -> Comparison:
     """Each metric's difference, candidate minus baseline, with a paired bootstrap interval.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from unetcheck.metrics import per_image_metrics
-    >>> truth = np.random.default_rng(0).integers(0, 2, (20, 8, 8))
-    >>> run = per_image_metrics(truth, truth, 2)
-    >>> comparison = compare(run, run)
-    >>> comparison.regressions, [row.label for row in comparison.rows][:3]
-    ([], ['miou', 'pixel_accuracy', 'mean_dice'])
+    Examples:
+        >>> import numpy as np
+        >>> from unetcheck.metrics import per_image_metrics
+        >>> truth = np.random.default_rng(0).integers(0, 2, (20, 8, 8))
+        >>> run = per_image_metrics(truth, truth, 2)
+        >>> comparison = compare(run, run)
+        >>> comparison.regressions, [row.label for row in comparison.rows][:3]
+        ([], ['miou', 'pixel_accuracy', 'mean_dice'])
 
     Args:
       baseline: one baseline run, or several (trained with other seeds on the same data):

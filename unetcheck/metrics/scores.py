@@ -59,12 +59,11 @@ def label_maps(
 def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int, ignore_index: int | None = None) -> np.ndarray:
     """Counts pixels by (true class, predicted class): a (num_classes, num_classes) int64 array.
 
-    Example:
-
-    >>> import numpy as np
-    >>> confusion_matrix(np.array([0, 0, 1, 255]), np.array([0, 1, 1, 0]), 2, ignore_index=255)
-    array([[1, 1],
-           [0, 1]])
+    Examples:
+        >>> import numpy as np
+        >>> confusion_matrix(np.array([0, 0, 1, 255]), np.array([0, 1, 1, 0]), 2, ignore_index=255)
+        array([[1, 1],
+               [0, 1]])
 
     Args:
       ignore_index: a true label whose pixels are left out (their prediction too).
@@ -97,12 +96,11 @@ def _scalar_or_array(values: np.ndarray) -> Any:
 def iou_per_class(confusion: np.ndarray) -> np.ndarray:
     """IoU = TP / (TP + FP + FN) per class; NaN where a class is absent from both.
 
-    Example:
-
-    >>> import numpy as np
-    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
-    >>> iou_per_class(confusion)
-    array([0.5, 0.5, nan])
+    Examples:
+        >>> import numpy as np
+        >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+        >>> iou_per_class(confusion)
+        array([0.5, 0.5, nan])
     """
     confusion = np.asarray(confusion, dtype=np.float64)
     tp = np.diagonal(confusion, axis1=-2, axis2=-1)
@@ -112,12 +110,11 @@ def iou_per_class(confusion: np.ndarray) -> np.ndarray:
 def dice_per_class(confusion: np.ndarray) -> np.ndarray:
     """Dice (F1) = 2 TP / (2 TP + FP + FN) per class; NaN where a class is absent from both.
 
-    Example:
-
-    >>> import numpy as np
-    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
-    >>> dice_per_class(confusion).round(3)
-    array([0.667, 0.667,   nan])
+    Examples:
+        >>> import numpy as np
+        >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+        >>> dice_per_class(confusion).round(3)
+        array([0.667, 0.667,   nan])
     """
     confusion = np.asarray(confusion, dtype=np.float64)
     tp = np.diagonal(confusion, axis1=-2, axis2=-1)
@@ -138,12 +135,11 @@ def precision_per_class(confusion: np.ndarray) -> np.ndarray:
     """Precision = TP / (TP + FP) per class: NaN where a class is absent from both, 0 where
     it is true somewhere but never predicted.
 
-    Example:
-
-    >>> import numpy as np
-    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
-    >>> precision_per_class(confusion)
-    array([1. , 0.5, nan])
+    Examples:
+        >>> import numpy as np
+        >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+        >>> precision_per_class(confusion)
+        array([1. , 0.5, nan])
     """
     return _share_of_true_positives(confusion, -2)
 
@@ -152,12 +148,11 @@ def recall_per_class(confusion: np.ndarray) -> np.ndarray:
     """Recall (sensitivity) = TP / (TP + FN) per class: NaN where a class is absent from
     both, 0 where it is predicted somewhere but never true.
 
-    Example:
-
-    >>> import numpy as np
-    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
-    >>> recall_per_class(confusion)
-    array([0.5, 1. , nan])
+    Examples:
+        >>> import numpy as np
+        >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+        >>> recall_per_class(confusion)
+        array([0.5, 1. , nan])
     """
     return _share_of_true_positives(confusion, -1)
 
@@ -175,12 +170,11 @@ def nan_mean(values: np.ndarray) -> Any:
 def mean_iou(confusion: np.ndarray) -> Any:
     """Mean of the defined per-class IoUs (NaN if none is defined).
 
-    Example:
-
-    >>> import numpy as np
-    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
-    >>> mean_iou(confusion)  # class 2 left out
-    0.5
+    Examples:
+        >>> import numpy as np
+        >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+        >>> mean_iou(confusion)  # class 2 left out
+        0.5
     """
     return nan_mean(iou_per_class(confusion))
 
@@ -188,12 +182,11 @@ def mean_iou(confusion: np.ndarray) -> Any:
 def pixel_accuracy(confusion: np.ndarray) -> Any:
     """Share of pixels whose predicted class is the true class.
 
-    Example:
-
-    >>> import numpy as np
-    >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
-    >>> pixel_accuracy(confusion)
-    0.6666666666666666
+    Examples:
+        >>> import numpy as np
+        >>> confusion = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]])  # (true, predicted); class 2 absent
+        >>> pixel_accuracy(confusion)
+        0.6666666666666666
     """
     confusion = np.asarray(confusion, np.float64)
     total = confusion.sum((-2, -1))
@@ -221,11 +214,10 @@ def surface_mean(values: np.ndarray, weights: np.ndarray | None = None) -> np.nd
     one mask only, which `missed_per_class` counts instead) are left out; NaN where no image
     is left. `weights` (R, N) gives R means at once, as the bootstrap draws images.
 
-    Example:
-
-    >>> import numpy as np
-    >>> surface_mean(np.array([[1.0, np.nan], [3.0, np.inf]]))  # class 1: in one mask of image 1 only
-    array([[ 2., nan]])
+    Examples:
+        >>> import numpy as np
+        >>> surface_mean(np.array([[1.0, np.nan], [3.0, np.inf]]))  # class 1: in one mask of image 1 only
+        array([[ 2., nan]])
     """
     values = np.asarray(values, np.float64)
     weights = np.ones((1, len(values))) if weights is None else np.asarray(weights, np.float64)
@@ -246,12 +238,11 @@ def missed_per_class(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per image and class (N, K): missed, the class is in the truth and nowhere in the
     prediction; invented, the reverse. There a surface distance is infinite.
 
-    Example:
-
-    >>> import numpy as np
-    >>> confusion = np.array([[[5, 0], [3, 0]]])  # one image: class 1 true on 3 pixels, never predicted
-    >>> missed_per_class(confusion)
-    (array([[False,  True]]), array([[False, False]]))
+    Examples:
+        >>> import numpy as np
+        >>> confusion = np.array([[[5, 0], [3, 0]]])  # one image: class 1 true on 3 pixels, never predicted
+        >>> missed_per_class(confusion)
+        (array([[False,  True]]), array([[False, False]]))
     """
     truth, pred = class_presence(confusion)
     return truth & ~pred, pred & ~truth

@@ -30,10 +30,9 @@ def plain(value: Any) -> Any:
     """`value` with every float JSON can hold: NaN -> None, +-inf -> "inf"/"-inf", NumPy
     scalars and arrays -> Python numbers and lists, tuples -> lists, mapping keys -> str.
 
-    Example:
-
-    >>> plain({"iou": float("nan"), "hd95": np.array([1.5, np.inf]), "n": np.int64(3)})
-    {'iou': None, 'hd95': [1.5, 'inf'], 'n': 3}
+    Examples:
+        >>> plain({"iou": float("nan"), "hd95": np.array([1.5, np.inf]), "n": np.int64(3)})
+        {'iou': None, 'hd95': [1.5, 'inf'], 'n': 3}
     """
     if isinstance(value, Mapping):
         return {str(key): plain(item) for key, item in value.items()}

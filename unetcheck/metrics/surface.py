@@ -170,17 +170,16 @@ def surface_metrics(
     """NSD, HD95 and ASSD per class of one image's (H, W) or volume's (D, H, W) integer
     label masks.
 
-    Example:
-
-    >>> import numpy as np
-    >>> truth = np.zeros((12, 12), int)
-    >>> truth[3:9, 3:9] = 1
-    >>> figures = surface_metrics(truth, np.roll(truth, 1, axis=1), 2, tolerance=1.0)  # one pixel off
-    >>> [float(figures[name][1]) for name in ("nsd", "hd95", "assd")]
-    [1.0, 1.0, 0.5]
-    >>> coarse = surface_metrics(truth, np.roll(truth, 1, axis=1), 2, tolerance=1.0, spacing=(1.0, 3.0))
-    >>> [float(coarse[name][1]) for name in ("nsd", "hd95", "assd")]  # columns 3 mm apart
-    [0.6, 3.0, 1.2]
+    Examples:
+        >>> import numpy as np
+        >>> truth = np.zeros((12, 12), int)
+        >>> truth[3:9, 3:9] = 1
+        >>> figures = surface_metrics(truth, np.roll(truth, 1, axis=1), 2, tolerance=1.0)  # one pixel off
+        >>> [float(figures[name][1]) for name in ("nsd", "hd95", "assd")]
+        [1.0, 1.0, 0.5]
+        >>> coarse = surface_metrics(truth, np.roll(truth, 1, axis=1), 2, tolerance=1.0, spacing=(1.0, 3.0))
+        >>> [float(coarse[name][1]) for name in ("nsd", "hd95", "assd")]  # columns 3 mm apart
+        [0.6, 3.0, 1.2]
 
     Args:
       tolerance: NSD's tolerance, in `spacing` units.
