@@ -85,7 +85,7 @@ def write_comparison_page(
     Raises:
       InputError: `by` is not a figure both sides hold.
     """
-    held = [registry.overall_keys(run.groups) for run in [*baselines, *candidates]]
+    held = [registry.overall_keys(run.statistics) for run in [*baselines, *candidates]]
     keys = [key for key in held[-1] if all(key in keys for keys in held)]
     by = by or keys[0]
     if by not in keys:

@@ -123,7 +123,7 @@ def summary_record(
     summary = per_image.summary()
     record = {
         "images": len(per_image),
-        **registry.flat_figures(summary, per_image.groups),
+        **registry.flat_figures(summary, per_image.statistics),
         "confusion": summary["confusion"],
         "class_names": list(per_image.class_names),
         "groups": list(per_image.groups),
@@ -139,7 +139,7 @@ def summary_record(
     if intervals is not None:
         record["intervals"] = {
             **(interval_settings or {}),
-            "figures": registry.flat_figures(intervals, per_image.groups),
+            "figures": registry.flat_figures(intervals, per_image.statistics),
         }
     return record
 
@@ -155,10 +155,10 @@ def format_summary(per_image: PerImageMetrics, intervals: dict[str, Any] | None 
         f"{len(per_image)} images, {len(per_image.class_names)} classes"
         + ("" if per_image.spacing is None else f", spacing {per_image.spacing}")
     ]
-    for key in registry.overall_keys(per_image.groups):
+    for key in registry.overall_keys(per_image.statistics):
         low_high = "" if intervals is None else "  [{:.4f}, {:.4f}]".format(*intervals[key])
         lines.append(f"  {registry.label(key, per_image.spacing):<24} {summary[key]:.4f}{low_high}")
-    metrics = registry.per_class_metrics(per_image.groups)
+    metrics = registry.per_class_metrics(per_image.statistics)
     headings = [registry.label(m.name, per_image.spacing) for m in metrics]
     widths = [max(8, len(h)) for h in headings]
     width = max(8, *(len(c) for c in per_image.class_names))

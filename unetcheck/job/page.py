@@ -87,14 +87,14 @@ def _headline(
             "value": format_figure(summary[key], key),
             "interval": _interval(intervals[key] if intervals else None, key),
         }
-        for key in registry.overall_keys(per_image.groups)
+        for key in registry.overall_keys(per_image.statistics)
     ]
 
 
 def _class_table(
     per_image: PerImageMetrics, summary: Mapping[str, Any], intervals: Mapping[str, Any] | None
 ) -> dict[str, Any]:
-    metrics = registry.per_class_metrics(per_image.groups)
+    metrics = registry.per_class_metrics(per_image.statistics)
     rows = [
         {
             "name": c,
@@ -231,7 +231,7 @@ def measurement_context(
     Raises:
       InputError: `worst_by` is not a figure this run holds.
     """
-    keys = registry.overall_keys(per_image.groups)
+    keys = registry.overall_keys(per_image.statistics)
     worst_by = worst_by or keys[0]
     if worst_by not in keys:
         raise InputError(f"--worst-by {worst_by!r}: the run holds {keys}")

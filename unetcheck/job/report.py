@@ -114,13 +114,14 @@ def plot_confusion(confusion: Sequence[Sequence[int]], path: str) -> str:
     return path
 
 
-#: The per-class table's columns: (heading, key in metrics.json), from the one list of metrics.
-CLASS_COLUMNS = tuple((registry.label(m.name), f"{m.name}_per_class") for m in registry.per_class_metrics())
+def class_columns() -> list[tuple[str, str]]:
+    """The per-class table's columns: (heading, key in metrics.json), from the one list of metrics."""
+    return [(registry.label(m.name), f"{m.name}_per_class") for m in registry.per_class_metrics()]
 
 
 def class_rows(metrics: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """The per-class table: (class, then each of `CLASS_COLUMNS` that the metrics hold)."""
-    keys = [key for _, key in CLASS_COLUMNS if key in metrics]
+    """The per-class table: (class, then each of `class_columns()` that the metrics hold)."""
+    keys = [key for _, key in class_columns() if key in metrics]
     return [(name, *(metrics[key][name] for key in keys)) for name in CLASS_NAMES]
 
 
@@ -202,7 +203,7 @@ def _overall_line(metrics: dict[str, Any]) -> str:
 
 def _class_section(metrics: dict[str, Any]) -> str:
     """The per-class table and what its figures are."""
-    columns = [(heading, key) for heading, key in CLASS_COLUMNS if key in metrics]
+    columns = [(heading, key) for heading, key in class_columns() if key in metrics]
     counts = {f"{key}_per_class" for key in registry.count_keys()}
     classes = "\n".join(
         f"| {row[0]} | "

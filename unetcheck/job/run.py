@@ -203,7 +203,7 @@ def _record(
     """Every figure of a run, as `metrics.json` holds them."""
     return {
         "config": dataclasses.asdict(config),
-        **registry.flat_figures(summary, per_image.groups),  # miou first: the one list's order
+        **registry.flat_figures(summary, per_image.statistics),  # miou first: the one list's order
         "majority_baseline_miou": baseline,
         "boundary_ratio": per_image.boundary_ratio,
         "nsd_tolerance": per_image.nsd_tolerance,

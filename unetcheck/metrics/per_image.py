@@ -26,10 +26,10 @@ from unetcheck._core import add_to_digest, to_numpy
 from unetcheck.errors import InputError
 from unetcheck.metrics import _statistics as _stats
 from unetcheck.metrics import registry, strict_json
-from unetcheck.metrics.boundary import BOUNDARY_RATIO, boundary_counts
-from unetcheck.metrics.scores import as_labels, confusion_matrix
+from unetcheck.metrics.boundary import BOUNDARY_RATIO
+from unetcheck.metrics.scores import as_labels
 from unetcheck.metrics.streaming import check_workers, run_ordered
-from unetcheck.metrics.surface import NSD_TOLERANCE, check_missing_distance, check_spacing, surface_metrics
+from unetcheck.metrics.surface import NSD_TOLERANCE, check_missing_distance, check_spacing
 
 #: The per-image artifact's format tag; versions 1 (no surface distances, no
 #: `ignore_index`), 2 (no spacing) and 3 (a fingerprint of another recipe, no
@@ -101,18 +101,12 @@ class Settings:
 
 
 def measure_image(truth: np.ndarray, pred: np.ndarray, settings: Settings) -> dict[str, np.ndarray]:
-    """The statistics of one image's (or volume's) integer label masks, of the settings' groups."""
-    k = settings.num_classes
+    """The statistics of one image's (or volume's) integer label masks, of the settings'
+    groups, each measured as `registry.MEASURES` says."""
     valid = None if settings.ignore_index is None else truth != settings.ignore_index
-    stats = {"confusion": confusion_matrix(truth, pred, k, settings.ignore_index)}
-    if "boundary" in settings.groups:
-        stats["boundary_intersection"], stats["boundary_union"] = boundary_counts(
-            truth, pred, k, settings.boundary_ratio, valid
-        )
-    if "surface" in settings.groups:
-        stats.update(
-            surface_metrics(truth, pred, k, settings.nsd_tolerance, valid, settings.spacing, settings.missing_distance)
-        )
+    stats: dict[str, np.ndarray] = {}
+    for group in settings.groups:
+        stats.update(registry.MEASURES[group](truth, pred, settings, valid))
     return stats
 
 
@@ -251,9 +245,10 @@ class PerImageMetrics:
     @property
     def surface(self) -> dict[str, np.ndarray] | None:
         """{"nsd", "hd95", "assd"} -> (N, K), or None where not measured."""
-        if "surface" not in self.groups:
+        names = [s.name for s in registry.STATISTICS if s.group == "surface"]
+        if not all(name in self.statistics for name in names):
             return None
-        return {s.name: self.statistics[s.name] for s in registry.STATISTICS if s.group == "surface"}
+        return {name: self.statistics[name] for name in names}
 
     def summary(self, indices: np.ndarray | None = None) -> dict[str, Any]:
         """Dataset metrics from the figures of all images, or of `indices` (with repeats):
@@ -264,8 +259,8 @@ class PerImageMetrics:
             else np.bincount(np.asarray(indices), minlength=len(self))[None].astype(np.float64)
         )
         figures = registry.figures(self.statistics, weights, self.class_names)
-        out: dict[str, Any] = {key: float(figures[(key, None)][0]) for key in registry.overall_keys(self.groups)}
-        for metric in registry.per_class_metrics(self.groups):
+        out: dict[str, Any] = {key: float(figures[(key, None)][0]) for key in registry.overall_keys(self.statistics)}
+        for metric in registry.per_class_metrics(self.statistics):
             out[metric.name] = {c: float(figures[(metric.name, c)][0]) for c in self.class_names}
         confusion = registry.pool({"confusion": self.confusion}, weights)["confusion"][0]
         out["confusion"] = np.rint(confusion).astype(np.int64).tolist()  # whole counts, summed in float64
@@ -299,8 +294,8 @@ class PerImageMetrics:
                 return [np.nan, np.nan]
             return [float(v) for v in np.nanquantile(values, [tail, 1 - tail])]
 
-        out: dict[str, Any] = {key: bounds(figures[(key, None)]) for key in registry.overall_keys(self.groups)}
-        for metric in registry.per_class_metrics(self.groups):
+        out: dict[str, Any] = {key: bounds(figures[(key, None)]) for key in registry.overall_keys(self.statistics)}
+        for metric in registry.per_class_metrics(self.statistics):
             out[metric.name] = {c: bounds(figures[(metric.name, c)]) for c in self.class_names}
         return out
 
@@ -319,8 +314,8 @@ class PerImageMetrics:
     def rows(self) -> list[dict[str, Any]]:
         """One row per image: its name and its own metrics (NaN where a class is absent)."""
         figures = self.figures_per_image()
-        overall = registry.overall_keys(self.groups)
-        per_class = registry.per_class_metrics(self.groups)
+        overall = registry.overall_keys(self.statistics)
+        per_class = registry.per_class_metrics(self.statistics)
         return [
             {
                 "image": name,
@@ -371,12 +366,8 @@ class PerImageMetrics:
             if unknown:
                 raise InputError(f"{path!r} holds statistics this unetcheck does not know: {unknown}")
             names = list(record["statistics"])
-        else:  # formats 1 and 2: region and boundary counts, surface distances where the first image has them
-            names = [
-                s.name
-                for s in registry.STATISTICS
-                if s.group != "surface" or (images and all(m in images[0] for m in ("nsd", "hd95", "assd")))
-            ]
+        else:  # formats 1 and 2: those of format 1, and the later ones where the first image has them
+            names = [s.name for s in registry.STATISTICS if s.since == 1 or (images and s.name in images[0])]
         lacking = [key for key in ("class_names", "boundary_ratio", "images") if key not in record]
         lacking += sorted({key for row in images for key in ("image", *names) if key not in row})
         if lacking:

@@ -5,19 +5,21 @@ main job's `metrics.json` and report, and `unetcheck evaluate`.
 Two lists, in fact: `STATISTICS`, the per-image figures measured once and stored (counts
 summed over images, or figures averaged over images), and `METRICS`, what is computed from
 them for any set of images, with weights (R, N) giving R resamples at once. Adding a metric
-is one `Metric` entry (plus a `Statistic` if it needs a new per-image figure, measured in
-`unetcheck.metrics.per_image.measure_image`) and its tests.
+is one `Metric` entry (plus a `Statistic` if it needs a new per-image figure, measured by
+its group's entry in `MEASURES`) and its tests (`tests/metrics/test_registry.py` adds both).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from unetcheck.metrics.boundary import boundary_counts
 from unetcheck.metrics.scores import (
+    confusion_matrix,
     dice_per_class,
     iou_per_class,
     missed_per_class,
@@ -28,8 +30,9 @@ from unetcheck.metrics.scores import (
     recall_per_class,
     surface_mean,
 )
+from unetcheck.metrics.surface import surface_metrics
 
-#: The measurements an image gets, each filling the statistics of its group.
+#: The measurements an image gets, each filling the statistics of its group (`MEASURES`).
 GROUPS = ("region", "boundary", "surface")
 
 
@@ -43,17 +46,47 @@ class Statistic:
     group: str
     pairs: bool = False
     counts: bool = True
+    #: The `per_image.json` format that first holds it: a file of an earlier format that
+    #: lists no statistics has it where its images do, and lacks it otherwise.
+    since: int = 1
 
 
 STATISTICS = (
     Statistic("confusion", "region", pairs=True),
     Statistic("boundary_intersection", "boundary"),
     Statistic("boundary_union", "boundary"),
-    Statistic("nsd", "surface", counts=False),
-    Statistic("hd95", "surface", counts=False),
-    Statistic("assd", "surface", counts=False),
+    Statistic("nsd", "surface", counts=False, since=2),
+    Statistic("hd95", "surface", counts=False, since=2),
+    Statistic("assd", "surface", counts=False, since=2),
 )
 STATISTICS_BY_NAME = {s.name: s for s in STATISTICS}
+#: Statistics pooled from others (`pool`), not stored: each with those it comes from.
+DERIVED = {"missed": ("confusion",), "invented": ("confusion",)}
+
+
+def _measure_region(truth: np.ndarray, pred: np.ndarray, settings: Any, valid: np.ndarray | None) -> dict:
+    return {"confusion": confusion_matrix(truth, pred, settings.num_classes, settings.ignore_index)}
+
+
+def _measure_boundary(truth: np.ndarray, pred: np.ndarray, settings: Any, valid: np.ndarray | None) -> dict:
+    intersection, union = boundary_counts(truth, pred, settings.num_classes, settings.boundary_ratio, valid)
+    return {"boundary_intersection": intersection, "boundary_union": union}
+
+
+def _measure_surface(truth: np.ndarray, pred: np.ndarray, settings: Any, valid: np.ndarray | None) -> dict:
+    return surface_metrics(
+        truth, pred, settings.num_classes, settings.nsd_tolerance, valid, settings.spacing, settings.missing_distance
+    )
+
+
+#: How each group's statistics are measured on one image's masks: `measure(truth, pred,
+#: settings, valid)` -> `{statistic: array}` (`settings`: `per_image.Settings`; `valid`: False
+#: where the truth is void).
+MEASURES: dict[str, Callable[..., dict[str, np.ndarray]]] = {
+    "region": _measure_region,
+    "boundary": _measure_boundary,
+    "surface": _measure_surface,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +97,9 @@ class Metric:
     name: str
     label: str
     group: str
+    #: The statistics it is computed from (stored, or `DERIVED`): where a run lacks one, the
+    #: metric is left out of its figures, the others of its group kept.
+    needs: tuple[str, ...]
     per_class: Callable[[Mapping[str, np.ndarray]], np.ndarray] | None = None
     overall: Callable[[Mapping[str, np.ndarray]], np.ndarray] | None = None
     mean: str | None = None
@@ -76,23 +112,28 @@ class Metric:
 
 
 METRICS = (
-    Metric("iou", "IoU", "region", per_class=lambda s: iou_per_class(s["confusion"]), mean="miou"),
-    Metric("pixel_accuracy", "pixel accuracy", "region", overall=lambda s: pixel_accuracy(s["confusion"])),
-    Metric("dice", "Dice", "region", per_class=lambda s: dice_per_class(s["confusion"]), mean="mean_dice"),
+    Metric("iou", "IoU", "region", ("confusion",), per_class=lambda s: iou_per_class(s["confusion"]), mean="miou"),
+    Metric(
+        "pixel_accuracy", "pixel accuracy", "region", ("confusion",), overall=lambda s: pixel_accuracy(s["confusion"])
+    ),
+    Metric(
+        "dice", "Dice", "region", ("confusion",), per_class=lambda s: dice_per_class(s["confusion"]), mean="mean_dice"
+    ),
     Metric(
         "boundary_iou",
         "boundary IoU",
         "boundary",
+        ("boundary_intersection", "boundary_union"),
         mean="mean_boundary_iou",
         per_class=lambda s: ratio_of_counts(s["boundary_intersection"], s["boundary_union"]),
     ),
-    Metric("precision", "precision", "region", per_class=lambda s: precision_per_class(s["confusion"])),
-    Metric("recall", "recall", "region", per_class=lambda s: recall_per_class(s["confusion"])),
-    Metric("nsd", "NSD", "surface", per_class=lambda s: s["nsd"], mean="mean_nsd"),
-    Metric("hd95", "HD95", "surface", per_class=lambda s: s["hd95"], mean="mean_hd95", distance=True),
-    Metric("assd", "ASSD", "surface", per_class=lambda s: s["assd"], mean="mean_assd", distance=True),
-    Metric("missed", "missed", "region", per_class=lambda s: s["missed"], count=True),
-    Metric("invented", "invented", "region", per_class=lambda s: s["invented"], count=True),
+    Metric("precision", "precision", "region", ("confusion",), per_class=lambda s: precision_per_class(s["confusion"])),
+    Metric("recall", "recall", "region", ("confusion",), per_class=lambda s: recall_per_class(s["confusion"])),
+    Metric("nsd", "NSD", "surface", ("nsd",), per_class=lambda s: s["nsd"], mean="mean_nsd"),
+    Metric("hd95", "HD95", "surface", ("hd95",), per_class=lambda s: s["hd95"], mean="mean_hd95", distance=True),
+    Metric("assd", "ASSD", "surface", ("assd",), per_class=lambda s: s["assd"], mean="mean_assd", distance=True),
+    Metric("missed", "missed", "region", ("missed",), per_class=lambda s: s["missed"], count=True),
+    Metric("invented", "invented", "region", ("invented",), per_class=lambda s: s["invented"], count=True),
 )
 
 
@@ -123,14 +164,22 @@ def groups_for(metrics: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(g for g in GROUPS if g in wanted)
 
 
-def overall_keys(groups: tuple[str, ...] | None = None) -> list[str]:
-    """The dataset-wide figures' keys, in the list's order (of the measured `groups`)."""
-    return [m.mean or m.name for m in METRICS if (m.mean or m.overall) and (groups is None or m.group in groups)]
+def computable(metric: Metric, statistics: Collection[str] | None) -> bool:
+    """Whether `metric` follows from `statistics` (names of those a run holds; None: all)."""
+    if statistics is None:
+        return True
+    held = set(statistics) | {d for d, sources in DERIVED.items() if all(s in statistics for s in sources)}
+    return all(need in held for need in metric.needs)
 
 
-def per_class_metrics(groups: tuple[str, ...] | None = None) -> list[Metric]:
-    """The metrics given per class, in the list's order (of the measured `groups`)."""
-    return [m for m in METRICS if m.per_class is not None and (groups is None or m.group in groups)]
+def overall_keys(statistics: Collection[str] | None = None) -> list[str]:
+    """The dataset-wide figures' keys, in the list's order (of those `statistics` give)."""
+    return [m.mean or m.name for m in METRICS if (m.mean or m.overall) and computable(m, statistics)]
+
+
+def per_class_metrics(statistics: Collection[str] | None = None) -> list[Metric]:
+    """The metrics given per class, in the list's order (of those `statistics` give)."""
+    return [m for m in METRICS if m.per_class is not None and computable(m, statistics)]
 
 
 def distance_keys() -> set[str]:
@@ -144,8 +193,8 @@ def count_keys() -> set[str]:
 
 
 def groups_of(statistics: Mapping[str, Any]) -> tuple[str, ...]:
-    """The groups whose statistics are all present."""
-    return tuple(g for g in GROUPS if all(s.name in statistics for s in STATISTICS if s.group == g))
+    """The groups measured: those some of whose statistics are present."""
+    return tuple(g for g in GROUPS if any(s.name in statistics for s in STATISTICS if s.group == g))
 
 
 def pool(statistics: Mapping[str, np.ndarray], weights: np.ndarray) -> dict[str, np.ndarray]:
@@ -169,14 +218,13 @@ def pool(statistics: Mapping[str, np.ndarray], weights: np.ndarray) -> dict[str,
 def figures(
     statistics: Mapping[str, np.ndarray], weights: np.ndarray, class_names: tuple[str, ...]
 ) -> dict[tuple[str, str | None], np.ndarray]:
-    """Every metric of the measured groups for each row of `weights` (R, N), keyed by
+    """Every metric that `statistics` give, for each row of `weights` (R, N), keyed by
     (metric, class) and (overall key, None): dataset-wide figures first, then per class."""
     pooled = pool(statistics, weights)
-    groups = groups_of(statistics)
     out: dict[tuple[str, str | None], np.ndarray] = {}
     per_class = {}
     for metric in METRICS:
-        if metric.group not in groups:
+        if not computable(metric, statistics):
             continue
         if metric.overall is not None:
             out[(metric.name, None)] = np.atleast_1d(metric.overall(pooled))
@@ -206,9 +254,9 @@ def label(key: str, spacing: Any = None) -> str:
     return text
 
 
-def flat_figures(summary: Mapping[str, Any], groups: tuple[str, ...]) -> dict[str, Any]:
+def flat_figures(summary: Mapping[str, Any], statistics: Collection[str] | None = None) -> dict[str, Any]:
     """A summary's figures under the main job's `metrics.json` keys: each overall figure
-    under its own key, each per-class metric as `NAME_per_class`."""
-    out = {key: summary[key] for key in overall_keys(groups)}
-    out.update({f"{m.name}_per_class": summary[m.name] for m in per_class_metrics(groups)})
+    under its own key, each per-class metric as `NAME_per_class` (of those `statistics` give)."""
+    out = {key: summary[key] for key in overall_keys(statistics)}
+    out.update({f"{m.name}_per_class": summary[m.name] for m in per_class_metrics(statistics)})
     return out

@@ -45,8 +45,7 @@ from unetcheck.metrics.per_image import PerImageMetrics
 
 #: Figures better when lower: surface distances (in `spacing` units), and the numbers of
 #: images where a class is missed or invented.
-DISTANCES = frozenset(registry.distance_keys())
-COUNTS = frozenset(registry.count_keys())
+#: Read from the registry when judging, so that a metric registered later is judged its way.
 RESAMPLES = _stats.RESAMPLES
 LEVEL = _stats.LEVEL
 TOLERANCE = 0.02
@@ -71,7 +70,7 @@ class Row:
 
     @property
     def lower_is_better(self) -> bool:
-        return self.metric in DISTANCES or self.metric in COUNTS
+        return self.metric in registry.distance_keys() | registry.count_keys()
 
     @property
     def difference(self) -> float:
@@ -344,7 +343,7 @@ def _paired_intervals(
     difference, its interval from the pairs' spread and the bootstrap's (max-t for all
     figures at once); counts of images by a sign test over the pairs."""
     p = len(values)
-    counts = np.array([key[0] in COUNTS for key in keys], bool)
+    counts = np.array([key[0] in registry.count_keys() for key in keys], bool)
     with np.errstate(invalid="ignore"):
         paired = cand_values - values
     finite = np.isfinite(paired).all(axis=0) & np.isfinite(diffs).any(axis=0) & ~counts
@@ -394,7 +393,7 @@ def _intervals(
     finite = np.isfinite(values).all(axis=0) & np.isfinite(cand_values).all(axis=0) & np.isfinite(diffs).any(axis=0)
     # Counts of images (a class missed or invented) take whole values, many of them always 0:
     # they set no critical value, and with several runs a side Fisher's test judges them.
-    counts = np.array([key[0] in COUNTS for key in keys], bool)
+    counts = np.array([key[0] in registry.count_keys() for key in keys], bool)
     if k + m > 2:
         finite &= ~counts
     means, cand_means = values.mean(axis=0), cand_values.mean(axis=0)
@@ -433,6 +432,7 @@ def _rows(
     """The rows of `_intervals`: each figure's means and interval; with several runs, where
     runs miss a class somewhere, Fisher's test of how many runs a side do so."""
     k, m = len(values), len(cand_values)
+    distances = registry.distance_keys()
     rows = []
     for j, key in enumerate(keys):
         seed = None if np.isnan(seed_sd[j]) else float(seed_sd[j])
@@ -446,19 +446,19 @@ def _rows(
             False,
             seed,
         )
-        if key[0] in COUNTS and k + m > 2:
+        if key[0] in registry.count_keys() and k + m > 2:
             # How many images miss (or invent) a class: how often each side's runs do so at
             # all (Fisher's exact test, one-sided), as for an infinite distance below.
             p = _stats.fisher_exact_greater(int((cand_values[:, j] > 0).sum()), m, int((values[:, j] > 0).sum()), k)
             row = dataclasses.replace(row, missed_p=p)
-        elif key[0] in DISTANCES and k + m > 2 and bool(np.isinf([*values[:, j], *cand_values[:, j]]).any()):
+        elif key[0] in distances and k + m > 2 and bool(np.isinf([*values[:, j], *cand_values[:, j]]).any()):
             # Some runs miss a class on an image (an infinite distance): no mean to compare, but
             # how often each side misses it (Fisher's exact test, one-sided).
             p = _stats.fisher_exact_greater(
                 int(np.isinf(cand_values[:, j]).sum()), m, int(np.isinf(values[:, j]).sum()), k
             )
             row = dataclasses.replace(row, missed_p=p)
-        elif row.difference == np.inf and key[0] in DISTANCES:  # the candidate misses a class the baseline found
+        elif row.difference == np.inf and key[0] in distances:  # the candidate misses a class the baseline found
             row = dataclasses.replace(row, low=float("inf"), high=float("inf"))
         rows.append(row)
     return rows
@@ -469,7 +469,7 @@ def _judged(row: Row, level: float, tolerance: float, distance_tolerance: float)
     zero for, and larger than the tolerance."""
     if row.missed_p is not None:
         regressed = row.missed_p < (1 - level) / 2
-    elif row.metric in COUNTS:  # a whole image more is the smallest rise: any significant one counts
+    elif row.metric in registry.count_keys():  # a whole image more is the smallest rise: any significant one counts
         regressed = bool(not np.isnan(row.low) and row.low > 0)
     elif row.lower_is_better:
         regressed = bool(not np.isnan(row.low) and row.low > 0 and row.difference > distance_tolerance)
