@@ -1,5 +1,5 @@
-"""unetcheck's metrics against MONAI's own, on our trimaps and predictions that miss by a few
-pixels: a MONAI team reads the same figures from either.
+"""unetcheck's metrics against MONAI's own, on our trimaps and predictions that miss by a
+few pixels: a MONAI team reads the same figures from either.
 
 Where the two disagree, by definition, is a class present in the truth but never predicted
 (the last image's border here): MONAI gives that class's precision and HD95 as NaN (0/0,
