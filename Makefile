@@ -5,7 +5,7 @@ PYTHON ?= python3
 TOOLS := .venv-tools
 NOX := $(TOOLS)/bin/nox
 
-.PHONY: verify test lint docs test-suite test-teams test-gpu bench clean
+.PHONY: verify test lint docs test-suite test-teams record-team-seconds test-gpu bench clean
 
 $(NOX):
 	$(PYTHON) -m venv $(TOOLS)
@@ -35,17 +35,24 @@ test-team-%: | $(NOX)
 	$(NOX) -s "team(name='$*')"
 
 # The teams two at a time (the runner's two cores), each team's output kept together, the
-# longest first by their last runs' times (.nox/team-seconds, which each team's session
-# writes; a team not yet timed after them). A team's runs are one Python, mostly one busy
-# thread; noxfile.py keeps its frameworks to one thread each (tools/runner.py), since
-# two thread pools spinning on two cores slow each other down up to tenfold
-# (docs/performance.md, "The example teams").
+# longest first: by this machine's last runs (.nox/team-seconds, which each team's session
+# writes), else by the runs recorded in examples/harness/team-seconds.txt (`make
+# record-team-seconds` rewrites it from this machine's), a team timed in neither last. A
+# team's runs are one Python, mostly one busy thread; noxfile.py keeps its frameworks to one
+# thread each (tools/runner.py), since two thread pools spinning on two cores slow each
+# other down up to tenfold (docs/performance.md, "The example teams").
 TEAMS := $(sort $(patsubst examples/%/mistakes.py,%,$(wildcard examples/*/mistakes.py)))
-TIMED := $(shell for f in .nox/team-seconds/*; do [ -f "$$f" ] && echo "$$(cat "$$f") $$(basename "$$f")"; done | sort -rn | cut -d' ' -f2)
+RECORDED := examples/harness/team-seconds.txt
+TIMES ?= .nox/team-seconds
+MEASURED = for f in $(TIMES)/*; do [ -f "$$f" ] && echo "$$(cat "$$f") $$(basename "$$f")"; done
+TIMED := $(shell { cat $(RECORDED); $(MEASURED); } | awk '{ s[$$2] = $$1 } END { for (n in s) print s[n], n }' | sort -rn | cut -d' ' -f2)
 ORDER := $(filter $(TEAMS),$(TIMED)) $(filter-out $(TIMED),$(TEAMS))
 
 test-teams: | $(NOX)
 	$(MAKE) -j2 --output-sync=target --no-print-directory $(addprefix test-team-,$(ORDER))
+
+record-team-seconds:
+	{ $(MEASURED); } | sort -rn > $(RECORDED)
 
 test-gpu: | $(NOX)
 	$(NOX) -s gpu -- $(ARGS)

@@ -108,3 +108,24 @@ def test_a_session_sets_only_what_changes(monkeypatch):
         "XLA_FLAGS": f"--xla_dump_to=/x {XLA_ONE_THREAD}",
     }
     assert session_env({"UV_FIND_LINKS": "/mine"}, "/cache") == {TUNABLES: f"{TOP_PAD}={TOP_PAD_BYTES}"}
+
+
+def test_make_starts_the_longest_recorded_team_first_and_each_team_once(tmp_path):
+    """A fresh clone has no timings of its own: `make test-teams` orders the teams by the
+    recorded ones (examples/harness/team-seconds.txt), which must name every team."""
+    from tests.paths import ROOT
+
+    recorded = [line.split() for line in (ROOT / "examples/harness/team-seconds.txt").read_text().splitlines()]
+    teams = sorted(path.parent.name for path in ROOT.glob("examples/*/mistakes.py"))
+    assert sorted(name for _, name in recorded) == teams and all(seconds.isdigit() for seconds, _ in recorded)
+    longest = max(recorded, key=lambda row: int(row[0]))[1]
+    dry = subprocess.run(
+        ["make", "-n", "--no-print-directory", "test-teams", f"TIMES={tmp_path / 'none'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    started = next(line for line in dry.splitlines() if "test-team-" in line).split()
+    order = [word.removeprefix("test-team-") for word in started if word.startswith("test-team-")]
+    assert sorted(order) == teams and order[0] == longest

@@ -261,21 +261,6 @@ def test_compare_names_a_change_in_the_training_data(verified, tmp_path, capsys)
     assert json.loads((tmp_path / "c.json").read_text())["data_changes"] == {"train": ["examples 128 -> 64 (-50%)"]}
 
 
-def test_the_verify_options_are_the_configs_settings_with_their_help():
-    from unetcheck.job.cli import build_parser
-    from unetcheck.job.config import VERIFY_OPTIONS, VerifyConfig, overrides
-
-    args = build_parser().parse_args(
-        ["verify", "--batch-size", "4", "--sync-batchnorm", "--weights", "none", "--class-weights", "2,2,1"]
-    )
-    assert overrides(args) == {"batch_size": 4, "sync_batchnorm": True, "class_weights": (2.0, 2.0, 1.0)}
-    assert VerifyConfig(**overrides(args)).epochs == VerifyConfig().epochs  # unset: the config's default
-    text = build_parser()._subparsers._group_actions[0].choices["verify"].format_help()
-    for name in VERIFY_OPTIONS:
-        assert f"--{name.replace('_', '-')}" in text
-    assert "--min-loss-drop" not in text  # the pass thresholds are settings, not options
-
-
 def test_a_verify_run_and_an_evaluate_run_of_its_masks_are_one_test_set(verified, tmp_path, capsys):
     """verify writes its test masks as PNGs; evaluate measures them again: the same fingerprint
     (one recipe: the true masks and the names), the same figures, a comparison with no note."""

@@ -3,7 +3,6 @@ or on a Dask cluster, and the artifact they make: the same bytes every way."""
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 
 import numpy as np
@@ -12,7 +11,6 @@ import pytest
 from unetcheck.metrics import registry
 from unetcheck.metrics.per_image import PerImageMetrics, per_image_metrics
 from unetcheck.metrics.regression import compare
-from unetcheck.metrics.streaming import run_ordered
 from unetcheck.metrics.surface import surface_metrics
 
 CLASSES = ("pet", "background", "border")
@@ -84,21 +82,6 @@ def test_a_dask_cluster_gives_the_same_bytes(tmp_path):
         ran_on = client.run(lambda: True)  # the cluster's workers, which the tasks went to
     assert len(ran_on) == 2
     assert _artifact(metrics, tmp_path / "dask.json") == one
-
-
-def test_a_stream_is_read_as_results_are_taken():
-    """Memory bounded by a few batches: at most two tasks per worker drawn ahead."""
-    drawn = []
-
-    def tasks():
-        for i in range(20):
-            drawn.append(i)
-            yield i
-
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        for taken, result in enumerate(run_ordered(lambda i: i * i, tasks(), workers=2, executor=pool)):
-            assert result == taken * taken  # in order
-            assert len(drawn) - taken <= 4, (taken, drawn)
 
 
 def test_volumes_with_spacing():
@@ -198,25 +181,6 @@ def test_bad_streams_and_settings_are_named():
         bad = pred.copy()
         bad[1, 0, 0] = 7
         per_image_metrics(truth, bad, 3)
-
-
-def test_workers_fork_only_where_it_is_safe():
-    """A fork copies only the calling thread: never beside another thread or a framework
-    runtime (this test process holds PyTorch and pytest's threads), else a fresh interpreter."""
-    import subprocess
-    import sys
-
-    from unetcheck.metrics.streaming import start_method
-
-    assert start_method() == "spawn"
-    code = (
-        "import threading, sys; from unetcheck.metrics.streaming import start_method; print(start_method()); "
-        "threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start(); print(start_method()); "
-        "import torch; print(start_method())"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
-    expected = ["fork", "spawn", "spawn"] if sys.platform == "linux" else ["spawn"] * 3
-    assert out.split() == expected
 
 
 def test_metrics_are_chosen_by_name_or_group():
