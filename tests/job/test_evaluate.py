@@ -35,6 +35,13 @@ def _write(folder, name, labels, fmt):
     return path
 
 
+def _evaluate(tmp_path, out, *options):
+    """`unetcheck evaluate` of the fixture's truth and pred folders with 3 classes: its exit code."""
+    return main(
+        ["evaluate", str(tmp_path / "truth"), str(tmp_path / "pred"), "--num-classes", "3", *options, "--out", str(out)]
+    )
+
+
 @pytest.fixture
 def folders(tmp_path):
     """True masks as PNG in two subfolders, predictions as .npy, matched by name."""
@@ -48,19 +55,7 @@ def folders(tmp_path):
 
 def test_masks_on_disk_give_the_arrays_figures(folders, capsys):
     tmp_path, truth, pred, names = folders
-    code = main(
-        [
-            "evaluate",
-            str(tmp_path / "truth"),
-            str(tmp_path / "pred"),
-            "--num-classes",
-            "3",
-            "--class-names",
-            "pet,background,border",
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    code = _evaluate(tmp_path, str(tmp_path / "out"), "--class-names", "pet,background,border")
     assert code == 0
     printed = capsys.readouterr().out
     assert "mean IoU" in printed and "HD95 (px)" in printed and "wrote" in printed
@@ -77,22 +72,7 @@ def test_masks_on_disk_give_the_arrays_figures(folders, capsys):
 def test_two_workers_write_the_same_bytes(folders):
     tmp_path = folders[0]
     for workers in (1, 2):  # here, beside PyTorch and pytest's threads, the workers spawn
-        assert (
-            main(
-                [
-                    "evaluate",
-                    str(tmp_path / "truth"),
-                    str(tmp_path / "pred"),
-                    "--num-classes",
-                    "3",
-                    "--workers",
-                    str(workers),
-                    "--out",
-                    str(tmp_path / f"out{workers}"),
-                ]
-            )
-            == 0
-        )
+        assert _evaluate(tmp_path, str(tmp_path / f"out{workers}"), "--workers", str(workers)) == 0
     assert (tmp_path / "out1" / "per_image.json").read_bytes() == (tmp_path / "out2" / "per_image.json").read_bytes()
     # As users run it, in a Python of its own (on Linux the workers fork there).
     subprocess.run(
@@ -165,20 +145,7 @@ def test_every_bad_file_is_named_at_once(folders, capsys):
     (tmp_path / "truth" / "a" / "im1.png").write_text("not a png")  # unreadable
     np.save(tmp_path / "pred" / "a" / "im2.npy", np.zeros((8, 8), np.int32))  # mis-sized
     Image.new("RGB", (56, 40)).save(tmp_path / "truth" / "b" / "im3.png")  # a photo, not a mask
-    assert (
-        main(
-            [
-                "evaluate",
-                str(tmp_path / "truth"),
-                str(tmp_path / "pred"),
-                "--num-classes",
-                "3",
-                "--out",
-                str(tmp_path / "out"),
-            ]
-        )
-        == 2
-    )
+    assert _evaluate(tmp_path, str(tmp_path / "out")) == 2
     err = capsys.readouterr().err
     assert "5 problem(s) with the masks" in err
     for expected in (
@@ -195,20 +162,7 @@ def test_every_bad_file_is_named_at_once(folders, capsys):
 def test_labels_outside_the_classes_name_the_image(folders, capsys):
     tmp_path = folders[0]
     np.save(tmp_path / "pred" / "a" / "im0.npy", np.full((40, 56), 7, np.int32))
-    assert (
-        main(
-            [
-                "evaluate",
-                str(tmp_path / "truth"),
-                str(tmp_path / "pred"),
-                "--num-classes",
-                "3",
-                "--out",
-                str(tmp_path / "out"),
-            ]
-        )
-        == 2
-    )
+    assert _evaluate(tmp_path, str(tmp_path / "out")) == 2
     assert "image 'a/im0': y_pred holds labels in [7, 7], outside [0, 3)" in capsys.readouterr().err
     assert main(["evaluate", str(tmp_path / "truth"), str(tmp_path / "nowhere"), "--num-classes", "3"]) == 2
     assert "is not a folder of masks" in capsys.readouterr().err
@@ -216,61 +170,15 @@ def test_labels_outside_the_classes_name_the_image(folders, capsys):
 
 def test_evaluate_measures_what_it_is_asked_with_intervals(folders, capsys):
     tmp_path = folders[0]
-    assert (
-        main(
-            [
-                "evaluate",
-                str(tmp_path / "truth"),
-                str(tmp_path / "pred"),
-                "--num-classes",
-                "3",
-                "--metrics",
-                "iou",
-                "--out",
-                str(tmp_path / "region"),
-            ]
-        )
-        == 0
-    )
+    assert _evaluate(tmp_path, str(tmp_path / "region"), "--metrics", "iou") == 0
     printed = capsys.readouterr().out
     summary = json.loads((tmp_path / "region" / "summary.json").read_text())
     assert summary["groups"] == ["region"] and "mean_hd95" not in summary and "HD95" not in printed
     low, high = summary["intervals"]["figures"]["miou"]
     assert low <= summary["miou"] <= high and summary["intervals"]["resamples"] == 2000
     assert f"mean IoU                 {summary['miou']:.4f}  [{low:.4f}, {high:.4f}]" in printed
-    assert (
-        main(
-            [
-                "evaluate",
-                str(tmp_path / "truth"),
-                str(tmp_path / "pred"),
-                "--num-classes",
-                "3",
-                "--no-intervals",
-                "--missing-distance",
-                "diagonal",
-                "--out",
-                str(tmp_path / "all"),
-            ]
-        )
-        == 0
-    )
+    assert _evaluate(tmp_path, str(tmp_path / "all"), "--no-intervals", "--missing-distance", "diagonal") == 0
     summary = json.loads((tmp_path / "all" / "summary.json").read_text())
     assert "intervals" not in summary and summary["missing_distance"] == "diagonal"
-    assert (
-        main(
-            [
-                "evaluate",
-                str(tmp_path / "truth"),
-                str(tmp_path / "pred"),
-                "--num-classes",
-                "3",
-                "--metrics",
-                "sharpness",
-                "--out",
-                str(tmp_path / "bad"),
-            ]
-        )
-        == 2
-    )
+    assert _evaluate(tmp_path, str(tmp_path / "bad"), "--metrics", "sharpness") == 2
     assert "no metric or group named ['sharpness']" in capsys.readouterr().err

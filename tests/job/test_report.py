@@ -77,3 +77,9 @@ def test_the_test_set_pngs_hold_the_class_ids_and_photos(tmp_path):
         np.testing.assert_array_equal(pred, preds[i, ..., 0])
         # 8-bit photos: within half a step of 1/255 of the [0, 1] floats.
         np.testing.assert_allclose(photo / 255, images[i], atol=0.5 / 255 + 1e-7)
+
+
+def test_the_confusion_picture_is_a_titled_png(tmp_path):
+    path = report.plot_confusion([[5, 1, 0], [0, 7, 2], [1, 0, 4]], str(tmp_path / "confusion.png"))
+    with Image.open(path) as picture:
+        assert picture.format == "PNG" and min(picture.size) >= 300  # 100 dpi, over 3 inches a side

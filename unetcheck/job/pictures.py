@@ -96,7 +96,8 @@ def find_file(folder: str | None, name: str, suffixes: Sequence[str]) -> str | N
     return None
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib's pyplot drawing into files only (no display on CI or servers)."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on CI or servers
@@ -107,17 +108,17 @@ def _pyplot() -> Any:
 
 def figure_address(fig: Any) -> str:
     """A matplotlib figure as a PNG `data:` address; the figure is closed."""
-    plt = _pyplot()
+    plt = pyplot()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def confusion_figure(confusion: Sequence[Sequence[int]], class_names: Sequence[str]) -> str:
-    """The confusion matrix as a picture: each true class's row as shares, with the counts
-    where the classes are few enough to read them."""
-    plt = _pyplot()
+def draw_confusion(confusion: Sequence[Sequence[int]], class_names: Sequence[str]) -> Any:
+    """The confusion matrix as a matplotlib figure: each true class's row as shares, with the
+    counts where the classes are few enough to read them."""
+    plt = pyplot()
     counts = np.asarray(confusion, np.float64)
     shares = counts / np.maximum(counts.sum(1, keepdims=True), 1)
     k = len(class_names)
@@ -141,12 +142,17 @@ def confusion_figure(confusion: Sequence[Sequence[int]], class_names: Sequence[s
     ax.set_ylabel("true class")
     fig.colorbar(image, ax=ax, fraction=0.046, label="share of the true class")
     fig.tight_layout()
-    return figure_address(fig)
+    return fig
+
+
+def confusion_figure(confusion: Sequence[Sequence[int]], class_names: Sequence[str]) -> str:
+    """`draw_confusion` as a PNG `data:` address."""
+    return figure_address(draw_confusion(confusion, class_names))
 
 
 def distribution_figure(values: Mapping[str, np.ndarray]) -> str:
     """One histogram per figure (label -> its per-image values; undefined ones left out)."""
-    plt = _pyplot()
+    plt = pyplot()
     columns = min(4, max(1, len(values)))
     rows = int(np.ceil(len(values) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.4 * rows), squeeze=False)

@@ -1,6 +1,6 @@
 """What a verify run writes: the model, metrics.json, pictures, the checks table and report.md.
 
-Pictures through matplotlib with no display needed.
+Pictures through matplotlib with no display needed (`pictures.pyplot`).
 """
 
 from __future__ import annotations
@@ -11,20 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from unetcheck.job.pictures import draw_confusion, pyplot
 from unetcheck.metrics import registry, strict_json
 from unetcheck.pets.trimaps import CLASS_NAMES
 
 #: One colour per class id: pet orange, background dark slate, border yellow.
 CLASS_COLOURS = ("#f28e2b", "#3b4a5a", "#f5e663")
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no display on CI or servers
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def mask_to_rgb(mask: np.ndarray) -> np.ndarray:
@@ -42,7 +34,7 @@ def _legend(fig: Any) -> None:
 
 def plot_loss(loss: Sequence[float], val_loss: Sequence[float], path: str) -> str:
     """Training and validation loss per epoch, as the tutorial plots them."""
-    plt = _pyplot()
+    plt = pyplot()
     epochs = np.arange(1, len(loss) + 1)
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(epochs, loss, "r", label="Training loss")
@@ -62,7 +54,7 @@ def plot_predictions(
     images: np.ndarray, true_masks: np.ndarray, pred_masks: np.ndarray, path: str, title: str | None = None
 ) -> str:
     """One row per example: input image, true mask, predicted mask."""
-    plt = _pyplot()
+    plt = pyplot()
     n = len(images)
     fig, axes = plt.subplots(n, 3, figsize=(7.5, 2.5 * n + 0.6), squeeze=False)
     for row, (image, true, pred) in enumerate(zip(images, true_masks, pred_masks)):
@@ -86,31 +78,12 @@ def plot_predictions(
 
 
 def plot_confusion(confusion: Sequence[Sequence[int]], path: str) -> str:
-    """The confusion matrix as a picture: each true class's row as shares, with the pixel counts."""
-    plt = _pyplot()
-    counts = np.asarray(confusion, np.float64)
-    shares = counts / np.maximum(counts.sum(1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(4.8, 4.2))
-    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
-    for (i, j), share in np.ndenumerate(shares):
-        ax.text(
-            j,
-            i,
-            f"{100 * share:.1f}%\n{int(counts[i, j]):,}",
-            ha="center",
-            va="center",
-            color="white" if share > 0.6 else "black",
-            fontsize=8,
-        )
-    ax.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES)
-    ax.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
-    ax.set_title("Test pixels by true and predicted class")
-    fig.colorbar(image, ax=ax, fraction=0.046, label="share of the true class")
+    """The confusion matrix as a picture (`pictures.draw_confusion`), titled, written to `path`."""
+    fig = draw_confusion(confusion, CLASS_NAMES)
+    fig.axes[0].set_title("Test pixels by true and predicted class")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
+    pyplot().close(fig)
     return path
 
 
