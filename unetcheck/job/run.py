@@ -249,6 +249,38 @@ def _measure_test_set(
     return per_image
 
 
+def _strategy(config: VerifyConfig) -> Any:
+    """The config's tf.distribute strategy, or None for one device."""
+    if config.strategy == "default" and not config.cpu_replicas:
+        return None
+    from unetcheck.reference.distribute import make_strategy
+
+    return make_strategy(config.strategy, config.cpu_replicas)
+
+
+def _train(
+    model: keras.Model,
+    strategy: Any,
+    pipes: Any,
+    config: VerifyConfig,
+    callbacks: list[keras.callbacks.Callback],
+    out_dir: str | None,
+    verbose: int | str,
+    sample: tuple[np.ndarray, np.ndarray],
+) -> tuple[keras.callbacks.History, dict[str, list[float]]]:
+    """`_fit`, resumable where the run has a folder (drawing the test `sample`, an image and
+    its mask, each epoch): the history, and every epoch's logs (of the earlier attempts too,
+    read back from the folder's `history.csv`)."""
+    history_csv = None
+    if out_dir is not None:
+        resumable, history_csv = _resumable(out_dir, *sample)
+        callbacks = resumable + callbacks
+    history = _fit(model, strategy, pipes, config, callbacks, verbose)
+    if history_csv:
+        return history, _read_history(history_csv)
+    return history, {k: list(map(float, v)) for k, v in history.history.items()}
+
+
 def run_verify(
     config: VerifyConfig,
     out_dir: str | None = None,
@@ -263,25 +295,14 @@ def run_verify(
     restart). TensorFlow's ops run deterministically for the whole run.
     """
     started = time.perf_counter()
-    strategy = None
-    if config.strategy != "default" or config.cpu_replicas:
-        from unetcheck.reference.distribute import make_strategy
-
-        # First: logical CPU devices can only be made before TensorFlow starts its runtime.
-        strategy = make_strategy(config.strategy, config.cpu_replicas)
+    strategy = _strategy(config)  # first: logical CPU devices are made before TensorFlow's runtime starts
     with deterministic_ops():
         source, pipes, model = _prepare(config, strategy)
         encoder_before = checks.snapshot(model.get_layer("encoder"))
         trainable_before = checks.snapshot(model.trainable_weights)
         test_images, test_masks = (np.asarray(t) for t in next(iter(pipes.test))[:2])
-
-        fit_callbacks, history_csv = list(callbacks), None
-        if out_dir is not None:
-            resumable, history_csv = _resumable(out_dir, test_images[0], test_masks[0])
-            fit_callbacks = resumable + fit_callbacks
-        history = _fit(model, strategy, pipes, config, fit_callbacks, verbose)
-        logs = (
-            _read_history(history_csv) if history_csv else {k: list(map(float, v)) for k, v in history.history.items()}
+        history, logs = _train(
+            model, strategy, pipes, config, list(callbacks), out_dir, verbose, (test_images[0], test_masks[0])
         )
         stock = to_stock(model) if config.fast_layers else model
         per_image = _measure_test_set(stock, pipes, source, config, out_dir)
