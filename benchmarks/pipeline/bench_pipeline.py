@@ -1,12 +1,12 @@
 """The reference pipeline's own costs, by its public API: the paired flip against Keras's,
-the input pipeline, a training step (stock and fast layers), and the leakage scan.
+the input pipeline, and the leakage scan. Training speed is `unetcheck bench`'s
+(`unetcheck/bench/speed.py`), the one harness for it.
 
     make bench ARGS="-k flip"    # or: nox -s bench -- --benchmark-json=pipeline.json
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import unetcheck
@@ -66,19 +66,6 @@ def bench_input_pipeline(benchmark):
     _batches(pipes.train, 2)  # the cache filled
     benchmark.pedantic(_batches, args=(pipes.train, BATCHES), rounds=3 if not SMOKE else 1, iterations=1)
     benchmark.extra_info["images"] = BATCHES * BATCH
-
-
-@pytest.mark.benchmark(group="training step")
-@pytest.mark.parametrize("fast", [False, True], ids=["stock layers", "fast layers"])
-def bench_training_step(benchmark, batch, fast):
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = unetcheck.compile_model(unetcheck.unet_model(input_size=SIZE, fast=fast))
-    images, masks = np.asarray(batch[0]), np.asarray(batch[1])
-    model.train_on_batch(images, masks)  # traced once, outside the timing
-    benchmark.pedantic(model.train_on_batch, args=(images, masks), rounds=3 if SMOKE else 10, iterations=1)
-    benchmark.extra_info["images"] = BATCH
 
 
 @pytest.mark.benchmark(group="leakage scan")

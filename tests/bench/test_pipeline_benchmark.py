@@ -8,5 +8,5 @@ pytestmark = pytest.mark.long  # a benchmark suite in a Python of its own: start
 
 
 def test_every_pipeline_benchmark_runs_at_small_sizes():
-    # 2 flips, the input pipeline, 2 training steps, the leakage scan.
-    run_suite_once("pipeline", 6, "pipeline benchmark at 32x32, batch 4, on ")
+    # 2 flips, the input pipeline, the leakage scan.
+    run_suite_once("pipeline", 4, "pipeline benchmark at 32x32, batch 4, on ")
