@@ -44,7 +44,7 @@ def fell_most(
     """The `count` images whose `key` got worse most from the baselines' mean to the
     candidates', worst first: (index, baseline mean, candidate mean), for those that did."""
     base, cand = _mean_per_image(baselines, key), _mean_per_image(candidates, key)
-    lower_is_better = key in registry.distance_keys() or key in registry.count_keys()
+    lower_is_better = registry.lower_is_better(key)
     worse = (cand - base) if lower_is_better else (base - cand)
     order = [int(i) for i in np.argsort(-np.nan_to_num(worse, nan=-np.inf), kind="stable") if worse[i] > 0]
     return [(i, float(base[i]), float(cand[i])) for i in order[:count]]

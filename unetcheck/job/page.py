@@ -136,7 +136,7 @@ def _ranked(values: np.ndarray, key: str, count: int) -> list[int]:
     """The indices of the `count` worst finite values: lowest first, highest for a figure
     better when lower."""
     finite = np.flatnonzero(np.isfinite(values))
-    lower_is_better = key in registry.distance_keys() or key in registry.count_keys()
+    lower_is_better = registry.lower_is_better(key)
     order = finite[np.argsort(-values[finite] if lower_is_better else values[finite], kind="stable")]
     return [int(i) for i in order[:count]]
 

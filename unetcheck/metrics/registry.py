@@ -192,6 +192,12 @@ def count_keys() -> set[str]:
     return {key for m in METRICS if m.count for key in (m.name, m.mean) if key}
 
 
+def lower_is_better(key: str) -> bool:
+    """Whether a smaller figure of `key` (a metric's name or its mean's) is the better one:
+    distances, and numbers of images where a class is missed or invented."""
+    return key in distance_keys() or key in count_keys()
+
+
 def groups_of(statistics: Mapping[str, Any]) -> tuple[str, ...]:
     """The groups measured: those some of whose statistics are present."""
     return tuple(g for g in GROUPS if any(s.name in statistics for s in STATISTICS if s.group == g))

@@ -70,7 +70,7 @@ class Row:
 
     @property
     def lower_is_better(self) -> bool:
-        return self.metric in registry.distance_keys() | registry.count_keys()
+        return registry.lower_is_better(self.metric)
 
     @property
     def difference(self) -> float:
@@ -343,7 +343,8 @@ def _paired_intervals(
     difference, its interval from the pairs' spread and the bootstrap's (max-t for all
     figures at once); counts of images by a sign test over the pairs."""
     p = len(values)
-    counts = np.array([key[0] in registry.count_keys() for key in keys], bool)
+    count_keys = registry.count_keys()
+    counts = np.array([key[0] in count_keys for key in keys], bool)
     with np.errstate(invalid="ignore"):
         paired = cand_values - values
     finite = np.isfinite(paired).all(axis=0) & np.isfinite(diffs).any(axis=0) & ~counts
@@ -393,7 +394,8 @@ def _intervals(
     finite = np.isfinite(values).all(axis=0) & np.isfinite(cand_values).all(axis=0) & np.isfinite(diffs).any(axis=0)
     # Counts of images (a class missed or invented) take whole values, many of them always 0:
     # they set no critical value, and with several runs a side Fisher's test judges them.
-    counts = np.array([key[0] in registry.count_keys() for key in keys], bool)
+    count_keys = registry.count_keys()
+    counts = np.array([key[0] in count_keys for key in keys], bool)
     if k + m > 2:
         finite &= ~counts
     means, cand_means = values.mean(axis=0), cand_values.mean(axis=0)
@@ -432,7 +434,7 @@ def _rows(
     """The rows of `_intervals`: each figure's means and interval; with several runs, where
     runs miss a class somewhere, Fisher's test of how many runs a side do so."""
     k, m = len(values), len(cand_values)
-    distances = registry.distance_keys()
+    distances, count_keys = registry.distance_keys(), registry.count_keys()
     rows = []
     for j, key in enumerate(keys):
         seed = None if np.isnan(seed_sd[j]) else float(seed_sd[j])
@@ -446,7 +448,7 @@ def _rows(
             False,
             seed,
         )
-        if key[0] in registry.count_keys() and k + m > 2:
+        if key[0] in count_keys and k + m > 2:
             # How many images miss (or invent) a class: how often each side's runs do so at
             # all (Fisher's exact test, one-sided), as for an infinite distance below.
             p = _stats.fisher_exact_greater(int((cand_values[:, j] > 0).sum()), m, int((values[:, j] > 0).sum()), k)

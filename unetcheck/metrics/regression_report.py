@@ -38,12 +38,13 @@ def _baselines(comparison: Comparison) -> str:
 
 def _intervals(comparison: Comparison) -> str:
     finite = [row for row in comparison.rows if math.isfinite(row.low) and math.isfinite(row.high)]
-    figures = sum(1 for row in finite if row.metric not in registry.count_keys())
+    count_keys = registry.count_keys()
+    figures = sum(1 for row in finite if row.metric not in count_keys)
     if not comparison.simultaneous:
         return f"each interval at {comparison.level:.0%} on its own (not corrected for judging {figures} figures)"
     alone = f" (each at {comparison.level_alone:.1%} alone)" if comparison.level_alone is not None else ""
     counts = ""
-    if any(row.metric in registry.count_keys() for row in comparison.rows):
+    if any(row.metric in count_keys for row in comparison.rows):
         counts = (
             "; the images where a class is missed or invented at the same level"
             if len(finite) > figures
